@@ -1,0 +1,5 @@
+//! The HCL configuration language of batchform: load `(path, text)` pairs with hcl-edit
+//! (spans kept), build the configuration model, check it statically, evaluate expressions
+//! with unknown and sensitive values, and format files as `terraform fmt` does.
+//!
+//! This crate does no I/O: callers pass text in, and file functions read through a trait.
