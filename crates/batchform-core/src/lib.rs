@@ -6,6 +6,19 @@
 
 pub mod addr;
 pub mod diagnostic;
+pub mod json;
+pub mod number;
+pub mod path;
+pub mod provider;
+pub mod schema;
+pub mod types;
+pub mod value;
 
 pub use addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr, TargetAddr};
 pub use diagnostic::{Diagnostic, Diagnostics, Pos, Severity, SourceRange};
+pub use number::Number;
+pub use path::{AttrPath, PathStep};
+pub use provider::Provider;
+pub use schema::{Attribute, Block, ProviderSchema, Schema};
+pub use types::Type;
+pub use value::Value;
