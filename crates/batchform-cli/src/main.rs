@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod diagnostics;
 mod ui;
 
 use std::process::ExitCode;

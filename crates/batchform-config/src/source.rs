@@ -48,6 +48,14 @@ impl SourceFile {
         self.text.get(start..end).map(|s| s.strip_suffix('\r').unwrap_or(s))
     }
 
+    /// The byte offset where a 1-based line starts (the end of the text past the last line).
+    pub fn byte_of_line(&self, line: usize) -> usize {
+        line.checked_sub(1)
+            .and_then(|i| self.line_starts.get(i))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
