@@ -5,6 +5,7 @@
 //! This crate knows nothing of HCL, files, HTTP or the state format.
 
 pub mod addr;
+pub mod convert;
 pub mod diagnostic;
 pub mod json;
 pub mod number;

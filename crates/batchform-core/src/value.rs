@@ -76,6 +76,24 @@ impl Value {
         Value::Set(elem, items)
     }
 
+    /// A set as cty's `SetVal` makes it: sets cannot hold marks, so the marks of the elements
+    /// (at any depth) move to the set itself.
+    pub fn set_hoisting_marks(elem: Type, items: Vec<Value>) -> Value {
+        let mut marked = false;
+        let items = items
+            .into_iter()
+            .map(|v| {
+                if !v.contains_sensitive() {
+                    return v;
+                }
+                let (v, m) = v.unmark_deep();
+                marked |= m;
+                v
+            })
+            .collect();
+        Value::set(elem, items).with_sensitive(marked)
+    }
+
     /// The type of this value.
     pub fn ty(&self) -> Type {
         match self {
