@@ -4,6 +4,10 @@
 mod args;
 mod commands;
 mod diagnostics;
+mod functions;
+mod providers;
+mod render;
+mod workdir;
 mod ui;
 
 use std::process::ExitCode;

@@ -1,56 +1,78 @@
-//! Type conversion and unification as the evaluator needs them, on top of
-//! `batchform_core::convert` (cty's rules).
+//! Conversions as the evaluator uses them, on top of `batchform_core::convert` (cty's rules),
+//! plus hcl's description of why two conditional branches cannot share a type.
 
+use batchform_core::convert::{self, TypeConstraint};
 use batchform_core::{Type, Value};
 
-/// cty's `UnifyUnsafe` for two or more types.
-pub fn unify_unsafe(types: &[Type]) -> Option<Type> {
-    let first = types.first()?;
-    if types.iter().all(|t| t == first) {
-        return Some(first.clone());
-    }
-    if types.iter().all(Type::is_primitive) {
-        return Some(Type::String);
-    }
-    None
+/// cty's `Convert`, with the message only.
+pub fn convert_unsafe(value: &Value, want: &Type) -> Result<Value, String> {
+    convert::convert(value, want).map_err(|e| e.to_string())
 }
 
-/// cty's unsafe conversion.
-pub fn convert_unsafe(value: &Value, want: &Type) -> Result<Value, String> {
-    let (bare, marked) = value.clone().unmark();
-    if bare.is_null() {
-        return Ok(Value::Null(want.clone()).with_sensitive(marked));
-    }
-    if !bare.is_known() {
-        return Ok(Value::Unknown(want.clone()).with_sensitive(marked));
-    }
-    let converted = match want {
-        Type::Dynamic => bare,
-        Type::String => Value::String(crate::eval::ops_to_string(&bare)?),
-        _ if bare.ty() == *want => bare,
-        _ => return Err(format!("{} required", want.friendly_name())),
-    };
-    Ok(converted.with_sensitive(marked))
+/// The conversion hcldec applies to schema attributes (cty's `Convert`): the message only,
+/// as "Inappropriate value for attribute" prints it.
+pub fn convert_safe(value: &Value, want: &Type) -> Result<Value, String> {
+    convert::convert(value, want).map_err(|e| e.to_string())
+}
+
+/// Convert a variable value to its type constraint: defaults of optional attributes first,
+/// then the conversion (as Terraform does).
+pub fn convert_to_constraint(value: &Value, constraint: &TypeConstraint) -> Result<Value, String> {
+    let with_defaults = constraint.apply_defaults(value);
+    convert::convert_to_constraint(&with_defaults, constraint).map_err(|e| e.to_string())
 }
 
 /// hcl's `describeConditionalTypeMismatch`.
-pub fn describe_type_mismatch(a: &Type, b: &Type) -> String {
-    format!(
-        "The 'true' value is {}, but the 'false' value is {}",
-        a.friendly_name(),
-        b.friendly_name()
-    )
-}
-
-/// Convert a value to a variable's type constraint (defaults of optional attributes applied).
-pub fn convert_to_constraint(
-    value: &Value,
-    constraint: &crate::typeexpr::TypeConstraint,
-) -> Result<Value, String> {
-    convert_unsafe(value, &constraint.to_type())
-}
-
-/// cty's safe conversion (as hcldec uses for schema attributes).
-pub fn convert_safe(value: &Value, want: &Type) -> Result<Value, String> {
-    convert_unsafe(value, want)
+pub fn describe_type_mismatch(t: &Type, f: &Type) -> String {
+    match (t, f) {
+        (Type::Object(ta), Type::Object(fa)) => {
+            for (name, tty) in ta {
+                match fa.get(name) {
+                    None => {
+                        return format!("The 'true' value includes object attribute {name:?}, which is absent in the 'false' value");
+                    }
+                    Some(fty) if fty != tty => {
+                        return format!(
+                            "Type mismatch for object attribute {name:?}: {}",
+                            describe_type_mismatch(tty, fty)
+                        );
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(name) = fa.keys().find(|n| !ta.contains_key(*n)) {
+                return format!("The 'false' value includes object attribute {name:?}, which is absent in the 'true' value");
+            }
+        }
+        (Type::Tuple(te), Type::Tuple(fe)) => {
+            if te.len() != fe.len() {
+                return format!(
+                    "The 'true' tuple has length {}, but the 'false' tuple has length {}",
+                    te.len(),
+                    fe.len()
+                );
+            }
+            for (i, (a, b)) in te.iter().zip(fe).enumerate() {
+                if a != b {
+                    return format!("Type mismatch for tuple element {i}: {}", describe_type_mismatch(a, b));
+                }
+            }
+        }
+        (Type::List(a), Type::List(b)) | (Type::Map(a), Type::Map(b)) | (Type::Set(a), Type::Set(b))
+            if matches!((&**a, &**b), (Type::Object(_), Type::Object(_)) | (Type::Tuple(_), Type::Tuple(_))) =>
+        {
+            let noun = match t {
+                Type::List(_) => "list",
+                Type::Set(_) => "set",
+                _ => "map",
+            };
+            return format!("Mismatched {noun} element types: {}", describe_type_mismatch(a, b));
+        }
+        _ => {}
+    }
+    let (tn, fn_) = (t.friendly_name(), f.friendly_name());
+    if tn == fn_ {
+        return "At least one deeply-nested attribute or element is not compatible across both the 'true' and the 'false' value".into();
+    }
+    format!("The 'true' value is {tn}, but the 'false' value is {fn_}")
 }

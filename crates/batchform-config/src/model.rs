@@ -629,7 +629,7 @@ impl Builder {
                 &block.label_ranges[0],
             );
         }
-        let mut type_constraint = TypeConstraint::any();
+        let mut type_constraint = TypeConstraint::Dynamic;
         let mut type_given = false;
         if let Some(attr) = block.body.attribute("type") {
             match typeexpr::parse(&attr.expr) {
@@ -701,7 +701,13 @@ impl Builder {
     }
 
     fn locals(&mut self, block: &Block) {
-        self.check_body(&block.body, &[], &[]);
+        for nested in &block.body.blocks {
+            self.error(
+                "Unsupported block type",
+                format!("Blocks of type \"{}\" are not expected here.", nested.block_type),
+                &nested.type_range,
+            );
+        }
         for attr in &block.body.attributes {
             if let Some(prev) = self.config.locals.get(&attr.name) {
                 self.error(

@@ -3,108 +3,10 @@
 //! legacy quoted `"string"`, `"list"`, `"map"`.
 
 use crate::ast::{Expr, ExprKind, ObjectKey};
-use batchform_core::{Diagnostic, Type, Value};
+use batchform_core::Diagnostic;
 use std::collections::BTreeMap;
 
-/// A type constraint, which unlike a [`Type`] may have optional object attributes with
-/// defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TypeConstraint {
-    /// `any`: the value keeps its own type.
-    Any,
-    Bool,
-    Number,
-    String,
-    List(Box<TypeConstraint>),
-    Set(Box<TypeConstraint>),
-    Map(Box<TypeConstraint>),
-    Tuple(Vec<TypeConstraint>),
-    Object(BTreeMap<String, ObjectAttr>),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObjectAttr {
-    pub constraint: TypeConstraint,
-    pub optional: bool,
-    /// The default of an optional attribute (a constant expression, evaluated at load).
-    pub default: Option<Value>,
-}
-
-impl TypeConstraint {
-    pub fn any() -> TypeConstraint {
-        TypeConstraint::Any
-    }
-
-    /// The plain type (optional attributes become ordinary ones; `any` becomes dynamic).
-    pub fn to_type(&self) -> Type {
-        match self {
-            TypeConstraint::Any => Type::Dynamic,
-            TypeConstraint::Bool => Type::Bool,
-            TypeConstraint::Number => Type::Number,
-            TypeConstraint::String => Type::String,
-            TypeConstraint::List(t) => Type::list(t.to_type()),
-            TypeConstraint::Set(t) => Type::set(t.to_type()),
-            TypeConstraint::Map(t) => Type::map(t.to_type()),
-            TypeConstraint::Tuple(ts) => {
-                Type::Tuple(ts.iter().map(TypeConstraint::to_type).collect())
-            }
-            TypeConstraint::Object(attrs) => Type::Object(
-                attrs.iter().map(|(k, a)| (k.clone(), a.constraint.to_type())).collect(),
-            ),
-        }
-    }
-
-    /// Whether `any` appears anywhere.
-    pub fn has_any(&self) -> bool {
-        match self {
-            TypeConstraint::Any => true,
-            TypeConstraint::Bool | TypeConstraint::Number | TypeConstraint::String => false,
-            TypeConstraint::List(t) | TypeConstraint::Set(t) | TypeConstraint::Map(t) => {
-                t.has_any()
-            }
-            TypeConstraint::Tuple(ts) => ts.iter().any(TypeConstraint::has_any),
-            TypeConstraint::Object(attrs) => attrs.values().any(|a| a.constraint.has_any()),
-        }
-    }
-}
-
-impl std::fmt::Display for TypeConstraint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TypeConstraint::Any => f.write_str("any"),
-            TypeConstraint::Bool => f.write_str("bool"),
-            TypeConstraint::Number => f.write_str("number"),
-            TypeConstraint::String => f.write_str("string"),
-            TypeConstraint::List(t) => write!(f, "list({t})"),
-            TypeConstraint::Set(t) => write!(f, "set({t})"),
-            TypeConstraint::Map(t) => write!(f, "map({t})"),
-            TypeConstraint::Tuple(ts) => {
-                f.write_str("tuple([")?;
-                for (i, t) in ts.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{t}")?;
-                }
-                f.write_str("])")
-            }
-            TypeConstraint::Object(attrs) => {
-                f.write_str("object({")?;
-                for (i, (k, a)) in attrs.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    if a.optional {
-                        write!(f, "{k}=optional({})", a.constraint)?;
-                    } else {
-                        write!(f, "{k}={}", a.constraint)?;
-                    }
-                }
-                f.write_str("})")
-            }
-        }
-    }
-}
+pub use batchform_core::convert::{AttrConstraint, TypeConstraint};
 
 fn invalid(expr: &Expr, detail: impl Into<String>) -> Diagnostic {
     Diagnostic::error("Invalid type specification", detail).with_subject(Some(expr.range.clone()))
@@ -118,7 +20,7 @@ pub fn parse(expr: &Expr) -> Result<TypeConstraint, Diagnostic> {
 fn parse_inner(expr: &Expr, in_object: bool) -> Result<TypeConstraint, Diagnostic> {
     match &expr.kind {
         ExprKind::Variable(name) => match name.as_str() {
-            "any" => Ok(TypeConstraint::Any),
+            "any" => Ok(TypeConstraint::Dynamic),
             "bool" => Ok(TypeConstraint::Bool),
             "number" => Ok(TypeConstraint::Number),
             "string" => Ok(TypeConstraint::String),
@@ -215,15 +117,11 @@ fn parse_inner(expr: &Expr, in_object: bool) -> Result<TypeConstraint, Diagnosti
     }
 }
 
-fn parse_attr(expr: &Expr) -> Result<ObjectAttr, Diagnostic> {
+fn parse_attr(expr: &Expr) -> Result<AttrConstraint, Diagnostic> {
     if let ExprKind::FuncCall { name, args, .. } = &expr.kind {
         if name == "optional" {
             return match args.as_slice() {
-                [ty] => Ok(ObjectAttr {
-                    constraint: parse_inner(ty, true)?,
-                    optional: true,
-                    default: None,
-                }),
+                [ty] => Ok(AttrConstraint::optional(parse_inner(ty, true)?, None)),
                 [ty, default] => {
                     let constraint = parse_inner(ty, true)?;
                     let value = crate::eval::eval_constant(default).map_err(|_| {
@@ -232,7 +130,11 @@ fn parse_attr(expr: &Expr) -> Result<ObjectAttr, Diagnostic> {
                             "The default value for an optional attribute must be a constant.",
                         )
                     })?;
-                    Ok(ObjectAttr { constraint, optional: true, default: Some(value) })
+                    let value = batchform_core::convert::convert_to_constraint(&value, &constraint)
+                        .map_err(|e| {
+                            invalid(default, format!("Invalid default value for optional attribute: {e}."))
+                        })?;
+                    Ok(AttrConstraint::optional(constraint, Some(value)))
                 }
                 _ => Err(invalid(
                     expr,
@@ -241,5 +143,5 @@ fn parse_attr(expr: &Expr) -> Result<ObjectAttr, Diagnostic> {
             };
         }
     }
-    Ok(ObjectAttr { constraint: parse_inner(expr, true)?, optional: false, default: None })
+    Ok(AttrConstraint::required(parse_inner(expr, true)?))
 }

@@ -33,7 +33,22 @@ pub fn validate(
     v.references();
     v.variable_conditions();
     v.cycles();
+    let static_diags = std::mem::take(&mut v.diags);
     v.bodies(functions);
+    // Evaluation finds again some problems the static checks reported; keep one of each.
+    let evaluated = std::mem::replace(&mut v.diags, static_diags);
+    for d in evaluated {
+        let overlaps = v.diags.iter().any(|s| match (&s.subject, &d.subject) {
+            (Some(a), Some(b)) => {
+                a.filename == b.filename && a.start.byte < b.end.byte.max(b.start.byte + 1) && b.start.byte < a.end.byte.max(a.start.byte + 1)
+            }
+            _ => false,
+        });
+        let cycle_again = d.summary == "Cycle" && v.diags.iter().any(|s| s.summary.starts_with("Cycle: "));
+        if !overlaps && !cycle_again && !v.diags.0.contains(&d) {
+            v.diags.push(d);
+        }
+    }
     v.diags.sort();
     v.diags
 }

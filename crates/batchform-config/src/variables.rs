@@ -6,6 +6,7 @@ use crate::ast::Expr;
 use crate::eval::{Evaluator, Functions, NoReferences};
 use crate::model::{Config, Variable, range_text};
 use crate::source::SourceFile;
+use batchform_core::convert::TypeConstraint;
 use batchform_core::{Diagnostic, Diagnostics, SourceRange, Value};
 use std::collections::BTreeMap;
 
@@ -275,9 +276,7 @@ fn variable_value(
         RawValue::Text(text) => {
             if matches!(
                 decl.type_constraint,
-                crate::typeexpr::TypeConstraint::String
-                    | crate::typeexpr::TypeConstraint::Number
-                    | crate::typeexpr::TypeConstraint::Bool
+                TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool
             ) {
                 Value::String(text.clone())
             } else {

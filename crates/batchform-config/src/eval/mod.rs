@@ -556,14 +556,19 @@ impl<'a> Evaluator<'a> {
         let else_ty = else_result.as_ref().map_or(Type::Dynamic, Value::ty);
         let then_null_dynamic = matches!(&then_result, Ok(Value::Null(Type::Dynamic)));
         let else_null_dynamic = matches!(&else_result, Ok(Value::Null(Type::Dynamic)));
+        // The branch conversions, when the types differ and unify.
+        let mut unified = None;
         let result_ty = if then_null_dynamic {
             Some(else_ty.clone())
         } else if else_null_dynamic {
             Some(then_ty.clone())
         } else if then_ty == Type::Dynamic || else_ty == Type::Dynamic {
             Some(Type::Dynamic)
+        } else if then_ty == else_ty {
+            Some(then_ty.clone())
         } else {
-            crate::convert::unify_unsafe(&[then_ty.clone(), else_ty.clone()])
+            unified = batchform_core::convert::unify(&[then_ty.clone(), else_ty.clone()]);
+            unified.as_ref().map(|u| u.ty.clone())
         };
         let Some(result_ty) = result_ty else {
             return Err(Diagnostics::from(
@@ -603,13 +608,17 @@ impl<'a> Evaluator<'a> {
                 .with_context(Some(range.clone())),
             ));
         };
-        let (chosen, which, expr) =
-            if b { (then_result, "true", then) } else { (else_result, "false", otherwise) };
+        let (chosen, which, expr, index) =
+            if b { (then_result, "true", then, 0) } else { (else_result, "false", otherwise, 1) };
         let chosen = chosen?;
         let converted = if result_ty == Type::Dynamic || chosen.ty() == result_ty {
             chosen
         } else {
-            crate::convert::convert_unsafe(&chosen, &result_ty).map_err(|msg| {
+            let conversion = match &unified {
+                Some(u) => u.convert(index, &chosen),
+                None => batchform_core::convert::convert(&chosen, &result_ty),
+            };
+            conversion.map_err(|msg| {
                 Diagnostics::from(
                     Diagnostic::error(
                         "Inconsistent conditional result types",
