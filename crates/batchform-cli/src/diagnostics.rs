@@ -153,8 +153,7 @@ pub fn to_json(diag: &Diagnostic, sources: &Sources) -> JsonDiagnostic {
         }
     }
     let code = code_lines.join("\n");
-    let code_start = Some(file.byte_of_line(first_line));
-    let code_start = code_start.unwrap_or(0);
+    let code_start = file.byte_of_line(first_line);
     let start = highlight.start.byte.saturating_sub(code_start).min(code.len());
     let end = (start + (highlight.end.byte - highlight.start.byte)).min(code.len());
     out.snippet = Some(JsonSnippet {

@@ -6,6 +6,7 @@ use batchform_config::eval::{CallError, Functions};
 use batchform_core::Value;
 
 /// The function library for one command run.
+#[allow(dead_code)] // fields are read by the file and impure functions once wired in
 pub struct Library {
     /// Whether impure functions (`uuid`, `timestamp`) must return unknown (plan, validate).
     pub impure_unknown: bool,

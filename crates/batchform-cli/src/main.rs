@@ -7,8 +7,8 @@ mod diagnostics;
 mod functions;
 mod providers;
 mod render;
-mod workdir;
 mod ui;
+mod workdir;
 
 use std::process::ExitCode;
 

@@ -14,7 +14,10 @@ impl Registry {
     /// The built-in `terraform` provider (`terraform_data`).
     pub fn builtin() -> Registry {
         let mut providers = BTreeMap::new();
-        providers.insert("terraform".to_string(), ("terraform.io/builtin/terraform".to_string(), terraform_schema()));
+        providers.insert(
+            "terraform".to_string(),
+            ("terraform.io/builtin/terraform".to_string(), terraform_schema()),
+        );
         Registry { providers }
     }
 

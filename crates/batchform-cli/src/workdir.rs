@@ -13,8 +13,12 @@ pub struct Loaded {
     pub config: Config,
     pub sources: Sources,
     pub diagnostics: Diagnostics,
-    /// Whether any configuration file was found.
+    /// Whether any configuration file was found (plan and apply refuse an empty directory).
+    #[allow(dead_code)] // read by plan/apply (issue 6)
     pub has_files: bool,
+    /// Whether every file parsed (further checks on a partial configuration would only
+    /// report spurious undeclared references).
+    pub syntax_ok: bool,
 }
 
 /// Is this a configuration file Terraform (and we) would load?
@@ -39,7 +43,9 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
     String::from_utf8(bytes).map_err(|_| {
         Diagnostic::error(
             "Invalid file encoding",
-            format!("The file {display:?} is not valid UTF-8. Configuration files must be UTF-8 text."),
+            format!(
+                "The file {display:?} is not valid UTF-8. Configuration files must be UTF-8 text."
+            ),
         )
     })
 }
@@ -74,14 +80,25 @@ pub fn load(dir: &Path) -> Loaded {
             Err(d) => diagnostics.push(d),
         }
     }
-    let (config, diags) = Config::load(&files);
+    let mut parsed = Vec::with_capacity(files.len());
+    let mut syntax_ok = diagnostics.is_empty();
+    for file in &files {
+        match batchform_config::lower::parse_file(file) {
+            Ok(body) => parsed.push((file.clone(), body)),
+            Err(d) => {
+                syntax_ok = false;
+                diagnostics.extend(d);
+            }
+        }
+    }
+    let (config, diags) = Config::from_bodies(&parsed);
     diagnostics.extend(diags);
     let mut sources = Sources::new();
     for f in files {
         sources.add(f);
     }
     sources.add_contexts(&config);
-    Loaded { config, sources, diagnostics, has_files: !names.is_empty() }
+    Loaded { config, sources, diagnostics, has_files: !names.is_empty(), syntax_ok }
 }
 
 /// `-var` and `-var-file` in the order they were given.
@@ -92,7 +109,11 @@ pub enum VarArg {
 }
 
 /// Collect every variable value in Terraform's precedence order (later wins).
-pub fn variable_inputs(dir: &Path, args: &[VarArg], sources: &mut Sources) -> (Vec<RawVariable>, Diagnostics) {
+pub fn variable_inputs(
+    dir: &Path,
+    args: &[VarArg],
+    sources: &mut Sources,
+) -> (Vec<RawVariable>, Diagnostics) {
     let mut raw = Vec::new();
     let mut diags = Diagnostics::new();
     let mut env: Vec<(String, String)> = std::env::vars()
@@ -149,7 +170,13 @@ pub fn variable_inputs(dir: &Path, args: &[VarArg], sources: &mut Sources) -> (V
     (raw, diags)
 }
 
-fn load_var_file(path: &Path, display: &str, raw: &mut Vec<RawVariable>, diags: &mut Diagnostics, sources: &mut Sources) {
+fn load_var_file(
+    path: &Path,
+    display: &str,
+    raw: &mut Vec<RawVariable>,
+    diags: &mut Diagnostics,
+    sources: &mut Sources,
+) {
     let text = match read_text(path, display) {
         Ok(t) => t,
         Err(d) => {
@@ -177,7 +204,14 @@ mod tests {
         for name in ["main.tf", "batches.hcl", "x_override.tf"] {
             assert!(is_config_file(name), "{name}");
         }
-        for name in [".terraform.lock.hcl", "main.tf~", "#main.tf#", "a.tftest.hcl", "terraform.tfvars", "x.tf.json"] {
+        for name in [
+            ".terraform.lock.hcl",
+            "main.tf~",
+            "#main.tf#",
+            "a.tftest.hcl",
+            "terraform.tfvars",
+            "x.tf.json",
+        ] {
             assert!(!is_config_file(name), "{name}");
         }
     }

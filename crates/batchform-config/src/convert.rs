@@ -29,7 +29,9 @@ pub fn describe_type_mismatch(t: &Type, f: &Type) -> String {
             for (name, tty) in ta {
                 match fa.get(name) {
                     None => {
-                        return format!("The 'true' value includes object attribute {name:?}, which is absent in the 'false' value");
+                        return format!(
+                            "The 'true' value includes object attribute {name:?}, which is absent in the 'false' value"
+                        );
                     }
                     Some(fty) if fty != tty => {
                         return format!(
@@ -41,7 +43,9 @@ pub fn describe_type_mismatch(t: &Type, f: &Type) -> String {
                 }
             }
             if let Some(name) = fa.keys().find(|n| !ta.contains_key(*n)) {
-                return format!("The 'false' value includes object attribute {name:?}, which is absent in the 'true' value");
+                return format!(
+                    "The 'false' value includes object attribute {name:?}, which is absent in the 'true' value"
+                );
             }
         }
         (Type::Tuple(te), Type::Tuple(fe)) => {
@@ -54,12 +58,20 @@ pub fn describe_type_mismatch(t: &Type, f: &Type) -> String {
             }
             for (i, (a, b)) in te.iter().zip(fe).enumerate() {
                 if a != b {
-                    return format!("Type mismatch for tuple element {i}: {}", describe_type_mismatch(a, b));
+                    return format!(
+                        "Type mismatch for tuple element {i}: {}",
+                        describe_type_mismatch(a, b)
+                    );
                 }
             }
         }
-        (Type::List(a), Type::List(b)) | (Type::Map(a), Type::Map(b)) | (Type::Set(a), Type::Set(b))
-            if matches!((&**a, &**b), (Type::Object(_), Type::Object(_)) | (Type::Tuple(_), Type::Tuple(_))) =>
+        (Type::List(a), Type::List(b))
+        | (Type::Map(a), Type::Map(b))
+        | (Type::Set(a), Type::Set(b))
+            if matches!(
+                (&**a, &**b),
+                (Type::Object(_), Type::Object(_)) | (Type::Tuple(_), Type::Tuple(_))
+            ) =>
         {
             let noun = match t {
                 Type::List(_) => "list",

@@ -130,7 +130,7 @@ pub fn decode_body(
             if !b.labels.is_empty() {
                 diags.push(
                     Diagnostic::error(
-                        &format!("Extraneous label for {name}"),
+                        format!("Extraneous label for {name}"),
                         format!("No labels are expected for {name} blocks."),
                     )
                     .with_subject(Some(b.label_ranges[0].clone())),
@@ -152,14 +152,14 @@ pub fn decode_body(
                 format!("No more than {max} \"{name}\" blocks are allowed")
             };
             diags.push(
-                Diagnostic::error(&format!("Too many {name} blocks"), detail)
+                Diagnostic::error(format!("Too many {name} blocks"), detail)
                     .with_subject(Some(extra.type_range.clone())),
             );
         }
         if blocks.len() < nested.min_items {
             diags.push(
                 Diagnostic::error(
-                    &format!("Insufficient {name} blocks"),
+                    format!("Insufficient {name} blocks"),
                     format!("At least {} \"{name}\" blocks are required.", nested.min_items),
                 )
                 .with_subject(Some(open_brace.clone())),

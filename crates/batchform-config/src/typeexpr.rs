@@ -132,7 +132,10 @@ fn parse_attr(expr: &Expr) -> Result<AttrConstraint, Diagnostic> {
                     })?;
                     let value = batchform_core::convert::convert_to_constraint(&value, &constraint)
                         .map_err(|e| {
-                            invalid(default, format!("Invalid default value for optional attribute: {e}."))
+                            invalid(
+                                default,
+                                format!("Invalid default value for optional attribute: {e}."),
+                            )
                         })?;
                     Ok(AttrConstraint::optional(constraint, Some(value)))
                 }

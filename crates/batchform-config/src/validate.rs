@@ -40,11 +40,14 @@ pub fn validate(
     for d in evaluated {
         let overlaps = v.diags.iter().any(|s| match (&s.subject, &d.subject) {
             (Some(a), Some(b)) => {
-                a.filename == b.filename && a.start.byte < b.end.byte.max(b.start.byte + 1) && b.start.byte < a.end.byte.max(a.start.byte + 1)
+                a.filename == b.filename
+                    && a.start.byte < b.end.byte.max(b.start.byte + 1)
+                    && b.start.byte < a.end.byte.max(a.start.byte + 1)
             }
             _ => false,
         });
-        let cycle_again = d.summary == "Cycle" && v.diags.iter().any(|s| s.summary.starts_with("Cycle: "));
+        let cycle_again =
+            d.summary == "Cycle" && v.diags.iter().any(|s| s.summary.starts_with("Cycle: "));
         if !overlaps && !cycle_again && !v.diags.0.contains(&d) {
             v.diags.push(d);
         }

@@ -38,7 +38,8 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         return 1;
     }
     let functions = crate::functions::Library::new(ctx, false);
-    let (raw, mut diags) = crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
+    let (raw, mut diags) =
+        crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
     let (variables, more) =
         batchform_config::variables::resolve_variables(&loaded.config, raw, &functions);
     diags.extend(more);
@@ -93,7 +94,10 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
 }
 
 /// Evaluate one console line and render the result as Terraform's console does.
-pub fn evaluate(line: &str, scope: &ModuleScope<'_>) -> Result<String, batchform_core::Diagnostics> {
+pub fn evaluate(
+    line: &str,
+    scope: &ModuleScope<'_>,
+) -> Result<String, batchform_core::Diagnostics> {
     let file = SourceFile::new("<console-input>", line);
     let expr = batchform_config::lower::parse_expression(&file)?;
     let value = scope.eval(&expr);

@@ -30,10 +30,14 @@ struct JsonOutput {
 pub fn run(args: &Args, ctx: &Context) -> u8 {
     let loaded = crate::workdir::load(&ctx.working_dir);
     let mut diags = loaded.diagnostics;
-    if !diags.has_errors() {
+    if loaded.syntax_ok {
         let functions = crate::functions::Library::new(ctx, true);
         let schemas = crate::providers::Registry::builtin();
-        diags.extend(batchform_config::validate::validate(&loaded.config, Some(&schemas), &functions));
+        diags.extend(batchform_config::validate::validate(
+            &loaded.config,
+            Some(&schemas),
+            &functions,
+        ));
     }
     diags.sort();
     let errors = diags.errors().count();
@@ -55,7 +59,11 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         return 1;
     }
     if color {
-        println!("{}Success!{} The configuration is valid.\n", crate::ui::GREEN_BOLD, crate::ui::RESET);
+        println!(
+            "{}Success!{} The configuration is valid.\n",
+            crate::ui::GREEN_BOLD,
+            crate::ui::RESET
+        );
     } else {
         println!("Success! The configuration is valid.\n");
     }

@@ -148,7 +148,10 @@ mod tests {
     #[test]
     fn formats_like_terraform_console() {
         // Expectations are terraform 1.11.4 console output.
-        assert_eq!(console(&Value::Tuple(vec![Value::number(1), Value::string("a")]), 0), "[\n  1,\n  \"a\",\n]");
+        assert_eq!(
+            console(&Value::Tuple(vec![Value::number(1), Value::string("a")]), 0),
+            "[\n  1,\n  \"a\",\n]"
+        );
         assert_eq!(console(&Value::List(Type::Dynamic, vec![]), 0), "tolist([])");
         assert_eq!(console(&Value::object([("a", Value::number(1))]), 0), "{\n  \"a\" = 1\n}");
         let m = Value::Map(
@@ -158,7 +161,10 @@ mod tests {
         assert_eq!(console(&m, 0), "tomap({\n  \"a\" = \"1\"\n  \"b\" = \"x\"\n})");
         assert_eq!(console(&Value::number(1).mark_sensitive(), 0), "(sensitive value)");
         assert_eq!(
-            console(&Value::object([("a", Value::number(1).mark_sensitive()), ("b", Value::number(2))]), 0),
+            console(
+                &Value::object([("a", Value::number(1).mark_sensitive()), ("b", Value::number(2))]),
+                0
+            ),
             "{\n  \"a\" = (sensitive value)\n  \"b\" = 2\n}"
         );
         assert_eq!(console(&Value::NULL, 0), "null");

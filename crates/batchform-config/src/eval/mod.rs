@@ -438,21 +438,22 @@ impl<'a> Evaluator<'a> {
                 Ok(Some((key, value))) => match key {
                     None => tuple.push(value),
                     Some(key) if fe.grouping => groups.entry(key).or_default().push(value),
-                    Some(key) => {
-                        if object.contains_key(&key) {
+                    Some(key) => match object.entry(key) {
+                        std::collections::btree_map::Entry::Vacant(slot) => {
+                            slot.insert(value);
+                        }
+                        std::collections::btree_map::Entry::Occupied(slot) => {
                             let key_range = fe.key_expr.as_ref().map_or(range, |k| &k.range);
                             diags.push(
                                 Diagnostic::error(
                                     "Duplicate object key",
-                                    format!("Two different items produced the key {key:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."),
+                                    format!("Two different items produced the key {:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.", slot.key()),
                                 )
                                 .with_subject(Some(key_range.clone()))
                                 .with_context(Some(range.clone())),
                             );
-                        } else {
-                            object.insert(key, value);
                         }
-                    }
+                    },
                 },
                 Err(d) => diags.extend(d),
             }
