@@ -51,7 +51,10 @@ pub fn parse_template(file: &SourceFile) -> Result<Expr, Diagnostics> {
 
 fn syntax_error(file: &SourceFile, err: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = err.location();
-    let start = loc.offset().min(file.text.len());
+    let mut start = loc.offset().min(file.text.len());
+    while !file.text.is_char_boundary(start) {
+        start -= 1;
+    }
     let end = next_char_boundary(&file.text, start);
     let message = err.message();
     let (summary, detail) = describe_syntax_error(message, &file.text[start..]);
@@ -629,6 +632,14 @@ mod tests {
         assert_eq!(d.summary, "Invalid expression");
         let subject = d.subject.as_ref().unwrap();
         assert_eq!((subject.start.line, subject.start.column), (1, 8));
+    }
+
+    #[test]
+    fn syntax_error_inside_a_multibyte_character_is_reported() {
+        // Found by the fuzzer: hcl-edit may report an offset inside a character.
+        let text = "output \"o\" {\n  value = try(local.x.y[0], can(var.z) ? 1 :\u{e9}";
+        let err = parse_file(&SourceFile::new("main.tf", text)).unwrap_err();
+        assert_eq!(err.0[0].subject.as_ref().unwrap().start.line, 2);
     }
 
     #[test]
