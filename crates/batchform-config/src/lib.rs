@@ -16,3 +16,4 @@ pub mod source;
 pub mod typeexpr;
 pub mod validate;
 pub mod variables;
+pub mod display;

@@ -105,5 +105,5 @@ pub fn evaluate(
     if more.has_errors() {
         return Err(more);
     }
-    Ok(crate::render::value::console(&value?, 0))
+    Ok(batchform_config::display::console(&value?, 0))
 }
