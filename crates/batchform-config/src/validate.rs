@@ -24,6 +24,16 @@ pub trait SchemaSource {
 }
 
 /// Validate; `schemas` is `None` when no provider is available (structure checks only).
+/// The static checks only (references, self-references, cycles), without evaluating.
+pub fn validate_references(config: &Config, schemas: Option<&dyn SchemaSource>) -> Diagnostics {
+    let mut v = Validator { config, schemas, diags: Diagnostics::new() };
+    v.references();
+    v.variable_conditions();
+    v.cycles();
+    v.diags.sort();
+    v.diags
+}
+
 pub fn validate(
     config: &Config,
     schemas: Option<&dyn SchemaSource>,

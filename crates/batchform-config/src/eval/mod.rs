@@ -407,7 +407,9 @@ impl<'a> Evaluator<'a> {
                 }
                 return Ok((None, marked));
             }
-            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            // A set's elements are their own keys.
+            Value::Set(_, items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
+            Value::List(_, items) | Value::Tuple(items) => {
                 items.into_iter().enumerate().map(|(i, v)| (Value::number(i as i64), v)).collect()
             }
             Value::Map(_, items) | Value::Object(items) => {
@@ -424,6 +426,9 @@ impl<'a> Evaluator<'a> {
         let Some(items) = items else {
             return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked));
         };
+        if let Some(cond) = &fe.cond {
+            self.precheck_for_condition(fe, cond, range)?;
+        }
         let mut known = true;
         let mut diags = Diagnostics::new();
         let mut tuple = Vec::new();
@@ -472,6 +477,45 @@ impl<'a> Evaluator<'a> {
             Value::Object(object)
         };
         Ok(result.with_sensitive(marked))
+    }
+
+    /// hclsyntax checks the `if` clause once with the names bound to unknowns, so that a
+    /// condition of the wrong type is reported once rather than per element.
+    fn precheck_for_condition(
+        &mut self,
+        fe: &ForExpr,
+        cond: &Expr,
+        range: &SourceRange,
+    ) -> Result<(), Diagnostics> {
+        let depth = self.bind(
+            fe.key_var.as_deref(),
+            Value::DYNAMIC_UNKNOWN,
+            &fe.value_var,
+            Value::DYNAMIC_UNKNOWN,
+        );
+        let result = self.eval(cond);
+        self.bindings.truncate(depth);
+        let result = result?;
+        let with_context = |summary: &str, detail: String| {
+            Diagnostics::from(
+                Diagnostic::error(summary, detail)
+                    .with_subject(Some(cond.range.clone()))
+                    .with_context(Some(range.clone())),
+            )
+        };
+        if result.is_null() {
+            return Err(with_context(
+                "Condition is null",
+                "The value of the 'if' clause must not be null.".into(),
+            ));
+        }
+        if let Err(e) = batchform_core::convert::convert(&result, &Type::Bool) {
+            return Err(with_context(
+                "Invalid 'for' condition",
+                format!("The 'if' clause value is invalid: {e}."),
+            ));
+        }
+        Ok(())
     }
 
     /// One iteration: `Ok(None)` when filtered out; the key is `None` for tuple results.

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 pub struct Module {
     resources: Resources,
+    /// The module's own file, parsed, to combine with a case's file for static checks.
+    main: (SourceFile, batchform_config::ast::Body),
 }
 
 /// Everything a case is evaluated against; it is also the resource resolver (which needs
@@ -90,6 +92,7 @@ impl Module {
         let text = std::fs::read_to_string(dir.join("main.tf")).expect("main.tf");
         let file = SourceFile::new("main.tf", text);
         let body = batchform_config::lower::parse_file(&file).expect("module parses");
+        let main = (file.clone(), body.clone());
         let (config, diags) = Config::from_bodies(&[(file, body)]);
         assert!(!diags.has_errors(), "{diags:?}");
         let functions: Box<dyn Functions> = Box::new(batchform_config::eval::NoFunctions);
@@ -106,7 +109,17 @@ impl Module {
                 planned: RefCell::new(HashMap::new()),
                 dir: dir.to_path_buf(),
             },
+            main,
         }
+    }
+
+    /// Terraform's static reference checks on the module plus one more file.
+    pub fn check_references(&self, file: SourceFile, body: batchform_config::ast::Body) -> batchform_core::Diagnostics {
+        let (config, diags) = Config::from_bodies(&[self.main.clone(), (file, body)]);
+        if diags.has_errors() {
+            return diags;
+        }
+        batchform_config::validate::validate_references(&config, None)
     }
 
     pub fn eval(&self, expr: &Expr) -> Result<Value, batchform_core::Diagnostics> {
