@@ -17,3 +17,4 @@ pub mod typeexpr;
 pub mod validate;
 pub mod variables;
 pub mod display;
+pub mod functions;
