@@ -7,7 +7,9 @@
 pub mod ast;
 pub mod convert;
 pub mod decode;
+pub mod display;
 pub mod eval;
+pub mod functions;
 pub mod lower;
 pub mod model;
 pub mod refs;
@@ -16,5 +18,3 @@ pub mod source;
 pub mod typeexpr;
 pub mod validate;
 pub mod variables;
-pub mod display;
-pub mod functions;

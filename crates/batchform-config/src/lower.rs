@@ -116,39 +116,69 @@ fn unterminated_string(text: &str, at: usize) -> bool {
             in_string = true;
         }
     }
-    in_string || text[at.min(text.len())..].trim_start().starts_with('"') && !text[at..].trim_start()[1..].contains('"')
+    in_string
+        || text[at.min(text.len())..].trim_start().starts_with('"')
+            && !text[at..].trim_start()[1..].contains('"')
 }
 
 /// Turn hcl-edit's parser message into HCL's summary and detail (hclsyntax's wording).
-fn describe_syntax_error(message: &str, text: &str, at: usize, mode: Mode) -> (&'static str, String) {
+fn describe_syntax_error(
+    message: &str,
+    text: &str,
+    at: usize,
+    mode: Mode,
+) -> (&'static str, String) {
     let rest = &text[at..];
     let at_end = rest.trim().is_empty();
-    let invalid_expr =
-        || ("Invalid expression", "Expected the start of an expression, but found an invalid expression token.".to_string());
-    let missing_expr =
-        || ("Missing expression", "Expected the start of an expression, but found the end of the file.".to_string());
+    let invalid_expr = || {
+        (
+            "Invalid expression",
+            "Expected the start of an expression, but found an invalid expression token."
+                .to_string(),
+        )
+    };
+    let missing_expr = || {
+        (
+            "Missing expression",
+            "Expected the start of an expression, but found the end of the file.".to_string(),
+        )
+    };
     if message.starts_with("invalid expression") {
         if at_end {
             return missing_expr();
         }
         if rest.starts_with('\'') {
-            return ("Invalid character", "Expected the start of an expression, but found an invalid expression token.".into());
+            return (
+                "Invalid character",
+                "Expected the start of an expression, but found an invalid expression token."
+                    .into(),
+            );
         }
         return invalid_expr();
     }
     if message.starts_with("invalid escape sequence") {
-        let symbol = text[..at].chars().next_back().filter(|c| *c != '\\').map_or_else(
-            || rest.chars().next().unwrap_or(' ').to_string(),
-            |c| c.to_string(),
+        let symbol = text[..at]
+            .chars()
+            .next_back()
+            .filter(|c| *c != '\\')
+            .map_or_else(|| rest.chars().next().unwrap_or(' ').to_string(), |c| c.to_string());
+        return (
+            "Invalid escape sequence",
+            format!("The symbol {symbol:?} is not a valid escape sequence selector."),
         );
-        return ("Invalid escape sequence", format!("The symbol {symbol:?} is not a valid escape sequence selector."));
     }
     if message.starts_with("expected heredoc end delimiter") {
-        return ("Unterminated template string", "No closing marker was found for the string.".into());
+        return (
+            "Unterminated template string",
+            "No closing marker was found for the string.".into(),
+        );
     }
     if message == "expected `:`" {
         if inside_for(text, at) {
-            return ("Invalid 'for' expression", "For expression requires a colon after the collection expression.".into());
+            return (
+                "Invalid 'for' expression",
+                "For expression requires a colon after the collection expression.".into(),
+            );
         }
         return (
             "Missing false expression in conditional",
@@ -156,22 +186,37 @@ fn describe_syntax_error(message: &str, text: &str, at: usize, mode: Mode) -> (&
         );
     }
     if message == "expected `in`" {
-        return ("Invalid 'for' expression", "For expression requires the 'in' keyword after its name declarations.".into());
+        return (
+            "Invalid 'for' expression",
+            "For expression requires the 'in' keyword after its name declarations.".into(),
+        );
     }
     if message == "expected `=>`" {
-        return ("Invalid 'for' expression", "Key expression is required when building an object.".into());
+        return (
+            "Invalid 'for' expression",
+            "Key expression is required when building an object.".into(),
+        );
     }
     if message == "expected `]`" || message == "expected `}`" && inside_for(text, at) {
         if inside_for(text, at) {
             if rest.starts_with("...") {
-                return ("Invalid 'for' expression", "Grouping ellipsis (...) cannot be used when building a tuple.".into());
+                return (
+                    "Invalid 'for' expression",
+                    "Grouping ellipsis (...) cannot be used when building a tuple.".into(),
+                );
             }
-            return ("Invalid 'for' expression", "Extra characters after the end of the 'for' expression.".into());
+            return (
+                "Invalid 'for' expression",
+                "Extra characters after the end of the 'for' expression.".into(),
+            );
         }
         if at_end {
             return missing_expr();
         }
-        return ("Missing item separator", "Expected a comma to mark the beginning of the next item.".into());
+        return (
+            "Missing item separator",
+            "Expected a comma to mark the beginning of the next item.".into(),
+        );
     }
     if message == "expected `}`" {
         if unterminated_string(text, at) || text[..at].contains("${") {
@@ -180,46 +225,71 @@ fn describe_syntax_error(message: &str, text: &str, at: usize, mode: Mode) -> (&
                 "There is no closing brace for this interpolation sequence before the end of the quoted template. This might be caused by incorrect nesting inside the given expression.".into(),
             );
         }
-        return ("Missing item separator", "Expected a comma to mark the beginning of the next item.".into());
+        return (
+            "Missing item separator",
+            "Expected a comma to mark the beginning of the next item.".into(),
+        );
     }
     if message.starts_with("invalid object item") {
-        return ("Missing attribute separator", "Expected a newline or comma to mark the beginning of the next attribute.".into());
+        return (
+            "Missing attribute separator",
+            "Expected a newline or comma to mark the beginning of the next attribute.".into(),
+        );
     }
     if message.starts_with("invalid object value assignment") {
-        return ("Missing key/value separator", "Expected an equals sign (\"=\") to mark the beginning of the attribute value.".into());
+        return (
+            "Missing key/value separator",
+            "Expected an equals sign (\"=\") to mark the beginning of the attribute value.".into(),
+        );
     }
     if message.starts_with("expected `)` or expression") {
-        return ("Missing argument separator", "A comma is required to separate each function argument from the next.".into());
+        return (
+            "Missing argument separator",
+            "A comma is required to separate each function argument from the next.".into(),
+        );
     }
     if message == "unexpected token" {
         if unterminated_string(text, at) {
-            return ("Unterminated template string", "No closing marker was found for the string.".into());
+            return (
+                "Unterminated template string",
+                "No closing marker was found for the string.".into(),
+            );
         }
         let after = rest.get(1..).unwrap_or("").trim();
-        if after.is_empty() && rest.starts_with(['[', '(', '+', '-', '*', '/', '%', '<', '>', '=', '!', '&', '|', '.']) {
+        if after.is_empty()
+            && rest
+                .starts_with(['[', '(', '+', '-', '*', '/', '%', '<', '>', '=', '!', '&', '|', '.'])
+        {
             return missing_expr();
         }
         return match mode {
             Mode::Expr => (
                 "Extra characters after expression",
-                "An expression was successfully parsed, but extra characters were found after it.".into(),
+                "An expression was successfully parsed, but extra characters were found after it."
+                    .into(),
             ),
-            Mode::Body if rest.starts_with(['\n', '\r']) || text[..at].ends_with('\n') => {
-                ("Argument or block definition required", "An argument or block definition is required here.".into())
-            }
-            Mode::Body => ("Missing newline after argument", "An argument definition must end with a newline.".into()),
+            Mode::Body if rest.starts_with(['\n', '\r']) || text[..at].ends_with('\n') => (
+                "Argument or block definition required",
+                "An argument or block definition is required here.".into(),
+            ),
+            Mode::Body => (
+                "Missing newline after argument",
+                "An argument definition must end with a newline.".into(),
+            ),
         };
     }
     if message.contains("block body") {
         return (
             "Invalid block definition",
-            "Either a quoted string block label or an opening brace (\"{\") is expected here.".into(),
+            "Either a quoted string block label or an opening brace (\"{\") is expected here."
+                .into(),
         );
     }
     if message == "expected `{`" || message.contains("`=`") {
         return (
             "Invalid block definition",
-            "Either a quoted string block label or an opening brace (\"{\") is expected here.".into(),
+            "Either a quoted string block label or an opening brace (\"{\") is expected here."
+                .into(),
         );
     }
     let mut detail = message.to_string();

@@ -100,7 +100,8 @@ fn parse_timestamp(ts: &str) -> std::result::Result<OffsetDateTime, String> {
             "05" => "second",
             "Z07:00" => "UTC offset",
             "T" => {
-                return "not a valid RFC3339 timestamp: missing required time introducer 'T'".into();
+                return "not a valid RFC3339 timestamp: missing required time introducer 'T'"
+                    .into();
             }
             ":" | "-" => {
                 return if e.value_elem.is_empty() {

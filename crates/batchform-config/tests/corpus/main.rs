@@ -34,7 +34,10 @@ fn evaluate(module: &Module, id: &str, expr: &str) -> Outcome {
         Err(d) => return Outcome { value: Err(d), expr_offset: prefix.len() },
     };
     let Some(attr) = body.blocks.first().and_then(|b| b.body.attribute("value")) else {
-        return Outcome { value: Err(batchform_core::Diagnostics::new()), expr_offset: prefix.len() };
+        return Outcome {
+            value: Err(batchform_core::Diagnostics::new()),
+            expr_offset: prefix.len(),
+        };
     };
     // Terraform checks references statically before evaluating anything.
     let statically = module.check_references(file.clone(), body.clone());
@@ -128,18 +131,56 @@ fn plan_json(v: &Value) -> (Option<Json>, Json, Json) {
     (after(v), unknown(v), sensitive(v))
 }
 
-fn check_case(module: &Module, case: &Json) -> Result<(), String> {
+/// A module in console mode (where `type` exists) and in output mode.
+struct Modes {
+    console: Module,
+    output: Module,
+}
+
+fn check_case(modes: &Modes, case: &Json) -> Result<(), String> {
+    // Console fields are checked in console mode, output fields in output mode.
+    let console_case = strip(case, &["json", "error", "plan"]);
+    let output_case = strip(case, &["console", "console_error"]);
+    if console_case.get("console").is_some() || console_case.get("console_error").is_some() {
+        check_in(&modes.console, &console_case)?;
+    }
+    if ["json", "error", "plan"].iter().any(|k| output_case.get(k).is_some()) {
+        check_in(&modes.output, &output_case)?;
+    }
+    Ok(())
+}
+
+fn strip(case: &Json, keys: &[&str]) -> Json {
+    let mut c = case.clone();
+    if let Some(o) = c.as_object_mut() {
+        for k in keys {
+            o.remove(*k);
+        }
+    }
+    c
+}
+
+fn check_in(module: &Module, case: &Json) -> Result<(), String> {
     let id = case["id"].as_str().unwrap_or_default();
     let expr = case["expr"].as_str().unwrap_or_default();
     let outcome = evaluate(module, id, expr);
-    let expected_error = case.get("console_error").and_then(|t| t.as_str()).and_then(parse_console_error).or_else(|| {
-        case.get("error").map(|e| {
-            (e["summary"].as_str().unwrap_or_default().to_string(), collapse(e["detail"].as_str().unwrap_or_default()))
-        })
-    });
+    let expected_error =
+        case.get("console_error").and_then(|t| t.as_str()).and_then(parse_console_error).or_else(
+            || {
+                case.get("error").map(|e| {
+                    (
+                        e["summary"].as_str().unwrap_or_default().to_string(),
+                        collapse(e["detail"].as_str().unwrap_or_default()),
+                    )
+                })
+            },
+        );
     let value = match (&outcome.value, &expected_error) {
         (Err(diags), Some((summary, detail))) => {
-            let first = diags.errors().next().ok_or("an error was expected but the diagnostics were empty")?;
+            let first = diags
+                .errors()
+                .next()
+                .ok_or("an error was expected but the diagnostics were empty")?;
             if first.summary != *summary || collapse(&first.detail) != *detail {
                 return Err(format!(
                     "error differs:\n    want {summary:?}: {detail}\n    got  {:?}: {}",
@@ -148,7 +189,10 @@ fn check_case(module: &Module, case: &Json) -> Result<(), String> {
                 ));
             }
             if let (Some(range), Some(subject)) = (case["error"].get("range"), &first.subject) {
-                let want = (range[0].as_u64().unwrap_or(0) as usize, range[1].as_u64().unwrap_or(0) as usize);
+                let want = (
+                    range[0].as_u64().unwrap_or(0) as usize,
+                    range[1].as_u64().unwrap_or(0) as usize,
+                );
                 let got = (
                     subject.start.byte.saturating_sub(outcome.expr_offset),
                     subject.end.byte.saturating_sub(outcome.expr_offset),
@@ -167,7 +211,10 @@ fn check_case(module: &Module, case: &Json) -> Result<(), String> {
             ));
         }
         (Ok(v), Some((summary, _))) => {
-            return Err(format!("expected error {summary:?}, got value {}", batchform_config::display::console(v, 0)));
+            return Err(format!(
+                "expected error {summary:?}, got value {}",
+                batchform_config::display::console(v, 0)
+            ));
         }
         (Ok(v), None) => v,
     };
@@ -179,13 +226,21 @@ fn check_case(module: &Module, case: &Json) -> Result<(), String> {
     }
     if let Some(json) = case.get("json") {
         let (bare, _) = value.clone().unmark_deep();
-        let got_value = batchform_core::json::to_json(&bare).map_err(|e| format!("value not encodable: {e}"))?;
+        let got_value = batchform_core::json::to_json(&bare)
+            .map_err(|e| format!("value not encodable: {e}"))?;
         if normalize_numbers(&got_value) != normalize_numbers(&json["value"]) {
-            return Err(format!("json value differs:\n    want {}\n    got  {}", json["value"], got_value));
+            return Err(format!(
+                "json value differs:\n    want {}\n    got  {}",
+                json["value"], got_value
+            ));
         }
         // Terraform stores no type for null outputs (the corpus then says "dynamic").
         if !json["type"].is_null() && !bare.is_null() && bare.ty().to_json() != json["type"] {
-            return Err(format!("type differs: want {}, got {}", json["type"], bare.ty().to_json()));
+            return Err(format!(
+                "type differs: want {}, got {}",
+                json["type"],
+                bare.ty().to_json()
+            ));
         }
         let sensitive = json["sensitive"].as_bool().unwrap_or(false);
         if value.contains_sensitive() != sensitive {
@@ -199,17 +254,24 @@ fn check_case(module: &Module, case: &Json) -> Result<(), String> {
             return Err(format!("plan after differs: want {want_after:?}, got {after:?}"));
         }
         if plan["after_unknown"] != unknown {
-            return Err(format!("after_unknown differs: want {}, got {unknown}", plan["after_unknown"]));
+            return Err(format!(
+                "after_unknown differs: want {}, got {unknown}",
+                plan["after_unknown"]
+            ));
         }
         if plan["after_sensitive"] != sensitive {
-            return Err(format!("after_sensitive differs: want {}, got {sensitive}", plan["after_sensitive"]));
+            return Err(format!(
+                "after_sensitive differs: want {}, got {sensitive}",
+                plan["after_sensitive"]
+            ));
         }
     }
     Ok(())
 }
 
 fn known_differences() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(fixtures().join("known_differences.txt")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(fixtures().join("known_differences.txt")).unwrap_or_default();
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once(' ').map(|(id, why)| (id.to_string(), why.trim().to_string())))
@@ -218,8 +280,12 @@ fn known_differences() -> BTreeMap<String, String> {
 
 #[test]
 fn corpus_matches_terraform() {
-    let context = Module::load(&fixtures().join("context"));
-    let unknown = Module::load(&fixtures().join("unknown"));
+    let load = |dir: &str| Modes {
+        console: Module::load(&fixtures().join(dir), true),
+        output: Module::load(&fixtures().join(dir), false),
+    };
+    let context = load("context");
+    let unknown = load("unknown");
     let allowed = known_differences();
     let mut failures = Vec::new();
     let mut total = 0;
@@ -241,14 +307,20 @@ fn corpus_matches_terraform() {
             total += 1;
             let entry = per_file.entry(name.clone()).or_default();
             entry.0 += 1;
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_case(module, &case)))
-                .unwrap_or_else(|_| Err("panicked".to_string()));
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check_case(module, &case)
+            }))
+            .unwrap_or_else(|_| Err("panicked".to_string()));
             if let Err(why) = result {
                 if allowed.contains_key(&id) {
                     continue;
                 }
                 entry.1 += 1;
-                failures.push(format!("{id}: {}\n    expr: {}\n    {why}", "", case["expr"].as_str().unwrap_or_default()));
+                failures.push(format!(
+                    "{id}: {}\n    expr: {}\n    {why}",
+                    "",
+                    case["expr"].as_str().unwrap_or_default()
+                ));
             }
         }
     }

@@ -4,7 +4,8 @@
 //! unknown.
 
 use batchform_config::ast::Expr;
-use batchform_config::eval::Functions;
+use batchform_config::eval::Library;
+use batchform_config::functions::{DirEntry, FileKind, FileSystem, FunctionContext, Impurity};
 use batchform_config::model::Config;
 use batchform_config::scope::{InstanceContext, ModuleScope, Paths, ResourceValues};
 use batchform_config::source::SourceFile;
@@ -25,7 +26,8 @@ pub struct Module {
 struct Resources {
     config: Config,
     variables: BTreeMap<String, Value>,
-    functions: Box<dyn Functions>,
+    fs: TestFs,
+    console: bool,
     state: HashMap<ResourceAddr, Vec<(InstanceKey, Value)>>,
     planned: RefCell<HashMap<ResourceAddr, Value>>,
     dir: PathBuf,
@@ -74,8 +76,9 @@ fn load_state(path: &Path) -> HashMap<ResourceAddr, Vec<(InstanceKey, Value)>> {
                 Json::String(s) => InstanceKey::Str(s.clone()),
                 _ => InstanceKey::None,
             };
-            let mut value = batchform_core::json::from_json_typed(&inst["attributes"], &terraform_data_type())
-                .expect("terraform_data attributes");
+            let mut value =
+                batchform_core::json::from_json_typed(&inst["attributes"], &terraform_data_type())
+                    .expect("terraform_data attributes");
             for path in inst["sensitive_attributes"].as_array().into_iter().flatten() {
                 value = mark_path(value, path.as_array().map(Vec::as_slice).unwrap_or_default());
             }
@@ -88,23 +91,26 @@ fn load_state(path: &Path) -> HashMap<ResourceAddr, Vec<(InstanceKey, Value)>> {
 }
 
 impl Module {
-    pub fn load(dir: &Path) -> Module {
+    pub fn load(dir: &Path, console: bool) -> Module {
         let text = std::fs::read_to_string(dir.join("main.tf")).expect("main.tf");
         let file = SourceFile::new("main.tf", text);
         let body = batchform_config::lower::parse_file(&file).expect("module parses");
         let main = (file.clone(), body.clone());
         let (config, diags) = Config::from_bodies(&[(file, body)]);
         assert!(!diags.has_errors(), "{diags:?}");
-        let functions: Box<dyn Functions> = Box::new(batchform_config::eval::NoFunctions);
+        let fs = TestFs;
+        let dir_buf = dir.to_path_buf();
+        let library = library(&fs, &dir_buf, console);
         let (variables, diags) =
-            batchform_config::variables::resolve_variables(&config, Vec::new(), functions.as_ref());
+            batchform_config::variables::resolve_variables(&config, Vec::new(), &library);
         assert!(!diags.has_errors(), "{diags:?}");
         let state = load_state(&dir.join("terraform.tfstate"));
         Module {
             resources: Resources {
                 config,
                 variables,
-                functions,
+                fs,
+                console,
                 state,
                 planned: RefCell::new(HashMap::new()),
                 dir: dir.to_path_buf(),
@@ -114,7 +120,11 @@ impl Module {
     }
 
     /// Terraform's static reference checks on the module plus one more file.
-    pub fn check_references(&self, file: SourceFile, body: batchform_config::ast::Body) -> batchform_core::Diagnostics {
+    pub fn check_references(
+        &self,
+        file: SourceFile,
+        body: batchform_config::ast::Body,
+    ) -> batchform_core::Diagnostics {
         let (config, diags) = Config::from_bodies(&[self.main.clone(), (file, body)]);
         if diags.has_errors() {
             return diags;
@@ -123,7 +133,8 @@ impl Module {
     }
 
     pub fn eval(&self, expr: &Expr) -> Result<Value, batchform_core::Diagnostics> {
-        let scope = self.resources.scope();
+        let library = self.resources.library();
+        let scope = self.resources.scope(&library);
         let v = scope.eval(expr);
         let locals = scope.take_diagnostics();
         match v {
@@ -137,18 +148,31 @@ fn paths(dir: &Path) -> Paths {
     Paths {
         module: ".".into(),
         root: ".".into(),
-        cwd: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).to_string_lossy().into_owned(),
+        cwd: dir
+            .canonicalize()
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .to_string_lossy()
+            .into_owned(),
     }
 }
 
 impl Resources {
-    fn scope(&self) -> ModuleScope<'_> {
-        ModuleScope::new(&self.config, &self.variables, self, self.functions.as_ref(), paths(&self.dir))
+    fn scope<'s>(&'s self, library: &'s Library<'s>) -> ModuleScope<'s> {
+        ModuleScope::new(&self.config, &self.variables, self, library, paths(&self.dir))
+    }
+
+    fn library(&self) -> Library<'_> {
+        library(&self.fs, &self.dir, self.console)
     }
 
     /// The planned value of a `terraform_data` instance that is not in state.
-    fn planned_instance(&self, resource: &batchform_config::model::Resource, instance: InstanceContext) -> Value {
-        let scope = self.scope();
+    fn planned_instance(
+        &self,
+        resource: &batchform_config::model::Resource,
+        instance: InstanceContext,
+    ) -> Value {
+        let library = self.library();
+        let scope = self.scope(&library);
         let iscope = scope.for_instance(instance);
         let eval = |name: &str| -> Value {
             resource
@@ -170,7 +194,8 @@ impl Resources {
             return Some(v.clone());
         }
         let resource = self.config.resources.get(addr)?;
-        let scope = self.scope();
+        let library = self.library();
+        let scope = self.scope(&library);
         let value = if let Some(count) = &resource.count {
             let n = scope.eval(count).ok()?.as_number()?.to_i64()?;
             Value::Tuple(
@@ -178,7 +203,10 @@ impl Resources {
                     .map(|i| {
                         self.planned_instance(
                             resource,
-                            InstanceContext { count_index: Some(Value::number(i)), ..InstanceContext::default() },
+                            InstanceContext {
+                                count_index: Some(Value::number(i)),
+                                ..InstanceContext::default()
+                            },
                         )
                     })
                     .collect(),
@@ -186,8 +214,13 @@ impl Resources {
         } else if let Some(for_each) = &resource.for_each {
             let v = scope.eval(for_each).ok()?;
             let items: Vec<(String, Value)> = match v.unmarked().0 {
-                Value::Map(_, m) | Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                Value::Set(_, s) => s.iter().map(|v| (v.as_str().unwrap_or_default().to_string(), v.clone())).collect(),
+                Value::Map(_, m) | Value::Object(m) => {
+                    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                }
+                Value::Set(_, s) => s
+                    .iter()
+                    .map(|v| (v.as_str().unwrap_or_default().to_string(), v.clone()))
+                    .collect(),
                 _ => return None,
             };
             Value::Object(
@@ -235,5 +268,63 @@ impl ResourceValues for Resources {
         } else {
             instances.first().map(|(_, v)| v.clone())?
         })
+    }
+}
+
+fn library<'a>(fs: &'a TestFs, dir: &'a Path, console: bool) -> Library<'a> {
+    Library::new(FunctionContext {
+        fs,
+        base_dir: dir,
+        impurity: Impurity::Evaluate,
+        templates: None,
+        console,
+        now: None,
+        in_template: false,
+    })
+}
+
+/// `std::fs`, with the home directory the corpus was generated with.
+struct TestFs;
+
+fn kind(meta: &std::fs::Metadata) -> FileKind {
+    let t = meta.file_type();
+    if t.is_symlink() {
+        FileKind::Symlink
+    } else if t.is_dir() {
+        FileKind::Dir
+    } else if t.is_file() {
+        FileKind::File
+    } else {
+        FileKind::Other
+    }
+}
+
+impl FileSystem for TestFs {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn stat(&self, path: &Path) -> std::io::Result<FileKind> {
+        std::fs::metadata(path).map(|m| kind(&m))
+    }
+    fn lstat(&self, path: &Path) -> std::io::Result<FileKind> {
+        std::fs::symlink_metadata(path).map(|m| kind(&m))
+    }
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<DirEntry>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            let meta = std::fs::symlink_metadata(entry.path())?;
+            out.push(DirEntry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                kind: kind(&meta),
+            });
+        }
+        Ok(out)
+    }
+    fn home_dir(&self) -> Option<PathBuf> {
+        Some(PathBuf::from("/home/corpus"))
+    }
+    fn current_dir(&self) -> std::io::Result<PathBuf> {
+        Ok(PathBuf::from("/home/corpus/context"))
     }
 }
