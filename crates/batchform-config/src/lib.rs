@@ -3,3 +3,5 @@
 //! with unknown and sensitive values, and format files as `terraform fmt` does.
 //!
 //! This crate does no I/O: callers pass text in, and file functions read through a trait.
+
+pub mod fmt;
