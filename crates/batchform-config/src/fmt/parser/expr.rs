@@ -158,13 +158,15 @@ impl Parser<'_> {
                         self.read();
                         let mut close = self.read();
                         if close.ty != TokenType::CBrack && !self.recovery {
+                            close = self.recover(TokenType::CBrack);
+                            // hcl points the subject at its `close` variable, which the
+                            // recovery then overwrites: the subject is the recovered token.
                             diags.push(self.error(
                                 "Missing close bracket on splat index",
                                 "The star for a full splat operator must be immediately \
                                  followed by a closing bracket (\"]\").",
                                 Rng::of(&close),
                             ));
-                            close = self.recover(TokenType::CBrack);
                         }
                         let item = Rng::between(Rng::of(&open), Rng::of(&close));
                         let (trav, nested) = self.parse_expression_traversals(item);
@@ -180,12 +182,14 @@ impl Parser<'_> {
                         } else {
                             let close = self.read();
                             if close.ty != TokenType::CBrack && !self.recovery {
+                                // As above, the subject ends up as the recovered token.
+                                let close = self.recover(TokenType::CBrack);
                                 diags.push(self.error(
                                     "Missing close bracket on index",
                                     "The index operator must end with a closing bracket (\"]\").",
                                     Rng::of(&close),
                                 ));
-                                self.recover(TokenType::CBrack)
+                                close
                             } else {
                                 close
                             }
