@@ -77,10 +77,18 @@ impl Parser<'_> {
         (lhs, diags)
     }
 
+    /// Every recursion between expressions passes through here, so this is where nesting
+    /// is bounded.
     pub(super) fn parse_expression_with_traversals(&mut self) -> (Rng, Diags) {
+        if self.depth >= super::MAX_DEPTH {
+            let subject = self.next_range();
+            return (subject, vec![self.too_deep(subject)]);
+        }
+        self.depth += 1;
         let (term, mut diags) = self.parse_expression_term();
         let (ret, more) = self.parse_expression_traversals(term);
         diags.extend(more);
+        self.depth -= 1;
         (ret, diags)
     }
 

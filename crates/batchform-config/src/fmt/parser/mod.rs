@@ -56,6 +56,7 @@ pub(crate) fn parse_config(
         last_read: 0,
         include_newlines: vec![true],
         recovery: false,
+        depth: 0,
     };
     parser.parse_body(TokenType::Eof)
 }
@@ -97,7 +98,14 @@ struct Parser<'a> {
     include_newlines: Vec<bool>,
     /// Set once any recovery happened; suppresses most follow-on errors.
     recovery: bool,
+    /// Current nesting of bodies and expressions, bounded by [`MAX_DEPTH`].
+    depth: usize,
 }
+
+/// How deeply bodies and expressions may nest. hcl has no limit (Go stacks grow); ours is
+/// the call stack, so absurd nesting gets a diagnostic instead of a stack overflow. Real
+/// configurations stay far below this.
+pub(crate) const MAX_DEPTH: usize = 64;
 
 impl Parser<'_> {
     // ---- the peeker ----
@@ -276,6 +284,31 @@ impl Parser<'_> {
     // ---- bodies ----
 
     fn parse_body(&mut self, end: TokenType) -> (Body, Diags) {
+        if self.depth >= MAX_DEPTH {
+            let diag = self.too_deep(self.next_range());
+            self.recover(end);
+            return (Body::default(), vec![diag]);
+        }
+        self.depth += 1;
+        let result = self.parse_body_inner(end);
+        self.depth -= 1;
+        result
+    }
+
+    /// The diagnostic for nesting beyond [`MAX_DEPTH`].
+    fn too_deep(&mut self, subject: Rng) -> Diagnostic {
+        self.set_recovery();
+        self.error(
+            "Configuration too deeply nested",
+            format!(
+                "Blocks and expressions may be nested at most {MAX_DEPTH} levels deep. Flatten \
+                 this part of the configuration, for example by moving inner values into locals."
+            ),
+            subject,
+        )
+    }
+
+    fn parse_body_inner(&mut self, end: TokenType) -> (Body, Diags) {
         let mut body = Body::default();
         let mut diags = Diags::new();
         let mut attrs: HashMap<Vec<u8>, Rng> = HashMap::new();
