@@ -60,3 +60,104 @@ fn formatting_is_idempotent() {
         assert_eq!(show(&got), show(&src), "{expected:?} is not a fixed point");
     }
 }
+
+/// One diagnostic as `terraform fmt -no-color` prints it: summary, line, detail.
+#[derive(Debug, PartialEq)]
+struct Printed {
+    summary: String,
+    line: usize,
+    detail: String,
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Parse Terraform's plain diagnostics: `Error: S`, blank, `  on FILE line N:` and the
+/// snippet, blank, then the (wrapped) detail.
+fn parse_printed(stderr: &str) -> Vec<Printed> {
+    stderr
+        .split("\nError: ")
+        .skip(1)
+        .map(|block| {
+            let mut parts = block.split("\n\n");
+            let summary = parts.next().unwrap_or_default().to_string();
+            let location = parts.next().unwrap_or_default();
+            let line = location
+                .split(" line ")
+                .nth(1)
+                .and_then(|rest| rest.split([',', ':']).next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no line in {location:?}"));
+            let detail = squash(&parts.collect::<Vec<_>>().join(" "));
+            Printed { summary, line, detail }
+        })
+        .collect()
+}
+
+#[test]
+fn syntax_errors_match_terraform_and_the_reference_parser() {
+    let dir = fixtures().join("invalid");
+    let inputs: Vec<PathBuf> = sorted_files(&dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    assert!(inputs.len() >= 20, "only {} invalid fixtures", inputs.len());
+    for input in inputs {
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        let stem = name.trim_end_matches(".tf");
+        let code = std::fs::read_to_string(dir.join(format!("{stem}.code"))).unwrap();
+        assert_eq!(code.trim(), "2", "{name}: terraform accepted it?");
+        let src = std::fs::read(&input).unwrap();
+        let mut diags = match format_source(&src, &name) {
+            Ok(out) => panic!("{name}: formatted without errors:\n{}", show(&out)),
+            Err(diags) => diags,
+        };
+
+        // Exact ranges, in hcl's order, against the Go reference parser.
+        let reference: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("{stem}.hclref.json"))).unwrap(),
+        )
+        .unwrap();
+        let expected: Vec<(String, serde_json::Value, serde_json::Value)> =
+            reference["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["summary"].as_str().unwrap().to_string(),
+                        d["range"]["start"].clone(),
+                        d["range"]["end"].clone(),
+                    )
+                })
+                .collect();
+        let got: Vec<(String, serde_json::Value, serde_json::Value)> = diags
+            .iter()
+            .map(|d| {
+                let s = d.subject.as_ref().unwrap_or_else(|| panic!("{name}: no subject: {d:?}"));
+                assert_eq!(&*s.filename, name.as_str());
+                (
+                    d.summary.clone(),
+                    serde_json::json!([s.start.line, s.start.column, s.start.byte]),
+                    serde_json::json!([s.end.line, s.end.column, s.end.byte]),
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "{name}: diagnostics differ from hclref");
+
+        // Wording and order as terraform prints them (sorted by position).
+        diags.0.sort_by_key(|d| d.subject.as_ref().map(|s| (s.start.byte, s.end.byte)));
+        let printed =
+            parse_printed(&show(&std::fs::read(dir.join(format!("{stem}.stderr"))).unwrap()));
+        let ours: Vec<Printed> = diags
+            .iter()
+            .map(|d| Printed {
+                summary: d.summary.clone(),
+                line: d.subject.as_ref().map_or(0, |s| s.start.line),
+                detail: squash(&d.detail),
+            })
+            .collect();
+        assert_eq!(ours, printed, "{name}: terraform printed something else");
+    }
+}

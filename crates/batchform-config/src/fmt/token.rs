@@ -157,29 +157,29 @@ pub(crate) fn check_invalid_tokens(
     let mut diags = Vec::new();
     let (mut bitwise, mut backtick, mut apostrophe, mut semicolon, mut bad_utf8) = (0, 0, 0, 0, 0);
     for tok in tokens {
-        let subject =
-            SourceRange { filename: filename.clone(), start: tok.start_pos, end: tok.end_pos };
         let mut push = |summary: &str, detail: &str| {
-            diags.push(Diagnostic::error(summary, detail).with_subject(Some(subject.clone())));
+            let subject =
+                SourceRange { filename: filename.clone(), start: tok.start_pos, end: tok.end_pos };
+            diags.push(Diagnostic::error(summary, detail).with_subject(Some(subject)));
         };
         match tok.ty {
             TokenType::BitwiseAnd
             | TokenType::BitwiseOr
             | TokenType::BitwiseXor
-            | TokenType::BitwiseNot => {
-                if bitwise < 4 {
-                    let suggestion = match tok.ty {
-                        TokenType::BitwiseAnd => " Did you mean boolean AND (\"&&\")?",
-                        TokenType::BitwiseOr => " Did you mean boolean OR (\"||\")?",
-                        TokenType::BitwiseNot => " Did you mean boolean NOT (\"!\")?",
-                        _ => "",
-                    };
-                    push(
-                        "Unsupported operator",
-                        &format!("Bitwise operators are not supported.{suggestion}"),
-                    );
-                    bitwise += 1;
-                }
+            | TokenType::BitwiseNot
+                if bitwise < 4 =>
+            {
+                let suggestion = match tok.ty {
+                    TokenType::BitwiseAnd => " Did you mean boolean AND (\"&&\")?",
+                    TokenType::BitwiseOr => " Did you mean boolean OR (\"||\")?",
+                    TokenType::BitwiseNot => " Did you mean boolean NOT (\"!\")?",
+                    _ => "",
+                };
+                push(
+                    "Unsupported operator",
+                    &format!("Bitwise operators are not supported.{suggestion}"),
+                );
+                bitwise += 1;
             }
             TokenType::Backtick => {
                 // Only every other one, so both ends of a backtick-quoted string don't report.
@@ -205,25 +205,21 @@ pub(crate) fn check_invalid_tokens(
                     apostrophe += 1;
                 }
             }
-            TokenType::Semicolon => {
-                if semicolon < 1 {
-                    push(
-                        "Invalid character",
-                        "The \";\" character is not valid. Use newlines to separate arguments \
+            TokenType::Semicolon if semicolon < 1 => {
+                push(
+                    "Invalid character",
+                    "The \";\" character is not valid. Use newlines to separate arguments \
                          and blocks, and commas to separate items in collection values.",
-                    );
-                    semicolon += 1;
-                }
+                );
+                semicolon += 1;
             }
-            TokenType::BadUtf8 => {
-                if bad_utf8 < 1 {
-                    push(
-                        "Invalid character encoding",
-                        "All input files must be UTF-8 encoded. Ensure that UTF-8 encoding is \
+            TokenType::BadUtf8 if bad_utf8 < 1 => {
+                push(
+                    "Invalid character encoding",
+                    "All input files must be UTF-8 encoded. Ensure that UTF-8 encoding is \
                          selected in your editor.",
-                    );
-                    bad_utf8 += 1;
-                }
+                );
+                bad_utf8 += 1;
             }
             TokenType::QuotedNewline => push(
                 "Invalid multi-line string",
