@@ -161,3 +161,87 @@ fn syntax_errors_match_terraform_and_the_reference_parser() {
         assert_eq!(ours, printed, "{name}: terraform printed something else");
     }
 }
+
+/// A small deterministic generator (xorshift), so the robustness test needs no dependency
+/// and fails reproducibly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Random edits of the corpus (spacing, line breaks, stray punctuation, invalid UTF-8) must
+/// never panic, and whatever formats must be a fixed point of formatting.
+#[test]
+fn mutated_inputs_never_panic_and_format_idempotently() {
+    const JUNK: &[&[u8]] = &[
+        b" ",
+        b"\t",
+        b"\n",
+        b"\r\n",
+        b"  ",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"(",
+        b")",
+        b"\"",
+        b"#",
+        b"//",
+        b"/*",
+        b"*/",
+        b"<<EOT\n",
+        b"EOT\n",
+        b"${",
+        b"%{",
+        b"~",
+        b"=",
+        b",",
+        b"\\",
+        b"\xff",
+        b"\xe2\x80\x9c",
+        b"\xcc\x81",
+        b"-",
+        b"!",
+        b"...",
+        b"::",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut formatted = 0;
+    for input in sorted_files(&fixtures().join("input")) {
+        let src = std::fs::read(&input).unwrap();
+        for _ in 0..40 {
+            let mut mutant = src.clone();
+            for _ in 0..1 + rng.below(6) {
+                let at = if mutant.is_empty() { 0 } else { rng.below(mutant.len() + 1) };
+                // Mostly layout changes (which keep the file valid), sometimes damage.
+                let junk = match rng.below(10) {
+                    0..=5 => JUNK[rng.below(5)],
+                    _ => JUNK[rng.below(JUNK.len())],
+                };
+                if rng.below(4) == 0 && at < mutant.len() {
+                    mutant.remove(at);
+                } else {
+                    mutant.splice(at..at, junk.iter().copied());
+                }
+            }
+            if let Ok(out) = format_source(&mutant, "m.tf") {
+                formatted += 1;
+                let again = format_source(&out, "m.tf")
+                    .unwrap_or_else(|d| panic!("output of {input:?} mutant does not parse: {d:?}"));
+                assert_eq!(show(&again), show(&out), "mutant of {input:?}:\n{}", show(&mutant));
+            }
+        }
+    }
+    assert!(formatted > 400, "only {formatted} mutants formatted");
+}

@@ -126,6 +126,10 @@ pub(crate) fn for_each_grapheme(bytes: &[u8], mut f: impl FnMut(&str)) {
 
 /// Number of grapheme clusters in `bytes`.
 pub(crate) fn grapheme_count(bytes: &[u8]) -> usize {
+    if bytes.is_ascii() {
+        // In ASCII only CR LF forms a multi-byte cluster.
+        return bytes.len() - bytes.windows(2).filter(|w| w == b"\r\n").count();
+    }
     let mut n = 0;
     for_each_grapheme(bytes, |_| n += 1);
     n
@@ -136,6 +140,16 @@ pub(crate) fn grapheme_count(bytes: &[u8]) -> usize {
 pub(crate) fn advance(start: Pos, bytes: &[u8]) -> Pos {
     let mut end = start;
     end.byte += bytes.len();
+    if bytes.is_ascii() {
+        match bytes.iter().rposition(|&b| b == b'\n') {
+            None => end.column += grapheme_count(bytes),
+            Some(last) => {
+                end.line += bytes.iter().filter(|&&b| b == b'\n').count();
+                end.column = 1 + grapheme_count(&bytes[last + 1..]);
+            }
+        }
+        return end;
+    }
     for_each_grapheme(bytes, |g| {
         if g == "\n" || g == "\r\n" {
             end.line += 1;
@@ -245,4 +259,36 @@ pub(crate) fn check_invalid_tokens(
         }
     }
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The general (grapheme-walking) rule, to check the ASCII fast paths against.
+    fn slow_advance(start: Pos, bytes: &[u8]) -> Pos {
+        let mut end = start;
+        end.byte += bytes.len();
+        for_each_grapheme(bytes, |g| {
+            if g == "\n" || g == "\r\n" {
+                end.line += 1;
+                end.column = 1;
+            } else {
+                end.column += 1;
+            }
+        });
+        end
+    }
+
+    #[test]
+    fn ascii_fast_paths_agree_with_grapheme_rules() {
+        let start = Pos { line: 3, column: 7, byte: 10 };
+        for s in ["", "abc", "a\nb", "a\r\nbc", "\r", "x\r\r\n", "# c\n", "\n\n\r\n  ", "a\rb\n"] {
+            assert_eq!(advance(start, s.as_bytes()), slow_advance(start, s.as_bytes()), "{s:?}");
+            let mut n = 0;
+            for_each_grapheme(s.as_bytes(), |_| n += 1);
+            assert_eq!(grapheme_count(s.as_bytes()), n, "{s:?}");
+        }
+        assert_eq!(grapheme_count("e\u{301}👍🏽".as_bytes()), 2);
+    }
 }
