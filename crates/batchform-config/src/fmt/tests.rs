@@ -1,6 +1,9 @@
 //! Unit tests of the formatter on small inputs; the golden corpus is in `tests/fmt.rs`.
 
 use super::format_source;
+use super::lexer::lex;
+use super::token::TokenType::{self, *};
+use batchform_core::Pos;
 
 fn fmt(src: &str) -> String {
     match format_source(src.as_bytes(), "test.tf") {
@@ -54,4 +57,62 @@ fn deep_nesting_is_bounded() {
             }
         }
     }
+}
+
+// ---- the scanner ----
+
+fn types(src: &str) -> Vec<(TokenType, String)> {
+    lex(src.as_bytes())
+        .iter()
+        .map(|t| (t.ty, String::from_utf8_lossy(t.bytes(src.as_bytes())).into_owned()))
+        .collect()
+}
+
+#[test]
+fn dollar_escapes_scan_as_hcl_does() {
+    let toks = types(r#""hello $$""#);
+    let lits: Vec<_> = toks.iter().filter(|t| t.0 == QuotedLit).map(|t| t.1.as_str()).collect();
+    assert_eq!(lits, ["hello ", "$", "$"]);
+    let toks = types(r#""a $${b}""#);
+    let lits: Vec<_> = toks.iter().filter(|t| t.0 == QuotedLit).map(|t| t.1.as_str()).collect();
+    assert_eq!(lits, ["a ", "$${", "b}"]);
+}
+
+#[test]
+fn heredoc_marker_and_newline_are_separate_tokens() {
+    let toks = types("x = <<EOT\nhi ${a}\n  EOT\n");
+    let kinds: Vec<_> = toks.iter().map(|t| t.0).collect();
+    assert_eq!(
+        kinds,
+        [
+            Ident,
+            Equal,
+            OHeredoc,
+            StringLit,
+            TemplateInterp,
+            Ident,
+            TemplateSeqEnd,
+            StringLit,
+            CHeredoc,
+            Newline,
+            Eof
+        ]
+    );
+    assert_eq!(toks[8].1, "  EOT");
+}
+
+#[test]
+fn numbers_do_not_end_in_a_dot() {
+    assert_eq!(types("1.")[0], (NumberLit, "1".into()));
+    assert_eq!(types("1.5e+3x")[0], (NumberLit, "1.5e+3".into()));
+    assert_eq!(types("2e")[0], (NumberLit, "2".into()));
+}
+
+#[test]
+fn positions_count_graphemes_and_skip_a_bom() {
+    let toks = lex("\u{FEFF}é = \"x\"\n".as_bytes());
+    assert_eq!(toks[0].start_pos, Pos { line: 1, column: 1, byte: 3 });
+    assert_eq!(toks[1].start_pos, Pos { line: 1, column: 3, byte: 6 });
+    let eof = toks.last().unwrap();
+    assert_eq!(eof.start_pos.line, 2);
 }
