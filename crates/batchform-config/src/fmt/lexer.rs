@@ -276,6 +276,16 @@ impl Scanner<'_> {
                     return true;
                 }
                 match self.template_not_seq_len(p, c) {
+                    Some(1) if self.eol_len(p + 2).is_some() => {
+                        // Ragel quirk: a lone `$` or `%` plus the next byte right before a
+                        // line end scans as one two-byte literal, and the line end as another
+                        // (so `%\r\n` splits its CR LF).
+                        if let Some(doc) = self.heredocs.last_mut() {
+                            doc.start_of_line = false;
+                        }
+                        self.emit(StringLit, p, p + 2);
+                        return true;
+                    }
                     Some(n) => p + n,
                     None => return false,
                 }
@@ -291,12 +301,7 @@ impl Scanner<'_> {
                 e
             }
         };
-        let eol_end = match (self.at(unit_end), self.at(unit_end + 1)) {
-            (Some(b'\n'), _) => Some(unit_end + 1),
-            (Some(b'\r'), Some(b'\n')) => Some(unit_end + 2),
-            _ => None,
-        };
-        match eol_end {
+        match self.eol_len(unit_end).map(|n| unit_end + n) {
             Some(te) => self.heredoc_literal_eol(p, te),
             None if unit_end > p => {
                 if let Some(doc) = self.heredocs.last_mut() {
@@ -308,6 +313,15 @@ impl Scanner<'_> {
             None => return false,
         }
         true
+    }
+
+    /// The length of an `EndOfLine` (`\n` or `\r\n`) at `i`.
+    fn eol_len(&self, i: usize) -> Option<usize> {
+        match (self.at(i), self.at(i + 1)) {
+            (Some(b'\n'), _) => Some(1),
+            (Some(b'\r'), Some(b'\n')) => Some(2),
+            _ => None,
+        }
     }
 
     /// A heredoc literal that ends with a newline: maybe the closing marker.

@@ -116,3 +116,25 @@ fn positions_count_graphemes_and_skip_a_bom() {
     let eof = toks.last().unwrap();
     assert_eq!(eof.start_pos.line, 2);
 }
+
+#[test]
+fn lone_sigil_before_a_heredoc_line_end_takes_the_next_byte() {
+    // Token splits observed from hclsyntax: the sigil plus one byte, then the line end.
+    let cases: [(&str, &[&str]); 6] = [
+        ("%x\n", &["%x", "\n"]),
+        ("%\r\n", &["%\r", "\n"]),
+        ("$x\r\n", &["$x", "\r\n"]),
+        ("$\n\n", &["$\n", "\n"]),
+        ("$xy\n", &["$", "xy\n"]),
+        ("$$$\n", &["$", "$$", "\n"]),
+    ];
+    for (body, want) in cases {
+        let src = format!("x = <<EOT\n{body}EOT\n");
+        let got: Vec<String> = lex(src.as_bytes())
+            .iter()
+            .filter(|t| t.ty == StringLit)
+            .map(|t| String::from_utf8_lossy(t.bytes(src.as_bytes())).into_owned())
+            .collect();
+        assert_eq!(got, want, "{body:?}");
+    }
+}
