@@ -45,17 +45,29 @@ use std::sync::Arc;
 /// Returns the formatted bytes, or the syntax errors that stop formatting (the same ones,
 /// in the same order, that Terraform reports).
 pub fn format_source(src: &[u8], filename: &str) -> Result<Vec<u8>, Diagnostics> {
+    let (tokens, body, diags) = parse(src, filename);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let mut writer_tokens = rewrite::writer_tokens(src, &tokens, &body);
+    layout::format(&mut writer_tokens);
+    Ok(layout::write(&writer_tokens))
+}
+
+/// The syntax errors `hclsyntax.ParseConfig` reports for a file, in its order, with its
+/// wording and ranges; empty when the file is well-formed. (Only syntax: no block or argument
+/// is checked against a schema.)
+pub fn check_syntax(src: &[u8], filename: &str) -> Diagnostics {
+    parse(src, filename).2
+}
+
+fn parse(src: &[u8], filename: &str) -> (Vec<token::Token>, parser::Body, Diagnostics) {
     let filename: Arc<str> = Arc::from(filename);
     let tokens = lexer::lex(src);
     let mut diags = token::check_invalid_tokens(src, &tokens, &filename);
     let (body, parse_diags) = parser::parse_config(src, &tokens, &filename);
     diags.extend(parse_diags);
-    if diags.iter().any(|d| d.is_error()) {
-        return Err(Diagnostics(diags));
-    }
-    let mut writer_tokens = rewrite::writer_tokens(src, &tokens, &body);
-    layout::format(&mut writer_tokens);
-    Ok(layout::write(&writer_tokens))
+    (tokens, body, Diagnostics(diags))
 }
 
 #[cfg(test)]
