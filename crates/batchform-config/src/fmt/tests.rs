@@ -138,3 +138,15 @@ fn lone_sigil_before_a_heredoc_line_end_takes_the_next_byte() {
         assert_eq!(got, want, "{body:?}");
     }
 }
+
+#[test]
+fn check_syntax_reports_what_format_rejects() {
+    assert!(super::check_syntax(b"a = 1\n", "ok.tf").is_empty());
+    let diags = super::check_syntax(b"a = 1 b = 2\n", "bad.tf");
+    assert_eq!(diags.len(), 1);
+    let diag = diags.iter().next().unwrap();
+    assert_eq!(diag.summary, "Missing newline after argument");
+    let subject = diag.subject.as_ref().unwrap();
+    assert_eq!((&*subject.filename, subject.start.line, subject.start.column), ("bad.tf", 1, 7));
+    assert_eq!(format_source(b"a = 1 b = 2\n", "bad.tf"), Err(diags));
+}
