@@ -9,6 +9,7 @@ pub mod convert;
 pub mod decode;
 pub mod display;
 pub mod eval;
+pub mod fmt;
 pub mod functions;
 pub mod lower;
 pub mod model;

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod console;
+mod fmt;
 mod validate;
 mod version;
 
@@ -32,6 +33,8 @@ pub enum Command {
     Console(console::Args),
     /// Show the current batchform version.
     Version(version::Args),
+    /// Rewrite configuration files to the canonical format and style.
+    Fmt(fmt::Args),
 }
 
 /// What every command gets: where it runs and where the user started.
@@ -112,6 +115,7 @@ pub fn run(argv: Vec<String>) -> u8 {
         Some(Command::Validate(args)) => validate::run(&args, &ctx),
         Some(Command::Console(args)) => console::run(&args, &ctx),
         Some(Command::Version(args)) => version::run(&args, &ctx),
+        Some(Command::Fmt(args)) => fmt::run(&args, &ctx),
         None if cli.version => version::run(&version::Args::default(), &ctx),
         None => {
             use clap::CommandFactory;
