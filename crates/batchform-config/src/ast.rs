@@ -291,6 +291,40 @@ impl Expr {
         }
     }
 
+    /// hclsyntax's `StartRange`: where diagnostics about an argument as a whole point (the
+    /// opening bracket of a collection, the content of a quoted string, the condition of a
+    /// conditional, the name of a function).
+    pub fn start_range(&self) -> SourceRange {
+        let mut r = self.range.clone();
+        let quoted = self.range.end.byte > self.range.start.byte + 1;
+        match &self.kind {
+            ExprKind::Tuple(_) | ExprKind::Object(_) | ExprKind::For(_) | ExprKind::Parens(_) => {
+                r.end = r.start;
+                r.end.byte += 1;
+                r.end.column += 1;
+            }
+            ExprKind::String(s) if quoted && s.is_empty() => {
+                // An empty string's only part is the empty span after the closing quote.
+                r.start = r.end;
+                r.end.byte += 1;
+                r.end.column += 1;
+            }
+            ExprKind::String(_) | ExprKind::Template(_) if quoted => {
+                // The content between the quotes.
+                r.start.byte += 1;
+                r.start.column += 1;
+                r.end.byte -= 1;
+                r.end.column = r.end.column.saturating_sub(1);
+            }
+            ExprKind::Conditional { cond, .. } => return cond.start_range(),
+            ExprKind::Binary { lhs, .. } => return lhs.start_range(),
+            ExprKind::FuncCall { name_range, .. } => return name_range.clone(),
+            ExprKind::Traversal { source, .. } => return source.start_range(),
+            _ => {}
+        }
+        r
+    }
+
     /// A static list of traversals, as `depends_on` and `ignore_changes` take.
     pub fn as_static_list(&self) -> Option<&[Expr]> {
         match &self.kind {

@@ -275,8 +275,11 @@ fn parse_ref(name: &str, steps: &[Step], whole: &Expr) -> Result<Option<Referenc
         },
         "self" => Ok(Some(mk(Subject::SelfObject, 0))),
         "module" => Err(invalid(
-            "Unsupported reference",
-            "Modules are not supported by batchform, so there are no module outputs to refer to.",
+            "Reference to undeclared module",
+            &format!(
+                "No module call named {:?} is declared in the root module.",
+                first.unwrap_or_default()
+            ),
             range_through(whole, steps, usize::from(first.is_some())),
         )),
         "data" => {
@@ -286,7 +289,7 @@ fn parse_ref(name: &str, steps: &[Step], whole: &Expr) -> Result<Option<Referenc
                 (Some(t), Some(n)) => Ok(Some(mk(Subject::Resource(ResourceAddr::data(t, n)), 2))),
                 _ => Err(invalid(
                     "Invalid reference",
-                    "A reference to a data source must be followed by at least one attribute access, specifying the data source name.",
+                    "The \"data\" object must be followed by two attribute names: the data source type and the resource name.",
                     range_through(whole, steps, steps.len().min(1)),
                 )),
             }

@@ -278,16 +278,6 @@ pub(crate) fn undeclared_resource(
             batchform_core::Mode::Managed => "managed resource",
         };
         detail.push_str(&format!(" Did you mean the {what} {other_mode}?"));
-    } else {
-        let same_type = config
-            .resources
-            .keys()
-            .filter(|a| a.mode == addr.mode && a.type_name == addr.type_name)
-            .map(|a| a.name.as_str());
-        if let Some(s) = batchform_core::diagnostic::name_suggestion(&addr.name, same_type) {
-            let suggestion = ResourceAddr { name: s.to_string(), ..addr.clone() };
-            detail.push_str(&format!(" Did you mean {suggestion}?"));
-        }
     }
     Diagnostic::error("Reference to undeclared resource", detail).with_subject(Some(range.clone()))
 }

@@ -316,10 +316,9 @@ impl<'c> Validator<'c> {
                             "Because {addr} has \"for_each\" set, its attributes must be accessed on specific instances.\n\nFor example, to correlate with indices of a referring resource, use:\n    {addr}[each.key]"
                         )
                     };
-                    let range = first.map_or(r.range.clone(), |s| r.range.to(&s.range));
                     self.diags.push(
                         Diagnostic::error("Missing resource instance key", how)
-                            .with_subject(Some(range)),
+                            .with_subject(Some(r.range.clone())),
                     );
                     return;
                 }

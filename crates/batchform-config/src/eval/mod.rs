@@ -147,7 +147,7 @@ impl<'a> Evaluator<'a> {
             }
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand)?;
-                unary_op(*op, v, &operand.range)
+                unary_op(*op, v, &operand.range, &expr.range)
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let l = self.eval(lhs);
@@ -183,6 +183,11 @@ impl<'a> Evaluator<'a> {
                 ObjectKey::Expr(Expr { kind: ExprKind::Variable(name), .. }) => {
                     Ok(Value::String(name.clone()))
                 }
+                // `null`, `true` and `false` written bare are names here (`hcl.ExprAsKeyword`).
+                ObjectKey::Expr(Expr { kind: ExprKind::Null, .. }) => Ok(Value::string("null")),
+                ObjectKey::Expr(Expr { kind: ExprKind::Bool(b), .. }) => {
+                    Ok(Value::string(b.to_string()))
+                }
                 ObjectKey::Expr(e) => self.eval(e),
             };
             let value = self.eval(&item.value);
@@ -204,7 +209,7 @@ impl<'a> Evaluator<'a> {
                 diags.extend(diag(
                     "Null value as key",
                     "Can't use a null value as a key.",
-                    item.key.range(),
+                    &item.value.range,
                 ));
                 continue;
             }
@@ -597,6 +602,8 @@ impl<'a> Evaluator<'a> {
         let else_result = self.eval(otherwise);
         let then_ty = then_result.as_ref().map_or(Type::Dynamic, Value::ty);
         let else_ty = else_result.as_ref().map_or(Type::Dynamic, Value::ty);
+        let then_sensitive = then_result.as_ref().is_ok_and(Value::is_sensitive);
+        let else_sensitive = else_result.as_ref().is_ok_and(Value::is_sensitive);
         let then_null_dynamic = matches!(&then_result, Ok(Value::Null(Type::Dynamic)));
         let else_null_dynamic = matches!(&else_result, Ok(Value::Null(Type::Dynamic)));
         // The branch conversions, when the types differ and unify.
@@ -672,7 +679,12 @@ impl<'a> Evaluator<'a> {
                 )
             })?
         };
-        Ok(converted.with_sensitive(marked))
+        // Terraform marks the result with the other branch's sensitivity too, so that which
+        // branch was taken does not reveal anything.
+        let other_sensitive = match (index, &then_sensitive, &else_sensitive) {
+            (0, _, s) | (_, s, _) => *s,
+        };
+        Ok(converted.with_sensitive(marked || other_sensitive))
     }
 
     fn call(
@@ -695,7 +707,7 @@ impl<'a> Evaluator<'a> {
             match self.eval(e) {
                 Ok(v) => {
                     args.push(v);
-                    arg_ranges.push(e.range.clone());
+                    arg_ranges.push(e.start_range());
                 }
                 Err(d) => diags.extend(d),
             }

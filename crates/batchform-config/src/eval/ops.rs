@@ -109,7 +109,14 @@ fn unknown_or_null(
 }
 
 /// Evaluate a unary operator.
-pub fn unary_op(op: UnaryOp, v: Value, range: &SourceRange) -> EvalResult {
+/// `operand_range` is where conversion errors point, `range` (the whole operation) is where
+/// a null operand is reported, as in hclsyntax.
+pub fn unary_op(
+    op: UnaryOp,
+    v: Value,
+    operand_range: &SourceRange,
+    range: &SourceRange,
+) -> EvalResult {
     let marked = v.contains_sensitive();
     let (bare, _) = v.unmark_deep();
     let result_ty = match op {
@@ -125,11 +132,11 @@ pub fn unary_op(op: UnaryOp, v: Value, range: &SourceRange) -> EvalResult {
     let result = match op {
         UnaryOp::Neg => match to_number(&bare) {
             Ok(n) => Value::Number(n.neg()),
-            Err(msg) => return Err(unary_error(&msg, range)),
+            Err(msg) => return Err(unary_error(&msg, operand_range)),
         },
         UnaryOp::Not => match to_bool(&bare) {
             Ok(b) => Value::Bool(!b),
-            Err(msg) => return Err(unary_error(&msg, range)),
+            Err(msg) => return Err(unary_error(&msg, operand_range)),
         },
     };
     Ok(result.with_sensitive(marked))

@@ -68,10 +68,13 @@ fn splat(ev: &mut Evaluator<'_>, source: Value, each: &[Step], range: &SourceRan
         return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked));
     }
     if auto_upgrade {
-        if !source.is_known() {
+        // A single value is treated as a one-element tuple; an unknown one is still checked
+        // (so that `var.s[*].x` on a string is an error) but gives an unknown result.
+        let unknown = !source.is_known();
+        let v = apply_steps(ev, source, each)?;
+        if unknown {
             return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked));
         }
-        let v = apply_steps(ev, source, each)?;
         return Ok(Value::Tuple(vec![v]).with_sensitive(marked));
     }
     let is_list = matches!(source_ty, Type::List(_) | Type::Set(_));
@@ -92,7 +95,16 @@ fn splat(ev: &mut Evaluator<'_>, source: Value, each: &[Step], range: &SourceRan
         return Err(diags);
     }
     let result = if is_list {
-        let elem = out.first().map_or(Type::Dynamic, Value::ty);
+        let elem = match out.first() {
+            Some(v) => v.ty(),
+            // The element type an empty list's splat would have had.
+            None => match source_ty.element_type() {
+                Some(ety) => apply_steps(ev, Value::Unknown(ety.clone()), each)
+                    .map(|v| v.ty())
+                    .unwrap_or(Type::Dynamic),
+                None => Type::Dynamic,
+            },
+        };
         Value::List(elem, out)
     } else {
         Value::Tuple(out)
@@ -271,6 +283,7 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
             }
         }
         Type::Object(attr_types) => {
+            let was_number = key.ty() == Type::Number;
             let k = match key_string(&key, range)? {
                 Some(k) => k,
                 None => return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked)),
@@ -278,11 +291,11 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
             match collection {
                 Value::Unknown(_) => match attr_types.get(&k) {
                     Some(t) => Value::Unknown(t.clone()),
-                    None => return Err(missing_attr_index(&k, attr_types.keys(), range)),
+                    None => return Err(missing_attr_index(was_number, range)),
                 },
                 Value::Object(mut attrs) => match attrs.remove(&k) {
                     Some(v) => v,
-                    None => return Err(missing_attr_index(&k, attr_types.keys(), range)),
+                    None => return Err(missing_attr_index(was_number, range)),
                 },
                 _ => Value::DYNAMIC_UNKNOWN,
             }
@@ -299,17 +312,15 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
     Ok(result.with_sensitive(marked))
 }
 
-fn missing_attr_index<'a>(
-    key: &str,
-    names: impl Iterator<Item = &'a String>,
-    range: &SourceRange,
-) -> Diagnostics {
-    let suggestion = batchform_core::diagnostic::name_suggestion(key, names.map(String::as_str))
-        .map(|s| format!(" Did you mean {s:?}?"))
-        .unwrap_or_default();
+fn missing_attr_index(was_number: bool, range: &SourceRange) -> Diagnostics {
+    let addendum = if was_number {
+        " An object only supports looking up attributes by name, not by numeric index."
+    } else {
+        ""
+    };
     err(
         INVALID_INDEX,
-        format!("The given key does not identify an element in this collection value.{suggestion}"),
+        format!("The given key does not identify an element in this collection value.{addendum}"),
         range,
     )
 }

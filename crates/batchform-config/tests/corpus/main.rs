@@ -25,7 +25,20 @@ struct Outcome {
     expr_offset: usize,
 }
 
-fn evaluate(module: &Module, id: &str, expr: &str) -> Outcome {
+fn evaluate(module: &Module, id: &str, expr: &str, console: bool) -> Outcome {
+    if console {
+        // `terraform console` parses the line as a lone expression named <console-input>.
+        let file = SourceFile::new("<console-input>", expr);
+        let parsed = match batchform_config::lower::parse_expression(&file) {
+            Ok(e) => e,
+            Err(d) => return Outcome { value: Err(d), expr_offset: 0 },
+        };
+        let statically = module.check_expression_references(&parsed);
+        if statically.has_errors() {
+            return Outcome { value: Err(statically), expr_offset: 0 };
+        }
+        return Outcome { value: module.eval(&parsed), expr_offset: 0 };
+    }
     let prefix = format!("output \"{id}\" {{\n  value = ");
     let text = format!("{prefix}{expr}\n}}\n");
     let file = SourceFile::new(format!("case_{id}.tf"), text);
@@ -39,10 +52,16 @@ fn evaluate(module: &Module, id: &str, expr: &str) -> Outcome {
             expr_offset: prefix.len(),
         };
     };
-    // Terraform checks references statically before evaluating anything.
+    // Terraform checks references statically, then evaluates with every input unknown
+    // (the validate walk), and only then with the real values.
     let statically = module.check_references(file.clone(), body.clone());
     if statically.has_errors() {
         return Outcome { value: Err(statically), expr_offset: prefix.len() };
+    }
+    if let Err(d) = module.eval_unknown(&attr.expr) {
+        if d.has_errors() {
+            return Outcome { value: Err(d), expr_offset: prefix.len() };
+        }
     }
     Outcome { value: module.eval(&attr.expr), expr_offset: prefix.len() }
 }
@@ -51,7 +70,8 @@ fn evaluate(module: &Module, id: &str, expr: &str) -> Outcome {
 fn normalize_numbers(json: &Json) -> Json {
     match json {
         Json::Number(n) => {
-            let f: f64 = n.to_string().parse().unwrap_or(f64::NAN);
+            // float64, and -0 is written as 0.
+            let f: f64 = n.to_string().parse::<f64>().unwrap_or(f64::NAN) + 0.0;
             serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
         }
         Json::Array(items) => Json::Array(items.iter().map(normalize_numbers).collect()),
@@ -142,10 +162,10 @@ fn check_case(modes: &Modes, case: &Json) -> Result<(), String> {
     let console_case = strip(case, &["json", "error", "plan"]);
     let output_case = strip(case, &["console", "console_error"]);
     if console_case.get("console").is_some() || console_case.get("console_error").is_some() {
-        check_in(&modes.console, &console_case)?;
+        check_in(&modes.console, &console_case, true)?;
     }
     if ["json", "error", "plan"].iter().any(|k| output_case.get(k).is_some()) {
-        check_in(&modes.output, &output_case)?;
+        check_in(&modes.output, &output_case, false)?;
     }
     Ok(())
 }
@@ -160,10 +180,10 @@ fn strip(case: &Json, keys: &[&str]) -> Json {
     c
 }
 
-fn check_in(module: &Module, case: &Json) -> Result<(), String> {
+fn check_in(module: &Module, case: &Json, console: bool) -> Result<(), String> {
     let id = case["id"].as_str().unwrap_or_default();
     let expr = case["expr"].as_str().unwrap_or_default();
-    let outcome = evaluate(module, id, expr);
+    let outcome = evaluate(module, id, expr, console);
     let expected_error =
         case.get("console_error").and_then(|t| t.as_str()).and_then(parse_console_error).or_else(
             || {

@@ -119,6 +119,63 @@ impl Module {
         }
     }
 
+    /// Terraform's static reference checks for a lone (console) expression.
+    pub fn check_expression_references(&self, expr: &Expr) -> batchform_core::Diagnostics {
+        let mut diags = batchform_core::Diagnostics::new();
+        let (refs, malformed) = batchform_config::refs::references_checked(expr);
+        diags.extend(malformed);
+        let config = &self.resources.config;
+        for r in refs {
+            let range = &r.range;
+            match &r.subject {
+                batchform_config::refs::Subject::Var(n) if !config.variables.contains_key(n) => {
+                    diags.push(undeclared(
+                        "Reference to undeclared input variable",
+                        format!("An input variable with the name {n:?} has not been declared."),
+                        range,
+                    ));
+                }
+                batchform_config::refs::Subject::Local(n) if !config.locals.contains_key(n) => {
+                    diags.push(undeclared(
+                        "Reference to undeclared local value",
+                        format!("A local value with the name {n:?} has not been declared."),
+                        range,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        diags
+    }
+
+    /// Evaluate with every input variable and resource attribute unknown (the validate walk).
+    pub fn eval_unknown(&self, expr: &Expr) -> Result<Value, batchform_core::Diagnostics> {
+        let variables: BTreeMap<String, Value> = self
+            .resources
+            .config
+            .variables
+            .iter()
+            .map(|(k, v)| {
+                (k.clone(), Value::Unknown(v.type_constraint.to_type()).with_sensitive(v.sensitive))
+            })
+            .collect();
+        let unknown = UnknownResourceValues { config: &self.resources.config };
+        let library = self.resources.library();
+        let scope = ModuleScope::new(
+            &self.resources.config,
+            &variables,
+            &unknown,
+            &library,
+            paths(&self.resources.dir),
+        );
+        let v = scope.eval(expr);
+        let locals = scope.take_diagnostics();
+        match v {
+            Ok(_) if locals.has_errors() => Err(locals),
+            other => other,
+        }
+    }
+
     /// Terraform's static reference checks on the module plus one more file.
     pub fn check_references(
         &self,
@@ -129,7 +186,7 @@ impl Module {
         if diags.has_errors() {
             return diags;
         }
-        batchform_config::validate::validate_references(&config, None)
+        batchform_config::validate::validate_references(&config, Some(&TerraformDataSchema::new()))
     }
 
     pub fn eval(&self, expr: &Expr) -> Result<Value, batchform_core::Diagnostics> {
@@ -326,5 +383,64 @@ impl FileSystem for TestFs {
     }
     fn current_dir(&self) -> std::io::Result<PathBuf> {
         Ok(PathBuf::from("/home/corpus/context"))
+    }
+}
+
+fn undeclared(
+    summary: &str,
+    detail: String,
+    range: &batchform_core::SourceRange,
+) -> batchform_core::Diagnostic {
+    batchform_core::Diagnostic::error(summary, detail).with_subject(Some(range.clone()))
+}
+
+/// Resources during the validate walk: unknown objects of `terraform_data`'s type.
+struct UnknownResourceValues<'a> {
+    config: &'a Config,
+}
+
+impl ResourceValues for UnknownResourceValues<'_> {
+    fn resource(&self, addr: &ResourceAddr) -> Option<Value> {
+        let r = self.config.resources.get(addr)?;
+        Some(if r.count.is_some() || r.for_each.is_some() {
+            Value::DYNAMIC_UNKNOWN
+        } else {
+            Value::Unknown(terraform_data_type())
+        })
+    }
+}
+
+/// The schema of `terraform_data`, for static attribute checks.
+struct TerraformDataSchema(batchform_core::schema::Schema);
+
+impl TerraformDataSchema {
+    fn new() -> Self {
+        use batchform_core::schema::{Attribute, Block, Schema};
+        let attributes = BTreeMap::from([
+            ("id".to_string(), Attribute::computed(Type::String)),
+            ("input".to_string(), Attribute::optional(Type::Dynamic)),
+            ("output".to_string(), Attribute::computed(Type::Dynamic)),
+            ("triggers_replace".to_string(), Attribute::optional(Type::Dynamic)),
+        ]);
+        TerraformDataSchema(Schema { version: 0, block: Block { attributes, ..Block::default() } })
+    }
+}
+
+impl batchform_config::validate::SchemaSource for TerraformDataSchema {
+    fn resource_schema(
+        &self,
+        mode: batchform_core::Mode,
+        type_name: &str,
+    ) -> Option<&batchform_core::schema::Schema> {
+        (mode == batchform_core::Mode::Managed && type_name == "terraform_data").then_some(&self.0)
+    }
+    fn provider_schema(&self, _provider: &str) -> Option<&batchform_core::schema::Schema> {
+        None
+    }
+    fn type_names(&self, _mode: batchform_core::Mode) -> Vec<String> {
+        vec!["terraform_data".into()]
+    }
+    fn provider_source(&self, _provider: &str) -> Option<String> {
+        Some("terraform.io/builtin/terraform".into())
     }
 }
