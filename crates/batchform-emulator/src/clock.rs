@@ -21,11 +21,7 @@ pub struct Clock {
 #[derive(Debug)]
 enum Inner {
     /// `sim = anchor.sim_ms + (real - anchor.real_ms) * speed`, never going backwards.
-    System {
-        speed: f64,
-        anchor: Mutex<Anchor>,
-        last_ms: AtomicI64,
-    },
+    System { speed: f64, anchor: Mutex<Anchor>, last_ms: AtomicI64 },
     /// Time moves only when the test says so.
     Manual { now_ms: AtomicI64 },
 }
@@ -47,11 +43,7 @@ impl Clock {
         Clock {
             inner: Arc::new(Inner::System {
                 speed,
-                anchor: Mutex::new(Anchor {
-                    real_ms: now,
-                    sim_ms: now,
-                    speed,
-                }),
+                anchor: Mutex::new(Anchor { real_ms: now, sim_ms: now, speed }),
                 last_ms: AtomicI64::new(now),
             }),
         }
@@ -76,9 +68,7 @@ impl Clock {
     pub fn now_ms(&self) -> i64 {
         match &*self.inner {
             Inner::Manual { now_ms } => now_ms.load(Ordering::SeqCst),
-            Inner::System {
-                anchor, last_ms, ..
-            } => {
+            Inner::System { anchor, last_ms, .. } => {
                 let a = *anchor.lock().unwrap_or_else(|e| e.into_inner());
                 let computed = sim_at(&a, real_now_ms());
                 // Never go backwards, even if the wall clock does.
@@ -135,23 +125,14 @@ impl Clock {
     /// clock would be now (time kept passing while the emulator was down), at this clock's
     /// speed.
     pub(crate) fn resume_from(&self, saved: &Anchor) {
-        if let Inner::System {
-            speed,
-            anchor,
-            last_ms,
-        } = &*self.inner
-        {
+        if let Inner::System { speed, anchor, last_ms } = &*self.inner {
             let real = real_now_ms();
             let sim = sim_at(saved, real);
             let mut a = anchor.lock().unwrap_or_else(|e| e.into_inner());
             // Keep any advance() made before start.
             let extra = a.sim_ms - a.real_ms;
             let sim = sim.max(real + extra.max(0));
-            *a = Anchor {
-                real_ms: real,
-                sim_ms: sim,
-                speed: *speed,
-            };
+            *a = Anchor { real_ms: real, sim_ms: sim, speed: *speed };
             last_ms.store(sim, Ordering::SeqCst);
         }
     }
@@ -163,10 +144,7 @@ fn sim_at(a: &Anchor, real_ms: i64) -> i64 {
 }
 
 fn real_now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -196,11 +174,8 @@ mod tests {
         let t1 = c.now_ms();
         assert!(t1 - t0 >= 15_000, "1000x speed: {} ms simulated", t1 - t0);
         // A saved anchor one simulated day ahead of real time carries over.
-        let saved = Anchor {
-            real_ms: real_now_ms(),
-            sim_ms: real_now_ms() + 86_400_000,
-            speed: 1.0,
-        };
+        let saved =
+            Anchor { real_ms: real_now_ms(), sim_ms: real_now_ms() + 86_400_000, speed: 1.0 };
         let d = Clock::system(1.0);
         d.resume_from(&saved);
         assert!(d.now_ms() >= real_now_ms() + 86_399_000);

@@ -70,10 +70,6 @@ impl Default for Timing {
 
 impl Timing {
     pub(crate) fn ms(secs: f64) -> i64 {
-        if secs.is_finite() && secs > 0.0 {
-            (secs * 1000.0).round() as i64
-        } else {
-            0
-        }
+        if secs.is_finite() && secs > 0.0 { (secs * 1000.0).round() as i64 } else { 0 }
     }
 }

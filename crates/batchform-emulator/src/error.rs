@@ -30,10 +30,7 @@ pub enum EmulatorError {
 
 impl EmulatorError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        EmulatorError::Io {
-            path: path.into(),
-            source,
-        }
+        EmulatorError::Io { path: path.into(), source }
     }
 }
 
@@ -108,10 +105,7 @@ impl ApiError {
 
     /// The body a fault or a client would see for an unknown path or method.
     pub fn invalid_url(method: &str, path: &str) -> Self {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("Invalid URL ({method} {path})"),
-        )
+        ApiError::new(StatusCode::NOT_FOUND, format!("Invalid URL ({method} {path})"))
     }
 
     pub fn file_not_found(id: &str, param: &str) -> Self {
@@ -119,11 +113,8 @@ impl ApiError {
     }
 
     pub fn batch_not_found(id: &str) -> Self {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("No batch found with id '{id}'."),
-        )
-        .code("batch_not_found")
+        ApiError::new(StatusCode::NOT_FOUND, format!("No batch found with id '{id}'."))
+            .code("batch_not_found")
     }
 
     /// The envelope as a JSON value (inside error-file lines).
@@ -163,16 +154,12 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec_pretty(&self.wire()).unwrap_or_default();
         let mut resp = (
             self.status,
-            [(
-                axum::http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
+            [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
             body,
         )
             .into_response();
         if let Some(secs) = self.retry_after {
-            resp.headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

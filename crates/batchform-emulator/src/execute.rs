@@ -26,15 +26,11 @@ pub struct LineContext<'a> {
 
 /// Whether the endpoint accepts `body` (used while validating, to know which lines fail).
 pub fn check(endpoint: &str, body: &Value) -> Result<(), ApiError> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| ApiError::invalid_type("body", "an object", body))?;
+    let obj = body.as_object().ok_or_else(|| ApiError::invalid_type("body", "an object", body))?;
     match endpoint {
         "/v1/chat/completions" => {
             require_model(obj)?;
-            let messages = obj
-                .get("messages")
-                .ok_or_else(|| ApiError::missing("messages"))?;
+            let messages = obj.get("messages").ok_or_else(|| ApiError::missing("messages"))?;
             let list = messages
                 .as_array()
                 .ok_or_else(|| ApiError::invalid_type("messages", "an array", messages))?;
@@ -55,15 +51,11 @@ pub fn check(endpoint: &str, body: &Value) -> Result<(), ApiError> {
         }
         "/v1/completions" => {
             require_model(obj)?;
-            obj.get("prompt")
-                .map(|_| ())
-                .ok_or_else(|| ApiError::missing("prompt"))
+            obj.get("prompt").map(|_| ()).ok_or_else(|| ApiError::missing("prompt"))
         }
         "/v1/responses" => {
             require_model(obj)?;
-            obj.get("input")
-                .map(|_| ())
-                .ok_or_else(|| ApiError::missing("input"))
+            obj.get("input").map(|_| ()).ok_or_else(|| ApiError::missing("input"))
         }
         "/v1/embeddings" => {
             let model = require_model(obj)?;
@@ -96,13 +88,10 @@ pub fn check(endpoint: &str, body: &Value) -> Result<(), ApiError> {
             }
             Ok(())
         }
-        "/v1/moderations" => obj
-            .get("input")
-            .map(|_| ())
-            .ok_or_else(|| ApiError::missing("input")),
-        other => Err(ApiError::bad_request(format!(
-            "The emulator does not execute {other} requests."
-        ))),
+        "/v1/moderations" => obj.get("input").map(|_| ()).ok_or_else(|| ApiError::missing("input")),
+        other => {
+            Err(ApiError::bad_request(format!("The emulator does not execute {other} requests.")))
+        }
     }
 }
 
@@ -133,7 +122,9 @@ pub fn embedding_input_count(body: &Value) -> u64 {
 
 fn require_model(obj: &Map<String, Value>) -> Result<&str, ApiError> {
     match obj.get("model") {
-        None | Some(Value::Null) => Err(ApiError::bad_request("you must provide a model parameter")),
+        None | Some(Value::Null) => {
+            Err(ApiError::bad_request("you must provide a model parameter"))
+        }
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
         Some(other) => Err(ApiError::invalid_type("model", "a string", other)),
     }
@@ -184,8 +175,7 @@ fn reply_text(prompt: &str, seed: &[u8; 32], max_tokens: Option<u64>) -> (String
 }
 
 fn max_tokens(body: &Value, keys: &[&str]) -> Option<u64> {
-    keys.iter()
-        .find_map(|k| body.get(*k).and_then(Value::as_u64))
+    keys.iter().find_map(|k| body.get(*k).and_then(Value::as_u64))
 }
 
 fn chat(body: &Value, model: &str, seed: &[u8; 32], cx: &LineContext<'_>) -> Executed {
@@ -238,10 +228,7 @@ fn chat(body: &Value, model: &str, seed: &[u8; 32], cx: &LineContext<'_>) -> Exe
             "service_tier": "default",
             "system_fingerprint": format!("fp_{}", hex(seed, 5)),
         }),
-        usage: Usage {
-            input_tokens: prompt_tokens,
-            output_tokens: completion_tokens,
-        },
+        usage: Usage { input_tokens: prompt_tokens, output_tokens: completion_tokens },
     }
 }
 
@@ -260,10 +247,7 @@ fn completion(body: &Value, model: &str, seed: &[u8; 32], cx: &LineContext<'_>) 
                          "finish_reason": if cut { "length" } else { "stop" }}],
             "usage": {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct},
         }),
-        usage: Usage {
-            input_tokens: pt,
-            output_tokens: ct,
-        },
+        usage: Usage { input_tokens: pt, output_tokens: ct },
     }
 }
 
@@ -311,10 +295,7 @@ fn response(body: &Value, model: &str, seed: &[u8; 32], cx: &LineContext<'_>) ->
             "user": field("user", Value::Null),
             "metadata": field("metadata", json!({})),
         }),
-        usage: Usage {
-            input_tokens: it,
-            output_tokens: ot,
-        },
+        usage: Usage { input_tokens: it, output_tokens: ot },
     }
 }
 
@@ -364,10 +345,8 @@ fn vector(model: &str, text: &str, dims: u64) -> Vec<f32> {
 
 fn embeddings(body: &Value, model: &str, _seed: &[u8; 32]) -> Executed {
     let input = body.get("input").unwrap_or(&Value::Null);
-    let dims = body
-        .get("dimensions")
-        .and_then(Value::as_u64)
-        .unwrap_or_else(|| default_dimensions(model));
+    let dims =
+        body.get("dimensions").and_then(Value::as_u64).unwrap_or_else(|| default_dimensions(model));
     let base64 = body.get("encoding_format").and_then(Value::as_str) == Some("base64");
     let mut prompt_tokens = 0;
     let data: Vec<Value> = embedding_inputs(input)
@@ -392,10 +371,7 @@ fn embeddings(body: &Value, model: &str, _seed: &[u8; 32]) -> Executed {
             "model": model,
             "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
         }),
-        usage: Usage {
-            input_tokens: prompt_tokens,
-            output_tokens: 0,
-        },
+        usage: Usage { input_tokens: prompt_tokens, output_tokens: 0 },
     }
 }
 
@@ -433,10 +409,7 @@ fn moderation(body: &Value, seed: &[u8; 32]) -> Executed {
             vec![t]
         }
     };
-    let model = body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("omni-moderation-latest");
+    let model = body.get("model").and_then(Value::as_str).unwrap_or("omni-moderation-latest");
     let results: Vec<Value> = inputs
         .iter()
         .map(|text| {
@@ -481,11 +454,7 @@ mod tests {
     use super::*;
 
     fn cx() -> LineContext<'static> {
-        LineContext {
-            batch_id: "batch_1",
-            custom_id: "r1",
-            created: 1_700_000_000,
-        }
+        LineContext { batch_id: "batch_1", custom_id: "r1", created: 1_700_000_000 }
     }
 
     #[test]
@@ -511,12 +480,8 @@ mod tests {
         let out = execute("/v1/embeddings", &body, &cx()).unwrap();
         let data = out.body["data"].as_array().unwrap();
         assert_eq!(data.len(), 2);
-        let v: Vec<f64> = data[0]["embedding"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
+        let v: Vec<f64> =
+            data[0]["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
         assert_eq!(v.len(), 8);
         let norm: f64 = v.iter().map(|x| x * x).sum::<f64>().sqrt();
         assert!((norm - 1.0).abs() < 1e-3);
@@ -548,12 +513,9 @@ mod tests {
 
     #[test]
     fn moderation_flags_are_stable() {
-        let out = execute(
-            "/v1/moderations",
-            &json!({"input": ["I will attack", "nice day"]}),
-            &cx(),
-        )
-        .unwrap();
+        let out =
+            execute("/v1/moderations", &json!({"input": ["I will attack", "nice day"]}), &cx())
+                .unwrap();
         assert_eq!(out.body["results"][0]["flagged"], true);
         assert_eq!(out.body["results"][0]["categories"]["violence"], true);
         assert_eq!(out.body["results"][1]["flagged"], false);

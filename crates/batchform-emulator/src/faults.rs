@@ -94,12 +94,8 @@ impl FromStr for FaultRule {
         };
         let mut parts = text.trim().split('@');
         let fault = parse_fault(parts.next().unwrap_or("")).map_err(|r| bad(&r))?;
-        let mut rule = FaultRule {
-            fault,
-            trigger: Trigger::Always,
-            method: None,
-            path_prefix: None,
-        };
+        let mut rule =
+            FaultRule { fault, trigger: Trigger::Always, method: None, path_prefix: None };
         for part in parts {
             if part == "always" {
                 rule.trigger = Trigger::Always;
@@ -144,24 +140,16 @@ pub fn parse_fault(text: &str) -> Result<Fault, String> {
         None => (text, None),
     };
     let num = |a: Option<&str>, default: u64| -> Result<u64, String> {
-        a.map_or(Ok(default), |a| {
-            a.parse().map_err(|_| format!("{kind}: {a:?} is not a number"))
-        })
+        a.map_or(Ok(default), |a| a.parse().map_err(|_| format!("{kind}: {a:?} is not a number")))
     };
     match kind {
         "429" => Ok(Fault::RateLimit {
-            retry_after: if arg == Some("none") {
-                None
-            } else {
-                Some(num(arg, 1)?)
-            },
+            retry_after: if arg == Some("none") { None } else { Some(num(arg, 1)?) },
         }),
-        "500" | "502" | "503" if arg.is_none() => Ok(Fault::ServerError {
-            status: kind.parse().unwrap_or(500),
-        }),
-        "latency" => Ok(Fault::Latency {
-            ms: num(arg, 100)?,
-        }),
+        "500" | "502" | "503" if arg.is_none() => {
+            Ok(Fault::ServerError { status: kind.parse().unwrap_or(500) })
+        }
+        "latency" => Ok(Fault::Latency { ms: num(arg, 100)? }),
         "drop" if arg.is_none() => Ok(Fault::Drop),
         "drop-after-create" if arg.is_none() => Ok(Fault::DropAfterCreate),
         "html" => {
@@ -169,9 +157,7 @@ pub fn parse_fault(text: &str) -> Result<Fault, String> {
             if !(400..600).contains(&status) {
                 return Err("html: the status must be 4xx or 5xx".into());
             }
-            Ok(Fault::Html {
-                status: status as u16,
-            })
+            Ok(Fault::Html { status: status as u16 })
         }
         other => Err(format!(
             "unknown fault {other:?} (expected 429, 500, 502, 503, latency, drop, drop-after-create, html)"
@@ -238,11 +224,7 @@ pub struct Injector {
 impl Injector {
     pub fn new(config: &FaultConfig) -> Injector {
         Injector {
-            rules: config
-                .rules
-                .iter()
-                .map(|r| (r.clone(), AtomicU64::new(0)))
-                .collect(),
+            rules: config.rules.iter().map(|r| (r.clone(), AtomicU64::new(0))).collect(),
             rng: Mutex::new(config.seed.map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed)),
             header_control: config.header_control,
         }
@@ -358,7 +340,9 @@ mod tests {
             })
         };
         let (a, b) = (mk(), mk());
-        let run = |i: &Injector| (0..100).map(|_| i.decide("GET", "/", None).fault.is_some()).collect::<Vec<_>>();
+        let run = |i: &Injector| {
+            (0..100).map(|_| i.decide("GET", "/", None).fault.is_some()).collect::<Vec<_>>()
+        };
         let ra = run(&a);
         assert_eq!(ra, run(&b));
         let hits = ra.iter().filter(|x| **x).count();

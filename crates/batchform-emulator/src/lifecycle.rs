@@ -38,10 +38,7 @@ impl Status {
     }
 
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Status::Failed | Status::Completed | Status::Expired | Status::Cancelled
-        )
+        matches!(self, Status::Failed | Status::Completed | Status::Expired | Status::Cancelled)
     }
 }
 
@@ -126,12 +123,7 @@ fn plan<'a>(rec: &BatchRecord, total: u64, failing: &'a [u32]) -> Plan<'a> {
     let in_progress_at = rec.created_at_ms + Timing::ms(t.validating_secs);
     let per_request = (t.per_request_secs.max(0.0) * total as f64 * 1000.0).round() as i64;
     let run_ms = per_request.max(Timing::ms(t.min_in_progress_secs));
-    Plan {
-        n: total,
-        failing,
-        in_progress_at,
-        run_ms,
-    }
+    Plan { n: total, failing, in_progress_at, run_ms }
 }
 
 /// When request `index` of a valid batch finished (simulated Unix ms), for result bodies.
@@ -151,10 +143,7 @@ pub fn expires_at(rec: &BatchRecord) -> i64 {
 pub fn observe(rec: &BatchRecord, now_ms: i64) -> View {
     let t = &rec.timing;
     let validated_at = rec.created_at_ms + Timing::ms(t.validating_secs);
-    let mut v = View {
-        status: Some(Status::Validating),
-        ..View::default()
-    };
+    let mut v = View { status: Some(Status::Validating), ..View::default() };
     let (total, failing) = match &rec.validation {
         Validation::Failed { .. } => {
             if let Some(k) = rec.cancel_requested_ms {
@@ -165,11 +154,8 @@ pub fn observe(rec: &BatchRecord, now_ms: i64) -> View {
                 v.validated = true;
                 v.status = Some(Status::Failed);
                 v.failed_at = Some(validated_at);
-                v.terminal = Some(Terminal {
-                    status: Status::Failed,
-                    at_ms: validated_at,
-                    done: 0,
-                });
+                v.terminal =
+                    Some(Terminal { status: Status::Failed, at_ms: validated_at, done: 0 });
             }
             return v;
         }
@@ -211,11 +197,7 @@ pub fn observe(rec: &BatchRecord, now_ms: i64) -> View {
         v.completed = done - failed;
         // Requests that never ran are reported as failed `batch_expired` lines.
         v.failed = failed + (total - done);
-        v.terminal = Some(Terminal {
-            status: Status::Expired,
-            at_ms: expires_ms,
-            done,
-        });
+        v.terminal = Some(Terminal { status: Status::Expired, at_ms: expires_ms, done });
         return v;
     }
     if now_ms < p.finalizing_at() {
@@ -234,11 +216,7 @@ pub fn observe(rec: &BatchRecord, now_ms: i64) -> View {
     } else {
         v.status = Some(Status::Completed);
         v.completed_at = Some(completed_at);
-        v.terminal = Some(Terminal {
-            status: Status::Completed,
-            at_ms: completed_at,
-            done: total,
-        });
+        v.terminal = Some(Terminal { status: Status::Completed, at_ms: completed_at, done: total });
     }
     v
 }
@@ -249,11 +227,7 @@ fn cancel(v: &mut View, rec: &BatchRecord, k: i64, now_ms: i64) {
     if now_ms >= cancelled_at {
         v.status = Some(Status::Cancelled);
         v.cancelled_at = Some(cancelled_at);
-        v.terminal = Some(Terminal {
-            status: Status::Cancelled,
-            at_ms: cancelled_at,
-            done: 0,
-        });
+        v.terminal = Some(Terminal { status: Status::Cancelled, at_ms: cancelled_at, done: 0 });
     } else {
         v.status = Some(Status::Cancelling);
     }
@@ -290,11 +264,7 @@ mod tests {
     }
 
     fn valid(total: u64, failing: Vec<u32>) -> Validation {
-        Validation::Valid {
-            total,
-            model: Some("m".into()),
-            failing,
-        }
+        Validation::Valid { total, model: Some("m".into()), failing }
     }
 
     #[test]

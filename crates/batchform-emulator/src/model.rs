@@ -8,14 +8,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Purposes accepted on upload.
-pub const UPLOAD_PURPOSES: &[&str] = &[
-    "assistants",
-    "batch",
-    "fine-tune",
-    "vision",
-    "user_data",
-    "evals",
-];
+pub const UPLOAD_PURPOSES: &[&str] =
+    &["assistants", "batch", "fine-tune", "vision", "user_data", "evals"];
 
 /// Endpoints a batch may target.
 pub const ENDPOINTS: &[&str] = &[

@@ -46,11 +46,7 @@ pub fn produce(store: &Store, rec: &BatchRecord, term: &Terminal) -> std::io::Re
             let line_id = ids::derived_hex_id("batch_req_", &[&rec.id, custom_id]);
             let result = if index < term.done {
                 let created = lifecycle::request_finished_at(rec, index).div_euclid(1000);
-                let cx = LineContext {
-                    batch_id: &rec.id,
-                    custom_id,
-                    created,
-                };
+                let cx = LineContext { batch_id: &rec.id, custom_id, created };
                 let request_id = ids::derived_hex_id("req_", &[&rec.id, custom_id, "request"]);
                 let body = line.get("body").unwrap_or(&Value::Null);
                 match execute::execute(&rec.endpoint, body, &cx) {
@@ -91,11 +87,7 @@ pub fn produce(store: &Store, rec: &BatchRecord, term: &Terminal) -> std::io::Re
             return Err(e);
         }
     }
-    Ok(Outcome {
-        output_file_id: out.finish(term)?,
-        error_file_id: err.finish(term)?,
-        usage,
-    })
+    Ok(Outcome { output_file_id: out.finish(term)?, error_file_id: err.finish(term)?, usage })
 }
 
 /// One result file being written: lines are buffered in blocks and shuffled.

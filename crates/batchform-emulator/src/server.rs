@@ -49,14 +49,10 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     }
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| EmulatorError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| EmulatorError::Bind {
-        addr: config.listen,
-        source,
-    })?;
+        .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
     let state: Shared = Arc::new(AppState {
         store,
         clock: config.clock.clone(),
@@ -68,12 +64,7 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     let router = api::router(state.clone());
     let (stop_tx, stop_rx) = oneshot::channel();
     let task = tokio::spawn(serve(listener, router, stop_rx));
-    Ok(RunningEmulator {
-        addr,
-        state,
-        stop: Some(stop_tx),
-        task: Some(task),
-    })
+    Ok(RunningEmulator { addr, state, stop: Some(stop_tx), task: Some(task) })
 }
 
 impl RunningEmulator {
@@ -198,11 +189,7 @@ pub fn start_in_background(config: EmulatorConfig) -> Result<BackgroundEmulator,
             rt.block_on(async move {
                 match start(config).await {
                     Ok(em) => {
-                        let info = (
-                            em.addr(),
-                            em.clock().clone(),
-                            em.data_dir().to_path_buf(),
-                        );
+                        let info = (em.addr(), em.clock().clone(), em.data_dir().to_path_buf());
                         let _ = ready_tx.send(Ok(info));
                         let _ = stop_rx.await;
                         em.shutdown().await

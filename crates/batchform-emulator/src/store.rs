@@ -179,10 +179,9 @@ impl Store {
         if let Some(old) = index.files.remove(&record.id) {
             index.file_order.remove(&(old.project, old.created_at, old.seq));
         }
-        index.file_order.insert(
-            (record.project.clone(), record.created_at, record.seq),
-            record.id.clone(),
-        );
+        index
+            .file_order
+            .insert((record.project.clone(), record.created_at, record.seq), record.id.clone());
         index.files.insert(record.id.clone(), record);
         Ok(())
     }
@@ -190,11 +189,7 @@ impl Store {
     /// A live (not expired) file visible to `project`.
     pub fn file(&self, project: &str, id: &str, now: i64) -> Option<FileRecord> {
         let index = self.index.read().unwrap_or_else(|e| e.into_inner());
-        index
-            .files
-            .get(id)
-            .filter(|f| f.project == project && !f.expired(now))
-            .cloned()
+        index.files.get(id).filter(|f| f.project == project && !f.expired(now)).cloned()
     }
 
     /// Delete a file (metadata first, so a crash leaves at worst an orphan blob). Blocking.
@@ -247,27 +242,18 @@ impl Store {
 
     /// Publish a new or changed batch record. Blocking.
     pub fn put_batch(&self, record: BatchRecord) -> std::io::Result<()> {
-        self.write_json(
-            &self.root.join("batches"),
-            &format!("{}.json", record.id),
-            &record,
-        )?;
+        self.write_json(&self.root.join("batches"), &format!("{}.json", record.id), &record)?;
         let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-        index.batch_order.insert(
-            (record.project.clone(), record.created_at_ms, record.seq),
-            record.id.clone(),
-        );
+        index
+            .batch_order
+            .insert((record.project.clone(), record.created_at_ms, record.seq), record.id.clone());
         index.batches.insert(record.id.clone(), record);
         Ok(())
     }
 
     pub fn batch(&self, project: &str, id: &str) -> Option<BatchRecord> {
         let index = self.index.read().unwrap_or_else(|e| e.into_inner());
-        index
-            .batches
-            .get(id)
-            .filter(|b| b.project == project)
-            .cloned()
+        index.batches.get(id).filter(|b| b.project == project).cloned()
     }
 
     /// Batches of `project`, newest first.
@@ -291,7 +277,12 @@ impl Store {
     }
 
     /// Write `value` as `dir/name` atomically and durably.
-    fn write_json<T: serde::Serialize>(&self, dir: &Path, name: &str, value: &T) -> std::io::Result<()> {
+    fn write_json<T: serde::Serialize>(
+        &self,
+        dir: &Path,
+        name: &str,
+        value: &T,
+    ) -> std::io::Result<()> {
         let mut tmp = self.temp_file()?;
         serde_json::to_writer(&mut tmp, value).map_err(std::io::Error::other)?;
         tmp.flush()?;
@@ -425,11 +416,11 @@ mod tests {
         let p = store.list_files("", None, Some("file-3"), 10, Order::Desc, 0).unwrap();
         assert_eq!(ids(&p), ["file-2", "file-1", "file-0"]);
         assert!(!p.has_more);
-        let p = store
-            .list_files("", Some("batch"), Some("file-1"), 10, Order::Asc, 0)
-            .unwrap();
+        let p = store.list_files("", Some("batch"), Some("file-1"), 10, Order::Asc, 0).unwrap();
         assert_eq!(ids(&p), ["file-3", "file-4"]);
-        assert!(store.list_files("other", None, None, 10, Order::Desc, 0).unwrap().items.is_empty());
+        assert!(
+            store.list_files("other", None, None, 10, Order::Desc, 0).unwrap().items.is_empty()
+        );
         assert!(store.list_files("", None, Some("file-nope"), 10, Order::Desc, 0).is_err());
     }
 }

@@ -96,7 +96,9 @@ pub fn validate<R: BufRead>(input: R, endpoint: &str) -> std::io::Result<Validat
                         &mut errors,
                         err(
                             "duplicate_custom_id",
-                            format!("The custom_id '{id}' is duplicated; each request in a batch needs a unique custom_id."),
+                            format!(
+                                "The custom_id '{id}' is duplicated; each request in a batch needs a unique custom_id."
+                            ),
                             Some("custom_id"),
                         ),
                     );
@@ -117,7 +119,9 @@ pub fn validate<R: BufRead>(input: R, endpoint: &str) -> std::io::Result<Validat
                 &mut errors,
                 err(
                     "invalid_method",
-                    format!("The method '{other}' is not supported; batch requests must use 'POST'."),
+                    format!(
+                        "The method '{other}' is not supported; batch requests must use 'POST'."
+                    ),
                     Some("method"),
                 ),
             ),
@@ -136,7 +140,9 @@ pub fn validate<R: BufRead>(input: R, endpoint: &str) -> std::io::Result<Validat
                 &mut errors,
                 err(
                     "url_mismatch",
-                    format!("The URL provided for this request '{url}' does not match the batch endpoint '{endpoint}'."),
+                    format!(
+                        "The URL provided for this request '{url}' does not match the batch endpoint '{endpoint}'."
+                    ),
                     Some("url"),
                 ),
             ),
@@ -167,7 +173,9 @@ pub fn validate<R: BufRead>(input: R, endpoint: &str) -> std::io::Result<Validat
                     &mut errors,
                     err(
                         "model_mismatch",
-                        format!("The model '{m}' does not match the model '{first}' of the other requests; all requests in a batch must use the same model."),
+                        format!(
+                            "The model '{m}' does not match the model '{first}' of the other requests; all requests in a batch must use the same model."
+                        ),
                         Some("body.model"),
                     ),
                 ),
@@ -203,11 +211,7 @@ pub fn validate<R: BufRead>(input: R, endpoint: &str) -> std::io::Result<Validat
     if !errors.is_empty() {
         return Ok(Validation::Failed { errors });
     }
-    Ok(Validation::Valid {
-        total,
-        model,
-        failing,
-    })
+    Ok(Validation::Valid { total, model, failing })
 }
 
 #[cfg(test)]
@@ -243,11 +247,7 @@ mod tests {
         );
         assert_eq!(
             run(&text),
-            Validation::Valid {
-                total: 3,
-                model: Some("m".into()),
-                failing: vec![2]
-            }
+            Validation::Valid { total: 3, model: Some("m".into()), failing: vec![2] }
         );
     }
 

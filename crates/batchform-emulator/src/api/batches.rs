@@ -20,13 +20,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-const CREATE_FIELDS: &[&str] = &[
-    "input_file_id",
-    "endpoint",
-    "completion_window",
-    "metadata",
-    "output_expires_after",
-];
+const CREATE_FIELDS: &[&str] =
+    &["input_file_id", "endpoint", "completion_window", "metadata", "output_expires_after"];
 
 pub async fn create(
     State(st): State<Shared>,
@@ -47,11 +42,7 @@ pub async fn create(
         return Err(ApiError::invalid_value("endpoint", endpoint, ENDPOINTS));
     }
     if completion_window != "24h" {
-        return Err(ApiError::invalid_value(
-            "completion_window",
-            completion_window,
-            &["24h"],
-        ));
+        return Err(ApiError::invalid_value("completion_window", completion_window, &["24h"]));
     }
     let metadata = parse_metadata(req.get("metadata"))?;
     let output_expires_after = parse_output_expires_after(req.get("output_expires_after"))?;
@@ -115,10 +106,7 @@ pub async fn retrieve(
     Extension(cx): Extension<RequestCtx>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let rec = st
-        .store
-        .batch(&cx.project, &id)
-        .ok_or_else(|| ApiError::batch_not_found(&id))?;
+    let rec = st.store.batch(&cx.project, &id).ok_or_else(|| ApiError::batch_not_found(&id))?;
     let (rec, view) = settle(&st, rec).await?;
     Ok(Json(wire(&rec, &view)).into_response())
 }
@@ -156,10 +144,7 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let _guard = st.batch_lock.lock().await;
-    let mut rec = st
-        .store
-        .batch(&cx.project, &id)
-        .ok_or_else(|| ApiError::batch_not_found(&id))?;
+    let mut rec = st.store.batch(&cx.project, &id).ok_or_else(|| ApiError::batch_not_found(&id))?;
     let now = st.clock.now_ms();
     let view = lifecycle::observe(&rec, now);
     match view.status() {
@@ -246,10 +231,9 @@ fn secs(ms: Option<i64>) -> Option<i64> {
 pub fn wire<'a>(rec: &'a BatchRecord, view: &View) -> BatchWire<'a> {
     let (model, errors) = match (&rec.validation, view.validated) {
         (Validation::Valid { model, .. }, true) => (model.as_deref(), None),
-        (Validation::Failed { errors }, true) => (
-            None,
-            Some(json!({"object": "list", "data": errors})),
-        ),
+        (Validation::Failed { errors }, true) => {
+            (None, Some(json!({"object": "list", "data": errors})))
+        }
         _ => (None, None),
     };
     let outcome = rec.outcome.as_ref().filter(|_| view.terminal.is_some());
@@ -348,22 +332,14 @@ fn parse_output_expires_after(v: Option<&Value>) -> Result<Option<i64>, ApiError
         None => return Ok(None),
         Some(Value::Object(map)) => map,
         Some(other) => {
-            return Err(ApiError::invalid_type(
-                "output_expires_after",
-                "an object",
-                other,
-            ));
+            return Err(ApiError::invalid_type("output_expires_after", "an object", other));
         }
     };
     let anchor = match map.get("anchor") {
         None | Some(Value::Null) => return Err(ApiError::missing("output_expires_after.anchor")),
         Some(Value::String(s)) => s,
         Some(other) => {
-            return Err(ApiError::invalid_type(
-                "output_expires_after.anchor",
-                "a string",
-                other,
-            ));
+            return Err(ApiError::invalid_type("output_expires_after.anchor", "a string", other));
         }
     };
     if anchor != "created_at" {

@@ -13,7 +13,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use std::collections::HashMap;
 use tokio::io::AsyncWriteExt;
 
@@ -71,14 +70,10 @@ pub async fn create(
     let ttl = expires_after(anchor, seconds)?;
     if purpose == "batch" {
         if !upload.filename.to_ascii_lowercase().ends_with(".jsonl") {
-            return Err(ApiError::bad_request(
-                "Invalid file format for Batch API. Must be .jsonl",
-            ));
+            return Err(ApiError::bad_request("Invalid file format for Batch API. Must be .jsonl"));
         }
         if !upload.utf8 {
-            return Err(ApiError::bad_request(
-                "Invalid file for Batch API. Must be utf-8 encoded",
-            ));
+            return Err(ApiError::bad_request("Invalid file for Batch API. Must be utf-8 encoded"));
         }
         if upload.bytes > MAX_BATCH_FILE_BYTES {
             return Err(ApiError::bad_request("File is too large."));
@@ -129,12 +124,7 @@ async fn stream_to_disk(
         out.write_all(&chunk).await.map_err(internal)?;
     }
     out.flush().await.map_err(internal)?;
-    Ok(Upload {
-        tmp,
-        filename,
-        bytes,
-        utf8: utf8.finish(),
-    })
+    Ok(Upload { tmp, filename, bytes, utf8: utf8.finish() })
 }
 
 /// Incremental UTF-8 validation across chunk boundaries.
@@ -252,9 +242,7 @@ pub async fn list(
 }
 
 fn lookup(st: &Shared, cx: &RequestCtx, id: &str) -> Result<FileRecord, ApiError> {
-    st.store
-        .file(&cx.project, id, st.clock.now())
-        .ok_or_else(|| ApiError::file_not_found(id, "id"))
+    st.store.file(&cx.project, id, st.clock.now()).ok_or_else(|| ApiError::file_not_found(id, "id"))
 }
 
 pub async fn retrieve(
@@ -278,9 +266,7 @@ pub async fn content(
             file.purpose
         )));
     }
-    let handle = tokio::fs::File::open(st.store.blob_path(&file.id))
-        .await
-        .map_err(internal)?;
+    let handle = tokio::fs::File::open(st.store.blob_path(&file.id)).await.map_err(internal)?;
     let stream = tokio_util::io::ReaderStream::with_capacity(handle, 64 * 1024);
     Ok((
         [
@@ -308,7 +294,13 @@ pub async fn delete(
         .await
         .map_err(internal)?
         .map_err(internal)?;
-    Ok(Json(json!({"id": file.id, "object": "file", "deleted": true})).into_response())
+    #[derive(serde::Serialize)]
+    struct Deleted {
+        id: String,
+        object: &'static str,
+        deleted: bool,
+    }
+    Ok(Json(Deleted { id: file.id, object: "file", deleted: true }).into_response())
 }
 
 #[cfg(test)]

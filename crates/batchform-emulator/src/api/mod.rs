@@ -50,12 +50,7 @@ pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 
 pub fn router(state: Shared) -> Router {
     Router::new()
-        .route(
-            "/v1/files",
-            post(files::create)
-                .get(files::list)
-                .layer(DefaultBodyLimit::disable()),
-        )
+        .route("/v1/files", post(files::create).get(files::list).layer(DefaultBodyLimit::disable()))
         .route("/v1/files/{id}", get(files::retrieve).delete(files::delete))
         .route("/v1/files/{id}/content", get(files::content))
         .route("/v1/batches", post(batches::create).get(batches::list))
@@ -133,9 +128,8 @@ async fn front(State(st): State<Shared>, mut req: Request, next: Next) -> Respon
         None => match authenticate(&st.api_keys, req.headers()) {
             Err(e) => e.into_response(),
             Ok(()) => {
-                req.extensions_mut().insert(RequestCtx {
-                    project: project_header.clone().unwrap_or_default(),
-                });
+                req.extensions_mut()
+                    .insert(RequestCtx { project: project_header.clone().unwrap_or_default() });
                 next.run(req).await
             }
         },
@@ -156,20 +150,14 @@ async fn front(State(st): State<Shared>, mut req: Request, next: Next) -> Respon
     if let Ok(v) = HeaderValue::from_str(&project) {
         h.insert("openai-project", v);
     }
-    h.insert(
-        "openai-processing-ms",
-        HeaderValue::from(started.elapsed().as_millis() as u64),
-    );
+    h.insert("openai-processing-ms", HeaderValue::from(started.elapsed().as_millis() as u64));
     resp
 }
 
 fn server_error(status: u16) -> ApiError {
     let (status, message) = match status {
         502 => (StatusCode::BAD_GATEWAY, "Bad gateway."),
-        503 => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server is overloaded or not ready yet.",
-        ),
+        503 => (StatusCode::SERVICE_UNAVAILABLE, "The server is overloaded or not ready yet."),
         _ => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "The server had an error while processing your request. Sorry about that!",
@@ -264,10 +252,8 @@ pub fn parse_limit(raw: Option<&str>, default: usize, max: usize) -> Result<usiz
 
 /// A query or cursor error for an `after` naming no object in the listing.
 pub fn unknown_cursor(after: &str) -> ApiError {
-    ApiError::bad_request(format!(
-        "Invalid 'after': no object with id '{after}' in this list."
-    ))
-    .param("after")
+    ApiError::bad_request(format!("Invalid 'after': no object with id '{after}' in this list."))
+        .param("after")
 }
 
 #[cfg(test)]
