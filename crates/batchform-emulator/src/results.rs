@@ -53,25 +53,36 @@ pub fn produce(store: &Store, rec: &BatchRecord, term: &Terminal) -> std::io::Re
                     Ok(done) => {
                         usage.input_tokens += done.usage.input_tokens;
                         usage.output_tokens += done.usage.output_tokens;
-                        out.push(json!({
-                            "id": line_id, "custom_id": custom_id,
-                            "response": {"status_code": 200, "request_id": request_id, "body": done.body},
-                            "error": null,
-                        }))
+                        out.push(&Line {
+                            id: &line_id,
+                            custom_id,
+                            response: Some(LineResponse {
+                                status_code: 200,
+                                request_id: &request_id,
+                                body: done.body,
+                            }),
+                            error: None,
+                        })
                     }
-                    Err(rejected) => err.push(json!({
-                        "id": line_id, "custom_id": custom_id,
-                        "response": {"status_code": rejected.status.as_u16(), "request_id": request_id,
-                                     "body": rejected.envelope()},
-                        "error": null,
-                    })),
+                    Err(rejected) => err.push(&Line {
+                        id: &line_id,
+                        custom_id,
+                        response: Some(LineResponse {
+                            status_code: rejected.status.as_u16(),
+                            request_id: &request_id,
+                            body: rejected.envelope(),
+                        }),
+                        error: None,
+                    }),
                 }
             } else if term.status == Status::Expired {
-                err.push(json!({
-                    "id": line_id, "custom_id": custom_id, "response": null,
-                    "error": {"code": "batch_expired",
-                              "message": "This request could not be executed before the completion window expired."},
-                }))
+                err.push(&Line {
+                    id: &line_id,
+                    custom_id,
+                    response: None,
+                    error: Some(json!({"code": "batch_expired",
+                        "message": "This request could not be executed before the completion window expired."})),
+                })
             } else {
                 return false;
             };
@@ -88,6 +99,22 @@ pub fn produce(store: &Store, rec: &BatchRecord, term: &Terminal) -> std::io::Re
         }
     }
     Ok(Outcome { output_file_id: out.finish(term)?, error_file_id: err.finish(term)?, usage })
+}
+
+/// One output/error line, fields in the real order.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    id: &'a str,
+    custom_id: &'a str,
+    response: Option<LineResponse<'a>>,
+    error: Option<Value>,
+}
+
+#[derive(serde::Serialize)]
+struct LineResponse<'a> {
+    status_code: u16,
+    request_id: &'a str,
+    body: Value,
 }
 
 /// One result file being written: lines are buffered in blocks and shuffled.
@@ -116,8 +143,8 @@ impl<'a> Sink<'a> {
         })
     }
 
-    fn push(&mut self, line: Value) -> std::io::Result<()> {
-        self.block.push(line.to_string());
+    fn push(&mut self, line: &Line<'_>) -> std::io::Result<()> {
+        self.block.push(serde_json::to_string(line).map_err(std::io::Error::other)?);
         self.lines += 1;
         if self.block.len() == SHUFFLE_BLOCK {
             self.flush_block()?;

@@ -35,15 +35,12 @@ fn official_python_sdk_accepts_the_emulator() {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/conformance.py");
 
     // Small batches finish in about 0.3 s.
-    let fast = start_in_background(config(600.0, Timing::default(), FaultConfig::default())).unwrap();
+    let fast =
+        start_in_background(config(600.0, Timing::default(), FaultConfig::default())).unwrap();
     // Batches stay in `validating` until cancelled; cancelling takes 1 s.
     let cancel = start_in_background(config(
         1.0,
-        Timing {
-            validating_secs: 1e6,
-            cancelling_secs: 1.0,
-            ..Timing::default()
-        },
+        Timing { validating_secs: 1e6, cancelling_secs: 1.0, ..Timing::default() },
         FaultConfig {
             rules: vec!["429:1@nth=1@GET:/v1/files".parse().unwrap()],
             seed: Some(1),
@@ -54,11 +51,7 @@ fn official_python_sdk_accepts_the_emulator() {
     // Every request takes longer than the 24 h window; 86,400 s pass in under a second.
     let expire = start_in_background(config(
         200_000.0,
-        Timing {
-            validating_secs: 1.0,
-            per_request_secs: 50_000.0,
-            ..Timing::default()
-        },
+        Timing { validating_secs: 1.0, per_request_secs: 50_000.0, ..Timing::default() },
         FaultConfig::default(),
     ))
     .unwrap();
@@ -70,10 +63,6 @@ fn official_python_sdk_accepts_the_emulator() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "conformance.py failed ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
+    assert!(out.status.success(), "conformance.py failed ({}):\n{stdout}\n{stderr}", out.status);
     assert!(stdout.contains("conformance: all checks passed"), "{stdout}");
 }

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod emulator;
 mod version;
 
 /// batchform: OpenAI batch jobs as code, the Terraform way.
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Show the current batchform version.
     Version(version::Args),
+    /// Run a local emulator of the OpenAI Files and Batches API.
+    Emulator(emulator::Args),
 }
 
 /// What every command gets: where it runs and where the user started.
@@ -59,6 +62,7 @@ pub fn run(argv: Vec<String>) -> u8 {
     let ctx = Context { original_dir };
     match cli.command {
         Some(Command::Version(args)) => version::run(&args, &ctx),
+        Some(Command::Emulator(args)) => emulator::run(&args, &ctx),
         None if cli.version => version::run(&version::Args::default(), &ctx),
         None => {
             use clap::CommandFactory;
