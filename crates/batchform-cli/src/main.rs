@@ -3,7 +3,12 @@
 
 mod args;
 mod commands;
+mod diagnostics;
+mod functions;
+mod providers;
+mod render;
 mod ui;
+mod workdir;
 
 use std::process::ExitCode;
 

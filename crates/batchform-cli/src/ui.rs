@@ -9,3 +9,7 @@ pub fn io_error_text(err: &std::io::Error) -> String {
         _ => err.to_string(),
     }
 }
+
+/// ANSI sequences for the few places Terraform colours whole phrases.
+pub const GREEN_BOLD: &str = "\x1b[32m\x1b[1m";
+pub const RESET: &str = "\x1b[0m";

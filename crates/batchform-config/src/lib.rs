@@ -3,3 +3,16 @@
 //! with unknown and sensitive values, and format files as `terraform fmt` does.
 //!
 //! This crate does no I/O: callers pass text in, and file functions read through a trait.
+
+pub mod ast;
+pub mod convert;
+pub mod decode;
+pub mod eval;
+pub mod lower;
+pub mod model;
+pub mod refs;
+pub mod scope;
+pub mod source;
+pub mod typeexpr;
+pub mod validate;
+pub mod variables;

@@ -66,6 +66,9 @@ pub struct Diagnostic {
     pub address: Option<String>,
     /// Values of the references in the failing expression.
     pub values: Vec<ExpressionValue>,
+    /// For provider diagnostics: the argument they are about, which the engine maps to a
+    /// source range in the configuration.
+    pub attribute: Option<crate::path::AttrPath>,
 }
 
 impl Diagnostic {
@@ -78,6 +81,7 @@ impl Diagnostic {
             context: None,
             address: None,
             values: Vec::new(),
+            attribute: None,
         }
     }
 
@@ -106,6 +110,12 @@ impl Diagnostic {
     #[must_use]
     pub fn with_values(mut self, values: Vec<ExpressionValue>) -> Self {
         self.values = values;
+        self
+    }
+
+    #[must_use]
+    pub fn with_attribute(mut self, path: crate::path::AttrPath) -> Self {
+        self.attribute = Some(path);
         self
     }
 

@@ -4,7 +4,9 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod console;
 mod emulator;
+mod validate;
 mod version;
 
 /// batchform: OpenAI batch jobs as code, the Terraform way.
@@ -25,6 +27,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check whether the configuration is valid.
+    Validate(validate::Args),
+    /// Try batchform expressions at an interactive command prompt.
+    Console(console::Args),
     /// Show the current batchform version.
     Version(version::Args),
     /// Run a local emulator of the OpenAI Files and Batches API.
@@ -36,10 +42,54 @@ pub enum Command {
 pub struct Context {
     /// The directory the user ran batchform from (`path.cwd`), before `-chdir`.
     pub original_dir: PathBuf,
+    /// The directory commands work in (after `-chdir`).
+    pub working_dir: PathBuf,
+    /// `-var` and `-var-file` in the order given.
+    pub var_args: Vec<crate::workdir::VarArg>,
+}
+
+impl Context {
+    /// Colour is on unless `-no-color` or the `NO_COLOR` environment variable says otherwise.
+    pub fn color(&self, no_color_flag: bool) -> bool {
+        !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    }
+
+    /// `path.module`, `path.root` and `path.cwd`.
+    pub fn paths(&self) -> batchform_config::scope::Paths {
+        let cwd = self.original_dir.to_string_lossy().into_owned();
+        batchform_config::scope::Paths { module: ".".into(), root: ".".into(), cwd }
+    }
+}
+
+/// `-var` and `-var-file` arguments in command-line order (clap keeps them apart).
+fn var_args(argv: &[String]) -> Vec<crate::workdir::VarArg> {
+    use crate::workdir::VarArg;
+    let mut out = Vec::new();
+    let mut iter = argv.iter().skip(1);
+    while let Some(arg) = iter.next() {
+        if arg == "--" {
+            break;
+        }
+        if let Some(v) = arg.strip_prefix("--var=") {
+            out.push(VarArg::Var(v.to_string()));
+        } else if let Some(v) = arg.strip_prefix("--var-file=") {
+            out.push(VarArg::File(v.into()));
+        } else if arg == "--var" {
+            if let Some(v) = iter.next() {
+                out.push(VarArg::Var(v.clone()));
+            }
+        } else if arg == "--var-file" {
+            if let Some(v) = iter.next() {
+                out.push(VarArg::File(v.into()));
+            }
+        }
+    }
+    out
 }
 
 /// Parse arguments, switch directory, run the command, return the exit code.
 pub fn run(argv: Vec<String>) -> u8 {
+    let var_args = var_args(&argv);
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(err) => {
@@ -59,8 +109,11 @@ pub fn run(argv: Vec<String>) -> u8 {
             return 1;
         }
     }
-    let ctx = Context { original_dir };
+    let working_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let ctx = Context { original_dir, working_dir, var_args };
     match cli.command {
+        Some(Command::Validate(args)) => validate::run(&args, &ctx),
+        Some(Command::Console(args)) => console::run(&args, &ctx),
         Some(Command::Version(args)) => version::run(&args, &ctx),
         Some(Command::Emulator(args)) => emulator::run(&args, &ctx),
         None if cli.version => version::run(&version::Args::default(), &ctx),

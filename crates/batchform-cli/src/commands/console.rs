@@ -1,0 +1,109 @@
+//! `batchform console`: evaluate expressions against the configuration's variables, locals
+//! and (when a state exists) resources.
+//!
+//! As in Terraform, piped input is evaluated line by line, only the last result is printed,
+//! and the first error stops with exit code 1; on a terminal each result is printed after a
+//! `> ` prompt and errors do not end the session.
+
+use super::Context;
+use crate::diagnostics::{self, Sources};
+use batchform_config::scope::{ModuleScope, UnknownResources};
+use batchform_config::source::SourceFile;
+use std::io::{BufRead, IsTerminal, Write};
+
+/// Start an interactive console for experimenting with Terraform interpolations.
+#[derive(Debug, Default, clap::Args)]
+pub struct Args {
+    /// Set a value for one of the input variables in the root module of the configuration.
+    /// Use this option more than once to set more than one variable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Load variable values from the given file, in addition to the default files
+    /// terraform.tfvars and *.auto.tfvars. Use this option more than once to include more
+    /// than one variables file.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<String>,
+
+    /// If specified, output won't contain any color.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+pub fn run(args: &Args, ctx: &Context) -> u8 {
+    let color = ctx.color(args.no_color);
+    let mut loaded = crate::workdir::load(&ctx.working_dir);
+    if loaded.diagnostics.has_errors() {
+        diagnostics::print(&loaded.diagnostics, &loaded.sources, color);
+        return 1;
+    }
+    let functions = crate::functions::Library::new(ctx, false);
+    let (raw, mut diags) =
+        crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
+    let (variables, more) =
+        batchform_config::variables::resolve_variables(&loaded.config, raw, &functions);
+    diags.extend(more);
+    if diags.has_errors() {
+        diagnostics::print(&diags, &loaded.sources, color);
+        return 1;
+    }
+    let resources = UnknownResources;
+    let scope = ModuleScope::new(&loaded.config, &variables, &resources, &functions, ctx.paths());
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    let mut last = None;
+    let mut line_buf = String::new();
+    let mut input = stdin.lock();
+    loop {
+        if interactive {
+            print!("> ");
+            let _ = std::io::stdout().flush();
+        }
+        line_buf.clear();
+        match input.read_line(&mut line_buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let line = line_buf.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line == "exit" {
+            break;
+        }
+        match evaluate(line, &scope) {
+            Ok(text) => {
+                if interactive {
+                    println!("{text}");
+                } else {
+                    last = Some(text);
+                }
+            }
+            Err(diags) => {
+                diagnostics::print(&diags, &Sources::new(), color);
+                if !interactive {
+                    return 1;
+                }
+            }
+        }
+    }
+    if let Some(text) = last {
+        println!("{text}");
+    }
+    0
+}
+
+/// Evaluate one console line and render the result as Terraform's console does.
+pub fn evaluate(
+    line: &str,
+    scope: &ModuleScope<'_>,
+) -> Result<String, batchform_core::Diagnostics> {
+    let file = SourceFile::new("<console-input>", line);
+    let expr = batchform_config::lower::parse_expression(&file)?;
+    let value = scope.eval(&expr);
+    let more = scope.take_diagnostics();
+    if more.has_errors() {
+        return Err(more);
+    }
+    Ok(crate::render::value::console(&value?, 0))
+}

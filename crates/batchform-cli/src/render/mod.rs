@@ -1,0 +1,3 @@
+//! Text rendering of values, shared by console, output, show and plan.
+
+pub mod value;

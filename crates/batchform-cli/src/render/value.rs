@@ -1,0 +1,173 @@
+//! Values as `terraform console` prints them (`internal/repl/format.go`): Terraform syntax
+//! with `tolist(...)`, `toset(...)`, `tomap(...)` where the type would otherwise be lost,
+//! heredocs for multi-line strings, `(known after apply)` and `(sensitive value)`.
+
+use batchform_core::{Type, Value};
+
+/// Format a value for the console, at the given indentation.
+pub fn console(value: &Value, indent: usize) -> String {
+    if !value.is_known() {
+        return "(known after apply)".into();
+    }
+    if value.is_sensitive() {
+        return "(sensitive value)".into();
+    }
+    if value.is_null() {
+        let ty = value.ty();
+        return match &ty {
+            Type::Dynamic => "null".into(),
+            Type::String => "tostring(null)".into(),
+            Type::Number => "tonumber(null)".into(),
+            Type::Bool => "tobool(null)".into(),
+            Type::List(e) => format!("tolist(null) /* of {} */", e.friendly_name()),
+            Type::Set(e) => format!("toset(null) /* of {} */", e.friendly_name()),
+            Type::Map(e) => format!("tomap(null) /* of {} */", e.friendly_name()),
+            other => format!("null /* {} */", other.friendly_name()),
+        };
+    }
+    match value {
+        Value::String(s) => match multiline(s, indent) {
+            Some(h) => h,
+            None => go_quote(s),
+        },
+        Value::Number(n) => n.to_text(),
+        Value::Bool(b) => b.to_string(),
+        Value::Object(attrs) => mapping(attrs.iter(), indent),
+        Value::Tuple(items) => sequence(items, indent),
+        Value::List(_, items) => format!("tolist({})", sequence(items, indent)),
+        Value::Set(_, items) => format!("toset({})", sequence(items, indent)),
+        Value::Map(_, items) => format!("tomap({})", mapping(items.iter(), indent)),
+        _ => String::new(),
+    }
+}
+
+fn multiline(s: &str, indent: usize) -> Option<String> {
+    let lines: Vec<&str> = s.split('\n').collect();
+    if lines.len() < 2 {
+        return None;
+    }
+    let operator = if indent > 0 { "<<-" } else { "<<" };
+    let mut delimiter = String::from("EOT");
+    while lines.iter().any(|l| l.trim() == delimiter) {
+        delimiter.push('_');
+    }
+    let pad = " ".repeat(indent);
+    let mut out = format!("{operator}{delimiter}");
+    for line in lines {
+        out.push('\n');
+        out.push_str(&pad);
+        out.push_str(line);
+    }
+    out.push('\n');
+    out.push_str(&pad);
+    out.push_str(&delimiter);
+    Some(out)
+}
+
+fn mapping<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>, indent: usize) -> String {
+    let inner = indent + 2;
+    let pad = " ".repeat(inner);
+    let mut out = String::from("{");
+    let mut count = 0;
+    for (k, v) in entries {
+        count += 1;
+        out.push('\n');
+        out.push_str(&pad);
+        out.push_str(&console(&Value::String(k.clone()), inner));
+        out.push_str(" = ");
+        out.push_str(&console(v, inner));
+    }
+    if count > 0 {
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+    }
+    out.push('}');
+    out
+}
+
+fn sequence(items: &[Value], indent: usize) -> String {
+    let inner = indent + 2;
+    let pad = " ".repeat(inner);
+    let mut out = String::from("[");
+    for v in items {
+        out.push('\n');
+        out.push_str(&pad);
+        out.push_str(&console(v, inner));
+        out.push(',');
+    }
+    if !items.is_empty() {
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+    }
+    out.push(']');
+    out
+}
+
+/// Go's `strconv.Quote`.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if is_go_printable(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An approximation of Go's `unicode.IsPrint`: not a control, format, or unassigned
+/// separator character.
+fn is_go_printable(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || c.is_whitespace() {
+        return false;
+    }
+    !matches!(c as u32, 0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xD800..=0xDFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn formats_like_terraform_console() {
+        // Expectations are terraform 1.11.4 console output.
+        assert_eq!(
+            console(&Value::Tuple(vec![Value::number(1), Value::string("a")]), 0),
+            "[\n  1,\n  \"a\",\n]"
+        );
+        assert_eq!(console(&Value::List(Type::Dynamic, vec![]), 0), "tolist([])");
+        assert_eq!(console(&Value::object([("a", Value::number(1))]), 0), "{\n  \"a\" = 1\n}");
+        let m = Value::Map(
+            Type::String,
+            BTreeMap::from([("a".into(), Value::string("1")), ("b".into(), Value::string("x"))]),
+        );
+        assert_eq!(console(&m, 0), "tomap({\n  \"a\" = \"1\"\n  \"b\" = \"x\"\n})");
+        assert_eq!(console(&Value::number(1).mark_sensitive(), 0), "(sensitive value)");
+        assert_eq!(
+            console(
+                &Value::object([("a", Value::number(1).mark_sensitive()), ("b", Value::number(2))]),
+                0
+            ),
+            "{\n  \"a\" = (sensitive value)\n  \"b\" = 2\n}"
+        );
+        assert_eq!(console(&Value::NULL, 0), "null");
+        assert_eq!(console(&Value::string("a\nEOT\nb"), 0), "<<EOT_\na\nEOT\nb\nEOT_");
+    }
+}

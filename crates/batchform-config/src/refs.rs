@@ -1,0 +1,342 @@
+//! References: what an expression refers to (`var.x`, `local.y`, `openai_file.input`,
+//! `data.openai_batch.b`, `count.index`, `each.key`, `path.module`, ...), parsed with
+//! Terraform's rules, honouring the names bound by `for` expressions and directives.
+
+use crate::ast::{Expr, ExprKind, Step, StepKind, TemplatePart};
+use batchform_core::{Diagnostic, Diagnostics, ResourceAddr, SourceRange};
+
+/// The object a reference names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    Var(String),
+    Local(String),
+    Resource(ResourceAddr),
+    CountIndex,
+    EachKey,
+    EachValue,
+    Path(String),
+    Terraform(String),
+    SelfObject,
+}
+
+/// One reference and where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub subject: Subject,
+    /// The range of the part of the traversal that names the subject (`var.x` in `var.x.y`).
+    pub range: SourceRange,
+    /// The traversal steps after the subject (`.y` in `var.x.y`).
+    pub remaining: Vec<Step>,
+}
+
+/// Every valid reference in `expr` (invalid ones are skipped; see [`references_checked`]).
+pub fn references(expr: &Expr) -> Vec<Reference> {
+    references_checked(expr).0
+}
+
+/// Every reference in `expr`, plus diagnostics for malformed ones (`var` alone, `count.foo`,
+/// a bare resource type, `module.x`).
+pub fn references_checked(expr: &Expr) -> (Vec<Reference>, Diagnostics) {
+    let mut finder = Finder { bound: Vec::new(), refs: Vec::new(), diags: Diagnostics::new() };
+    finder.expr(expr);
+    (finder.refs, finder.diags)
+}
+
+struct Finder {
+    bound: Vec<String>,
+    refs: Vec<Reference>,
+    diags: Diagnostics,
+}
+
+impl Finder {
+    fn expr(&mut self, expr: &Expr) {
+        match &expr.kind {
+            ExprKind::Variable(name) => self.root(name, &[], expr),
+            ExprKind::Traversal { source, steps } => {
+                if let ExprKind::Variable(name) = &source.kind {
+                    self.root(name, steps, expr);
+                } else {
+                    self.expr(source);
+                }
+                for step in steps {
+                    if let StepKind::Index(e) = &step.kind {
+                        self.expr(e);
+                    }
+                }
+            }
+            ExprKind::For(fe) => {
+                self.expr(&fe.collection);
+                let pushed = usize::from(fe.key_var.is_some()) + 1;
+                if let Some(k) = &fe.key_var {
+                    self.bound.push(k.clone());
+                }
+                self.bound.push(fe.value_var.clone());
+                if let Some(k) = &fe.key_expr {
+                    self.expr(k);
+                }
+                self.expr(&fe.value_expr);
+                if let Some(c) = &fe.cond {
+                    self.expr(c);
+                }
+                self.bound.truncate(self.bound.len() - pushed);
+            }
+            ExprKind::Template(parts) => self.parts(parts),
+            ExprKind::Null | ExprKind::Bool(_) | ExprKind::Number(_) | ExprKind::String(_) => {}
+            ExprKind::TemplateWrap(e) | ExprKind::Parens(e) => self.expr(e),
+            ExprKind::Tuple(items) => items.iter().for_each(|e| self.expr(e)),
+            ExprKind::Object(items) => {
+                for item in items {
+                    if let crate::ast::ObjectKey::Expr(k) = &item.key {
+                        // A bare name as key is a literal; parenthesised or complex keys refer.
+                        if !matches!(k.kind, ExprKind::Variable(_)) {
+                            self.expr(k);
+                        }
+                    }
+                    self.expr(&item.value);
+                }
+            }
+            ExprKind::FuncCall { args, .. } => args.iter().for_each(|e| self.expr(e)),
+            ExprKind::Conditional { cond, then, otherwise } => {
+                self.expr(cond);
+                self.expr(then);
+                self.expr(otherwise);
+            }
+            ExprKind::Unary { operand, .. } => self.expr(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+        }
+    }
+
+    fn parts(&mut self, parts: &[TemplatePart]) {
+        for part in parts {
+            match part {
+                TemplatePart::Literal(_) => {}
+                TemplatePart::Interpolation(e) => self.expr(e),
+                TemplatePart::If { cond, then, otherwise } => {
+                    self.expr(cond);
+                    self.parts(then);
+                    self.parts(otherwise);
+                }
+                TemplatePart::For { key_var, value_var, collection, body, .. } => {
+                    self.expr(collection);
+                    let pushed = usize::from(key_var.is_some()) + 1;
+                    if let Some(k) = key_var {
+                        self.bound.push(k.clone());
+                    }
+                    self.bound.push(value_var.clone());
+                    self.parts(body);
+                    self.bound.truncate(self.bound.len() - pushed);
+                }
+            }
+        }
+    }
+
+    fn root(&mut self, name: &str, steps: &[Step], whole: &Expr) {
+        if self.bound.iter().any(|b| b == name) {
+            return;
+        }
+        match parse_ref(name, steps, whole) {
+            Ok(Some(r)) => self.refs.push(r),
+            Ok(None) => {}
+            Err(d) => self.diags.push(d),
+        }
+    }
+}
+
+fn attr_name(step: Option<&Step>) -> Option<&str> {
+    match step.map(|s| &s.kind) {
+        Some(StepKind::GetAttr(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// The range from the start of the traversal to the end of its `n`-th step.
+fn range_through(whole: &Expr, steps: &[Step], n: usize) -> SourceRange {
+    let start = match &whole.kind {
+        ExprKind::Traversal { source, .. } => &source.range,
+        _ => &whole.range,
+    };
+    match n.checked_sub(1).and_then(|i| steps.get(i)) {
+        Some(last) => start.to(&last.range),
+        None => start.clone(),
+    }
+}
+
+fn invalid(summary: &str, detail: &str, range: SourceRange) -> Diagnostic {
+    Diagnostic::error(summary, detail).with_subject(Some(range))
+}
+
+/// Terraform's `addrs.ParseRef` for the root module.
+fn parse_ref(name: &str, steps: &[Step], whole: &Expr) -> Result<Option<Reference>, Diagnostic> {
+    let first = attr_name(steps.first());
+    let mk = |subject: Subject, n: usize| Reference {
+        subject,
+        range: range_through(whole, steps, n),
+        remaining: steps[n.min(steps.len())..].to_vec(),
+    };
+    match name {
+        "var" | "local" => match first {
+            Some(attr) => Ok(Some(mk(
+                if name == "var" { Subject::Var(attr.into()) } else { Subject::Local(attr.into()) },
+                1,
+            ))),
+            None => Err(invalid(
+                "Invalid reference",
+                &format!(
+                    "The \"{name}\" object cannot be accessed directly. Instead, access one of its attributes."
+                ),
+                range_through(whole, steps, 0),
+            )),
+        },
+        "count" => match first {
+            Some("index") => Ok(Some(mk(Subject::CountIndex, 1))),
+            Some(other) => Err(invalid(
+                "Invalid \"count\" attribute",
+                &format!(
+                    "The \"count\" object does not have an attribute named {other:?}. The only supported attribute is count.index, which is the index of each instance of a resource block that has the \"count\" argument set."
+                ),
+                range_through(whole, steps, 1),
+            )),
+            None => Err(invalid(
+                "Invalid reference",
+                "The \"count\" object cannot be accessed directly. Instead, access one of its attributes.",
+                range_through(whole, steps, 0),
+            )),
+        },
+        "each" => match first {
+            Some("key") => Ok(Some(mk(Subject::EachKey, 1))),
+            Some("value") => Ok(Some(mk(Subject::EachValue, 1))),
+            Some(other) => Err(invalid(
+                "Invalid \"each\" attribute",
+                &format!(
+                    "The \"each\" object does not have an attribute named {other:?}. The supported attributes are each.key and each.value, the current key and value pair of the \"for_each\" attribute set."
+                ),
+                range_through(whole, steps, 1),
+            )),
+            None => Err(invalid(
+                "Invalid reference",
+                "The \"each\" object cannot be accessed directly. Instead, access one of its attributes.",
+                range_through(whole, steps, 0),
+            )),
+        },
+        "path" => match first {
+            Some(attr @ ("module" | "root" | "cwd")) => Ok(Some(mk(Subject::Path(attr.into()), 1))),
+            Some(other) => Err(invalid(
+                "Invalid \"path\" attribute",
+                &format!(
+                    "The \"path\" object does not have an attribute named {other:?}. The supported attributes are path.cwd, path.module, and path.root."
+                ),
+                range_through(whole, steps, 1),
+            )),
+            None => Err(invalid(
+                "Invalid reference",
+                "The \"path\" object cannot be accessed directly. Instead, access one of its attributes.",
+                range_through(whole, steps, 0),
+            )),
+        },
+        "terraform" => match first {
+            Some(attr @ ("workspace" | "applying")) => {
+                Ok(Some(mk(Subject::Terraform(attr.into()), 1)))
+            }
+            Some(other) => Err(invalid(
+                "Invalid \"terraform\" attribute",
+                &format!(
+                    "The \"terraform\" object does not have an attribute named {other:?}. The only supported attributes are terraform.workspace, the name of the currently-selected workspace, and terraform.applying."
+                ),
+                range_through(whole, steps, 1),
+            )),
+            None => Err(invalid(
+                "Invalid reference",
+                "The \"terraform\" object cannot be accessed directly. Instead, access one of its attributes.",
+                range_through(whole, steps, 0),
+            )),
+        },
+        "self" => Ok(Some(mk(Subject::SelfObject, 0))),
+        "module" => Err(invalid(
+            "Unsupported reference",
+            "Modules are not supported by batchform, so there are no module outputs to refer to.",
+            range_through(whole, steps, usize::from(first.is_some())),
+        )),
+        "data" => {
+            let type_name = first;
+            let res_name = attr_name(steps.get(1));
+            match (type_name, res_name) {
+                (Some(t), Some(n)) => Ok(Some(mk(Subject::Resource(ResourceAddr::data(t, n)), 2))),
+                _ => Err(invalid(
+                    "Invalid reference",
+                    "A reference to a data source must be followed by at least one attribute access, specifying the data source name.",
+                    range_through(whole, steps, steps.len().min(1)),
+                )),
+            }
+        }
+        "resource" if first.is_some() && attr_name(steps.get(1)).is_some() => {
+            let t = first.unwrap_or_default();
+            let n = attr_name(steps.get(1)).unwrap_or_default();
+            Ok(Some(mk(Subject::Resource(ResourceAddr::managed(t, n)), 2)))
+        }
+        type_name => match first {
+            Some(n) => Ok(Some(mk(Subject::Resource(ResourceAddr::managed(type_name, n)), 1))),
+            None => Err(invalid(
+                "Invalid reference",
+                "A reference to a resource type must be followed by at least one attribute access, specifying the resource name.",
+                range_through(whole, steps, 0),
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lower::parse_expression;
+    use crate::source::SourceFile;
+
+    fn refs(text: &str) -> Vec<Subject> {
+        let e = parse_expression(&SourceFile::new("x", text)).unwrap();
+        references(&e).into_iter().map(|r| r.subject).collect()
+    }
+
+    #[test]
+    fn finds_each_kind_of_reference() {
+        assert_eq!(
+            refs("var.a + local.b[0] + openai_file.f.id + data.openai_batch.b.status"),
+            vec![
+                Subject::Var("a".into()),
+                Subject::Local("b".into()),
+                Subject::Resource(ResourceAddr::managed("openai_file", "f")),
+                Subject::Resource(ResourceAddr::data("openai_batch", "b")),
+            ]
+        );
+        assert_eq!(refs("count.index"), vec![Subject::CountIndex]);
+        assert_eq!(
+            refs("\"${each.key}-${path.module}\""),
+            vec![Subject::EachKey, Subject::Path("module".into())]
+        );
+    }
+
+    #[test]
+    fn for_variables_are_not_references() {
+        assert_eq!(refs("[for x in var.xs : x.id if x.ok]"), vec![Subject::Var("xs".into())]);
+        assert_eq!(refs("{for k, v in local.m : k => v}"), vec![Subject::Local("m".into())]);
+    }
+
+    #[test]
+    fn malformed_references_are_diagnosed() {
+        let e = parse_expression(&SourceFile::new("x", "var + count.nope + sqrt")).unwrap();
+        let (_, diags) = references_checked(&e);
+        let summaries: Vec<_> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            ["Invalid reference", "Invalid \"count\" attribute", "Invalid reference"]
+        );
+    }
+
+    #[test]
+    fn reference_range_covers_only_the_subject() {
+        let e = parse_expression(&SourceFile::new("x", "var.abc.def")).unwrap();
+        let r = &references(&e)[0];
+        assert_eq!((r.range.start.column, r.range.end.column), (1, 8));
+    }
+}

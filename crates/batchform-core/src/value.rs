@@ -1,0 +1,396 @@
+//! Values, as cty has them: typed nulls, typed unknowns ("known after apply"), primitives,
+//! collections and structural values, any of which may carry the sensitive mark.
+//!
+//! The sensitive mark is the `Sensitive` wrapper. It can sit at any depth (an object with one
+//! sensitive attribute), and every operation that looks inside a value first takes the mark
+//! off with [`Value::unmark`] and puts it back on the result, so it propagates as in
+//! Terraform.
+
+use crate::number::Number;
+use crate::types::Type;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Null(Type),
+    Unknown(Type),
+    Bool(bool),
+    Number(Number),
+    String(String),
+    /// Element type and elements (all of that type).
+    List(Type, Vec<Value>),
+    /// Element type and elements, sorted by [`set_order`] and without duplicates.
+    Set(Type, Vec<Value>),
+    Map(Type, BTreeMap<String, Value>),
+    Tuple(Vec<Value>),
+    Object(BTreeMap<String, Value>),
+    Sensitive(Box<Value>),
+}
+
+impl Value {
+    pub const NULL: Value = Value::Null(Type::Dynamic);
+    pub const DYNAMIC_UNKNOWN: Value = Value::Unknown(Type::Dynamic);
+
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn number(n: i64) -> Value {
+        Value::Number(Number::from_i64(n))
+    }
+
+    pub fn bool(b: bool) -> Value {
+        Value::Bool(b)
+    }
+
+    pub fn empty_object() -> Value {
+        Value::Object(BTreeMap::new())
+    }
+
+    pub fn empty_tuple() -> Value {
+        Value::Tuple(Vec::new())
+    }
+
+    pub fn object<K: Into<String>>(attrs: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Object(attrs.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// A list whose elements are known to all have type `elem`.
+    pub fn list(elem: Type, items: Vec<Value>) -> Value {
+        Value::List(elem, items)
+    }
+
+    /// A map whose values are known to all have type `elem`.
+    pub fn map(elem: Type, items: BTreeMap<String, Value>) -> Value {
+        Value::Map(elem, items)
+    }
+
+    /// A set: sorts and removes duplicates.
+    pub fn set(elem: Type, mut items: Vec<Value>) -> Value {
+        items.sort_by(set_order);
+        // Unknown elements may turn out equal to others or not: keep them all.
+        items.dedup_by(|a, b| {
+            a.is_wholly_known() && b.is_wholly_known() && set_order(a, b) == Ordering::Equal
+        });
+        Value::Set(elem, items)
+    }
+
+    /// A set as cty's `SetVal` makes it: sets cannot hold marks, so the marks of the elements
+    /// (at any depth) move to the set itself.
+    pub fn set_hoisting_marks(elem: Type, items: Vec<Value>) -> Value {
+        let mut marked = false;
+        let items = items
+            .into_iter()
+            .map(|v| {
+                if !v.contains_sensitive() {
+                    return v;
+                }
+                let (v, m) = v.unmark_deep();
+                marked |= m;
+                v
+            })
+            .collect();
+        Value::set(elem, items).with_sensitive(marked)
+    }
+
+    /// The type of this value.
+    pub fn ty(&self) -> Type {
+        match self {
+            Value::Null(t) | Value::Unknown(t) => t.clone(),
+            Value::Bool(_) => Type::Bool,
+            Value::Number(_) => Type::Number,
+            Value::String(_) => Type::String,
+            Value::List(t, _) => Type::list(t.clone()),
+            Value::Set(t, _) => Type::set(t.clone()),
+            Value::Map(t, _) => Type::map(t.clone()),
+            Value::Tuple(items) => Type::Tuple(items.iter().map(Value::ty).collect()),
+            Value::Object(attrs) => {
+                Type::Object(attrs.iter().map(|(k, v)| (k.clone(), v.ty())).collect())
+            }
+            Value::Sensitive(v) => v.ty(),
+        }
+    }
+
+    /// Null (looking through the sensitive mark).
+    pub fn is_null(&self) -> bool {
+        match self {
+            Value::Null(_) => true,
+            Value::Sensitive(v) => v.is_null(),
+            _ => false,
+        }
+    }
+
+    /// Known at this level (nested unknowns do not count).
+    pub fn is_known(&self) -> bool {
+        match self {
+            Value::Unknown(_) => false,
+            Value::Sensitive(v) => v.is_known(),
+            _ => true,
+        }
+    }
+
+    /// Known all the way down.
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown(_) => false,
+            Value::Sensitive(v) => v.is_wholly_known(),
+            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+                items.iter().all(Value::is_wholly_known)
+            }
+            Value::Map(_, items) | Value::Object(items) => {
+                items.values().all(Value::is_wholly_known)
+            }
+            _ => true,
+        }
+    }
+
+    /// Marked sensitive at the top level.
+    pub fn is_sensitive(&self) -> bool {
+        matches!(self, Value::Sensitive(_))
+    }
+
+    /// Marked sensitive anywhere inside.
+    pub fn contains_sensitive(&self) -> bool {
+        match self {
+            Value::Sensitive(_) => true,
+            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+                items.iter().any(Value::contains_sensitive)
+            }
+            Value::Map(_, items) | Value::Object(items) => {
+                items.values().any(Value::contains_sensitive)
+            }
+            _ => false,
+        }
+    }
+
+    /// Mark as sensitive (idempotent).
+    #[must_use]
+    pub fn mark_sensitive(self) -> Value {
+        match self {
+            Value::Sensitive(_) => self,
+            v => Value::Sensitive(Box::new(v)),
+        }
+    }
+
+    /// Mark as sensitive when `sensitive` is true.
+    #[must_use]
+    pub fn with_sensitive(self, sensitive: bool) -> Value {
+        if sensitive { self.mark_sensitive() } else { self }
+    }
+
+    /// Take off the top-level mark: the bare value and whether it was marked.
+    pub fn unmark(self) -> (Value, bool) {
+        match self {
+            Value::Sensitive(v) => (v.unmark().0, true),
+            v => (v, false),
+        }
+    }
+
+    /// Borrowing form of [`Value::unmark`].
+    pub fn unmarked(&self) -> (&Value, bool) {
+        match self {
+            Value::Sensitive(v) => (v.unmarked().0, true),
+            v => (v, false),
+        }
+    }
+
+    /// Take off every mark at every depth: the bare value and whether any mark was found.
+    pub fn unmark_deep(self) -> (Value, bool) {
+        match self {
+            Value::Sensitive(v) => (v.unmark_deep().0, true),
+            Value::List(t, items) => {
+                let (items, marked) = unmark_all(items);
+                (Value::List(t, items), marked)
+            }
+            Value::Set(t, items) => {
+                let (items, marked) = unmark_all(items);
+                (Value::Set(t, items), marked)
+            }
+            Value::Tuple(items) => {
+                let (items, marked) = unmark_all(items);
+                (Value::Tuple(items), marked)
+            }
+            Value::Map(t, items) => {
+                let (items, marked) = unmark_map(items);
+                (Value::Map(t, items), marked)
+            }
+            Value::Object(items) => {
+                let (items, marked) = unmark_map(items);
+                (Value::Object(items), marked)
+            }
+            v => (v, false),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.unmarked().0 {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.unmarked().0 {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<&Number> {
+        match self.unmarked().0 {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Elements of a list, set or tuple.
+    pub fn elements(&self) -> Option<&[Value]> {
+        match self.unmarked().0 {
+            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Entries of a map or object.
+    pub fn entries(&self) -> Option<&BTreeMap<String, Value>> {
+        match self.unmarked().0 {
+            Value::Map(_, items) | Value::Object(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// An attribute of an object or a key of a map.
+    pub fn get_attr(&self, name: &str) -> Option<&Value> {
+        self.entries().and_then(|m| m.get(name))
+    }
+
+    /// Every unknown replaced by a null of its type (for rendering "after" when unknowns are
+    /// reported separately).
+    #[must_use]
+    pub fn unknown_as_null(self) -> Value {
+        match self {
+            Value::Unknown(t) => Value::Null(t),
+            Value::Sensitive(v) => Value::Sensitive(Box::new(v.unknown_as_null())),
+            Value::List(t, items) => {
+                Value::List(t, items.into_iter().map(Value::unknown_as_null).collect())
+            }
+            Value::Set(t, items) => {
+                Value::set(t, items.into_iter().map(Value::unknown_as_null).collect())
+            }
+            Value::Tuple(items) => {
+                Value::Tuple(items.into_iter().map(Value::unknown_as_null).collect())
+            }
+            Value::Map(t, items) => {
+                Value::Map(t, items.into_iter().map(|(k, v)| (k, v.unknown_as_null())).collect())
+            }
+            Value::Object(items) => {
+                Value::Object(items.into_iter().map(|(k, v)| (k, v.unknown_as_null())).collect())
+            }
+            v => v,
+        }
+    }
+}
+
+fn unmark_all(items: Vec<Value>) -> (Vec<Value>, bool) {
+    let mut marked = false;
+    let items = items
+        .into_iter()
+        .map(|v| {
+            let (v, m) = v.unmark_deep();
+            marked |= m;
+            v
+        })
+        .collect();
+    (items, marked)
+}
+
+fn unmark_map(items: BTreeMap<String, Value>) -> (BTreeMap<String, Value>, bool) {
+    let mut marked = false;
+    let items = items
+        .into_iter()
+        .map(|(k, v)| {
+            let (v, m) = v.unmark_deep();
+            marked |= m;
+            (k, v)
+        })
+        .collect();
+    (items, marked)
+}
+
+/// The order of set elements: cty sorts strings lexically, numbers numerically, `false`
+/// before `true`, and (our choice for the rest, which cty orders by hash) unknowns last and
+/// other values by their structure.
+pub fn set_order(a: &Value, b: &Value) -> Ordering {
+    let (a, _) = a.unmarked();
+    let (b, _) = b.unmarked();
+    fn rank(v: &Value) -> u8 {
+        match v {
+            Value::Bool(_) => 0,
+            Value::Number(_) => 1,
+            Value::String(_) => 2,
+            Value::List(..) | Value::Set(..) | Value::Tuple(_) => 3,
+            Value::Map(..) | Value::Object(_) => 4,
+            Value::Null(_) => 5,
+            Value::Unknown(_) => 6,
+            Value::Sensitive(_) => 7,
+        }
+    }
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Number(x), Value::Number(y)) => x.cmp(y),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (
+            Value::List(_, x) | Value::Set(_, x) | Value::Tuple(x),
+            Value::List(_, y) | Value::Set(_, y) | Value::Tuple(y),
+        ) => x.len().cmp(&y.len()).then_with(|| {
+            x.iter()
+                .zip(y)
+                .map(|(p, q)| set_order(p, q))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        }),
+        (Value::Map(_, x) | Value::Object(x), Value::Map(_, y) | Value::Object(y)) => {
+            x.len().cmp(&y.len()).then_with(|| {
+                x.iter()
+                    .zip(y)
+                    .map(|((ka, va), (kb, vb))| ka.cmp(kb).then_with(|| set_order(va, vb)))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+        }
+        (Value::Unknown(x), Value::Unknown(y)) => x.cmp(y),
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_sort_and_dedup() {
+        let s = Value::set(
+            Type::String,
+            vec![Value::string("b"), Value::string("a"), Value::string("b")],
+        );
+        assert_eq!(s, Value::Set(Type::String, vec![Value::string("a"), Value::string("b")]));
+    }
+
+    #[test]
+    fn marks_propagate_through_unmark_deep() {
+        let v = Value::object([("a", Value::number(1).mark_sensitive()), ("b", Value::number(2))]);
+        assert!(v.contains_sensitive());
+        assert!(!v.is_sensitive());
+        let (bare, marked) = v.unmark_deep();
+        assert!(marked);
+        assert!(!bare.contains_sensitive());
+    }
+
+    #[test]
+    fn type_of_structural_values() {
+        let v = Value::Tuple(vec![Value::number(1), Value::string("a")]);
+        assert_eq!(v.ty().to_string(), "tuple([number, string])");
+        assert!(!Value::Tuple(vec![Value::DYNAMIC_UNKNOWN]).is_wholly_known());
+    }
+}

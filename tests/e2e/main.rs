@@ -1,0 +1,9 @@
+//! End-to-end tests: run the real `batchform` binary in temporary directories and check what
+//! a user sees (exit code, stdout, stderr), with the expectations taken from Terraform 1.11
+//! where the behaviour is Terraform's.
+
+mod harness;
+
+mod console;
+mod validate;
+mod version;

@@ -1,0 +1,123 @@
+//! Style is a test (rust-analyzer's `tidy.rs`): the house rules that a reviewer would
+//! otherwise have to remember.
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "target" || n == "node_modules" || n.to_string_lossy().starts_with('.')) {
+                continue;
+            }
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn crates() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("crates"))
+        .expect("crates/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_crate_root_says_what_it_does() {
+    for krate in crates() {
+        for root_file in ["src/lib.rs", "src/main.rs"] {
+            let path = krate.join(root_file);
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            assert!(text.starts_with("//!"), "{} must start with a //! doc comment", path.display());
+        }
+    }
+}
+
+#[test]
+fn no_debugging_leftovers_in_sources() {
+    let mut files = Vec::new();
+    for krate in crates() {
+        rust_files(&krate.join("src"), &mut files);
+    }
+    rust_files(&root().join("tests"), &mut files);
+    let banned = [concat!("dbg", "!("), concat!("todo", "!("), concat!("unimplemented", "!(")];
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read");
+        for pattern in banned {
+            assert!(!text.contains(pattern), "{} contains {pattern}", file.display());
+        }
+    }
+}
+
+#[test]
+fn dependencies_come_from_the_workspace() {
+    for krate in crates() {
+        let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).expect("Cargo.toml");
+        let mut in_deps = false;
+        for line in manifest.lines() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                in_deps = line.ends_with("dependencies]");
+                continue;
+            }
+            if !in_deps || line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            assert!(
+                line.contains("workspace = true"),
+                "{}: dependency `{line}` must be declared in [workspace.dependencies] and used with workspace = true",
+                krate.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn internal_crates_are_not_published() {
+    for krate in crates() {
+        let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).expect("Cargo.toml");
+        assert!(manifest.contains("publish.workspace = true"), "{} must inherit publish = false", krate.display());
+    }
+}
+
+#[test]
+fn every_example_is_exercised_by_a_test() {
+    let examples = root().join("examples");
+    let Ok(entries) = std::fs::read_dir(&examples) else { return };
+    let mut tests_text = String::new();
+    let mut files = Vec::new();
+    rust_files(&root().join("tests"), &mut files);
+    for f in files {
+        tests_text.push_str(&std::fs::read_to_string(f).unwrap_or_default());
+    }
+    for entry in entries.flatten() {
+        if !entry.path().is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            tests_text.contains(&format!("\"{name}\"")) || tests_text.contains("every_example"),
+            "examples/{name} is not exercised by any test under tests/"
+        );
+    }
+}
+
+#[test]
+fn crate_map_lists_every_crate() {
+    let map = std::fs::read_to_string(root().join("crates/README.md")).expect("crates/README.md");
+    for krate in crates() {
+        let name = krate.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        assert!(map.contains(&format!("## {name}")), "crates/README.md has no section for {name}");
+    }
+}
