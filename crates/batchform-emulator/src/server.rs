@@ -59,7 +59,7 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         timing: config.timing,
         api_keys: config.api_keys.clone(),
         faults: Injector::new(&config.faults),
-        batch_lock: tokio::sync::Mutex::new(()),
+        batch_locks: Default::default(),
     });
     let router = api::router(state.clone());
     let (stop_tx, stop_rx) = oneshot::channel();

@@ -143,7 +143,8 @@ pub async fn cancel(
     Extension(cx): Extension<RequestCtx>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let _guard = st.batch_lock.lock().await;
+    let lock = st.batch_lock(&id);
+    let _guard = lock.lock().await;
     let mut rec = st.store.batch(&cx.project, &id).ok_or_else(|| ApiError::batch_not_found(&id))?;
     let now = st.clock.now_ms();
     let view = lifecycle::observe(&rec, now);
@@ -177,7 +178,8 @@ async fn settle(st: &Shared, rec: BatchRecord) -> Result<(BatchRecord, View), Ap
     if rec.outcome.is_some() || term.status == Status::Failed {
         return Ok((rec, view));
     }
-    let _guard = st.batch_lock.lock().await;
+    let lock = st.batch_lock(&rec.id);
+    let _guard = lock.lock().await;
     let Some(mut rec) = st.store.batch(&rec.project, &rec.id) else {
         return Err(ApiError::batch_not_found(&rec.id));
     };

@@ -17,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -28,8 +29,16 @@ pub struct AppState {
     pub timing: Timing,
     pub api_keys: Vec<String>,
     pub faults: Injector,
-    /// Serialises changes to batches (cancel, producing results).
-    pub batch_lock: tokio::sync::Mutex<()>,
+    /// One lock per batch, serialising its changes (cancel, producing results).
+    pub batch_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl AppState {
+    /// The lock of one batch (created on first use; one small entry per batch changed).
+    pub fn batch_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.batch_locks.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(id.to_string()).or_default().clone()
+    }
 }
 
 pub type Shared = Arc<AppState>;
