@@ -1,6 +1,6 @@
 //! A batch's status at any moment, computed from its record and the clock alone.
 //!
-//! Timeline (simulated, from the batch's stored [`Timing`](crate::Timing)):
+//! Timeline (simulated, from the batch's stored [`Timing`]):
 //! `validating` for `validating_secs`; then `failed` (invalid input) or `in_progress`, during
 //! which the N requests finish evenly over `max(N * per_request_secs, min_in_progress_secs)`;
 //! then `finalizing` for `finalizing_secs`; then `completed`. If `in_progress` would run past

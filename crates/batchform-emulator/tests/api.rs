@@ -200,6 +200,9 @@ async fn uploads_are_checked_and_stored() {
         e["message"],
         "Invalid value: 'wallpaper'. Supported values are: 'assistants', 'batch', 'fine-tune', 'vision', 'user_data', and 'evals'."
     );
+    let huge = "p".repeat(70_000);
+    let e = error_of(&api.upload("x.jsonl", b"{}".to_vec(), &huge).await, 400);
+    assert_eq!(e["code"], "string_above_max_length", "form fields are capped");
     let e = error_of(&api.upload_form("x.jsonl", b"{}".to_vec(), &[]).await, 400);
     assert_eq!(e["message"], "Missing required parameter: 'purpose'.");
 

@@ -52,9 +52,9 @@ pub async fn create(
                 let filename = field.file_name().unwrap_or("upload").to_string();
                 upload = Some(stream_to_disk(&st, &mut field, filename).await?);
             }
-            "purpose" => purpose = Some(field.text().await.map_err(malformed)?),
-            "expires_after[anchor]" => anchor = Some(field.text().await.map_err(malformed)?),
-            "expires_after[seconds]" => seconds = Some(field.text().await.map_err(malformed)?),
+            "purpose" => purpose = Some(small_text(&mut field).await?),
+            "expires_after[anchor]" => anchor = Some(small_text(&mut field).await?),
+            "expires_after[seconds]" => seconds = Some(small_text(&mut field).await?),
             other => {
                 return Err(ApiError::bad_request(format!(
                     "Unrecognized request argument supplied: {other}"
@@ -98,6 +98,31 @@ pub async fn create(
         .map_err(internal)?
         .map_err(internal)?;
     Ok(Json(record.wire()).into_response())
+}
+
+/// A text form field, read with a size cap (uploads have no overall body limit).
+async fn small_text(field: &mut axum::extract::multipart::Field<'_>) -> Result<String, ApiError> {
+    const MAX: usize = 64 * 1024;
+    let name = field.name().unwrap_or("").to_string();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+        if bytes.len() + chunk.len() > MAX {
+            return Err(too_long(&name, MAX, bytes.len() + chunk.len()));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        ApiError::bad_request(format!("Invalid '{name}': the value is not valid UTF-8."))
+            .param(name)
+    })
+}
+
+fn too_long(param: &str, max: usize, len: usize) -> ApiError {
+    ApiError::bad_request(format!(
+        "Invalid '{param}': string too long. Expected a string with maximum length {max}, but got a string with length {len} instead."
+    ))
+    .param(param)
+    .code("string_above_max_length")
 }
 
 fn malformed(e: axum::extract::multipart::MultipartError) -> ApiError {
