@@ -47,6 +47,13 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
                 .map_err(|e| EmulatorError::io(store.root().join("clock.json"), e))?;
         }
     }
+    let now = config.clock.now();
+    let files_dir = store.root().join("files");
+    let store = tokio::task::spawn_blocking(move || {
+        store.purge_expired(now).map(|_| store).map_err(|e| EmulatorError::io(files_dir, e))
+    })
+    .await
+    .map_err(|e| EmulatorError::Runtime(std::io::Error::other(e)))??;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;

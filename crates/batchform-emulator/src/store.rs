@@ -11,7 +11,7 @@
 
 use crate::clock::Anchor;
 use crate::error::EmulatorError;
-use crate::model::{BatchRecord, FileRecord};
+use crate::model::{BatchRecord, FileRecord, Validation};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
@@ -128,7 +128,10 @@ impl Store {
         for path in read_dir(&self.root.join("batches"))? {
             if path.extension().is_some_and(|e| e == "input") {
                 let id = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
-                if !index.batches.contains_key(id) {
+                let needed = index.batches.get(id).is_some_and(|b| {
+                    b.outcome.is_none() && matches!(b.validation, Validation::Valid { .. })
+                });
+                if !needed {
                     let _ = fs::remove_file(&path);
                 }
             }
@@ -153,6 +156,27 @@ impl Store {
 
     pub fn batch_input_path(&self, batch_id: &str) -> PathBuf {
         self.root.join("batches").join(format!("{batch_id}.input"))
+    }
+
+    /// Drop a batch's copy of its input once nothing needs it (results recorded, or
+    /// validation failed).
+    pub fn remove_batch_input(&self, batch_id: &str) -> std::io::Result<()> {
+        match fs::remove_file(self.batch_input_path(batch_id)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Delete files whose `expires_at` has passed (they already answer 404). Blocking.
+    pub fn purge_expired(&self, now: i64) -> std::io::Result<usize> {
+        let expired: Vec<String> = {
+            let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+            index.files.values().filter(|f| f.expired(now)).map(|f| f.id.clone()).collect()
+        };
+        for id in &expired {
+            self.delete_file(id)?;
+        }
+        Ok(expired.len())
     }
 
     // ----- clock

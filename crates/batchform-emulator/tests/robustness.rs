@@ -38,6 +38,8 @@ async fn objects_and_progress_survive_a_restart() {
     assert_eq!(b["completed_at"], T0 + 17);
     let out = b["output_file_id"].as_str().unwrap().to_string();
     assert_eq!(api.lines(&out).await.len(), 2);
+    let input_copy = dir.path().join(format!("batches/{id}.input"));
+    assert!(!input_copy.exists(), "the batch's input copy is dropped once results exist");
     assert_eq!(api.get(&format!("/files/{file}")).await.body["bytes"], 273);
     em.shutdown().await.unwrap();
 
@@ -48,6 +50,33 @@ async fn objects_and_progress_survive_a_restart() {
         api.get("/files?purpose=batch_output").await.body["data"].as_array().unwrap().len(),
         1
     );
+    em.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn expired_files_are_removed_from_disk_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(T0);
+    let (em, api) = start_with(config(dir.path(), &clock)).await;
+    let r = api
+        .upload_form(
+            "n.txt",
+            b"bye".to_vec(),
+            &[
+                ("purpose", "user_data"),
+                ("expires_after[anchor]", "created_at"),
+                ("expires_after[seconds]", "3600"),
+            ],
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_string();
+    em.shutdown().await.unwrap();
+    assert!(dir.path().join("blobs").join(&id).exists());
+    clock.advance(3600.0);
+    let (em, api) = start_with(config(dir.path(), &clock)).await;
+    assert!(!dir.path().join("blobs").join(&id).exists());
+    assert!(!dir.path().join("files").join(format!("{id}.json")).exists());
+    assert_eq!(api.get(&format!("/files/{id}")).await.status, 404);
     em.shutdown().await.unwrap();
 }
 

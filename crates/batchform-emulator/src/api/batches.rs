@@ -70,7 +70,11 @@ pub async fn create(
             std::fs::copy(&blob, &link)?;
         }
         let input = std::io::BufReader::new(std::fs::File::open(&link)?);
-        validate::validate(input, &endpoint_owned)
+        let validation = validate::validate(input, &endpoint_owned)?;
+        if matches!(validation, Validation::Failed { .. }) {
+            std::fs::remove_file(&link)?;
+        }
+        Ok(validation)
     })
     .await
     .map_err(internal)?
@@ -191,6 +195,7 @@ async fn settle(st: &Shared, rec: BatchRecord) -> Result<(BatchRecord, View), Ap
         let outcome = results::produce(&st2.store, &rec, &term)?;
         rec.outcome = Some(outcome);
         st2.store.put_batch(rec.clone())?;
+        st2.store.remove_batch_input(&rec.id)?;
         Ok(rec)
     })
     .await
