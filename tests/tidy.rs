@@ -12,7 +12,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n == "target" || n == "node_modules" || n.to_string_lossy().starts_with('.')) {
+            if path.file_name().is_some_and(|n| {
+                n == "target" || n == "node_modules" || n.to_string_lossy().starts_with('.')
+            }) {
                 continue;
             }
             rust_files(&path, out);
@@ -39,7 +41,11 @@ fn every_crate_root_says_what_it_does() {
         for root_file in ["src/lib.rs", "src/main.rs"] {
             let path = krate.join(root_file);
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
-            assert!(text.starts_with("//!"), "{} must start with a //! doc comment", path.display());
+            assert!(
+                text.starts_with("//!"),
+                "{} must start with a //! doc comment",
+                path.display()
+            );
         }
     }
 }
@@ -87,7 +93,11 @@ fn dependencies_come_from_the_workspace() {
 fn internal_crates_are_not_published() {
     for krate in crates() {
         let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).expect("Cargo.toml");
-        assert!(manifest.contains("publish.workspace = true"), "{} must inherit publish = false", krate.display());
+        assert!(
+            manifest.contains("publish.workspace = true"),
+            "{} must inherit publish = false",
+            krate.display()
+        );
     }
 }
 

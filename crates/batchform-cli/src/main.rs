@@ -6,7 +6,6 @@ mod commands;
 mod diagnostics;
 mod functions;
 mod providers;
-mod render;
 mod ui;
 mod workdir;
 

@@ -7,7 +7,9 @@
 pub mod ast;
 pub mod convert;
 pub mod decode;
+pub mod display;
 pub mod eval;
+pub mod functions;
 pub mod lower;
 pub mod model;
 pub mod refs;

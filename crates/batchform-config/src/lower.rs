@@ -23,7 +23,7 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, Diagnostics> {
             let lowerer = Lowerer { file };
             Ok(lowerer.body(&body, 0..file.text.len()))
         }
-        Err(err) => Err(Diagnostics::from(syntax_error(file, &err))),
+        Err(err) => Err(Diagnostics::from(syntax_error(file, &err, Mode::Body))),
     }
 }
 
@@ -31,7 +31,7 @@ pub fn parse_file(file: &SourceFile) -> Result<Body, Diagnostics> {
 pub fn parse_expression(file: &SourceFile) -> Result<Expr, Diagnostics> {
     match hcl_edit::parser::parse_expr(&file.text) {
         Ok(expr) => Ok(Lowerer { file }.expr(&expr, 0..file.text.len())),
-        Err(err) => Err(Diagnostics::from(syntax_error(file, &err))),
+        Err(err) => Err(Diagnostics::from(syntax_error(file, &err, Mode::Expr))),
     }
 }
 
@@ -45,19 +45,25 @@ pub fn parse_template(file: &SourceFile) -> Result<Expr, Diagnostics> {
             lowerer.flatten(&template, false, &mut tokens);
             Ok(lowerer.finish_template(tokens, false, whole))
         }
-        Err(err) => Err(Diagnostics::from(syntax_error(file, &err))),
+        Err(err) => Err(Diagnostics::from(syntax_error(file, &err, Mode::Expr))),
     }
 }
 
-fn syntax_error(file: &SourceFile, err: &hcl_edit::parser::Error) -> Diagnostic {
+/// What was being parsed: a whole file or a lone expression (console, `-var`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Body,
+    Expr,
+}
+
+fn syntax_error(file: &SourceFile, err: &hcl_edit::parser::Error, mode: Mode) -> Diagnostic {
     let loc = err.location();
     let mut start = loc.offset().min(file.text.len());
     while !file.text.is_char_boundary(start) {
         start -= 1;
     }
     let end = next_char_boundary(&file.text, start);
-    let message = err.message();
-    let (summary, detail) = describe_syntax_error(message, &file.text[start..]);
+    let (summary, detail) = describe_syntax_error(err.message(), &file.text, start, mode);
     Diagnostic::error(summary, detail).with_subject(Some(file.range(start..end)))
 }
 
@@ -65,45 +71,225 @@ fn next_char_boundary(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(at, |c| at + c.len_utf8())
 }
 
-/// Turn hcl-edit's parser message into HCL's summary and a helpful detail.
-fn describe_syntax_error(message: &str, rest: &str) -> (&'static str, String) {
-    let found = if rest.is_empty() {
-        "the end of the file".to_string()
-    } else {
-        match rest.chars().next() {
-            Some('\n') | Some('\r') => "a newline".to_string(),
-            Some(c) => format!("{c:?}"),
-            None => "the end of the file".to_string(),
+/// Whether the innermost unclosed bracket before `at` opens a `for` expression.
+fn inside_for(text: &str, at: usize) -> bool {
+    let mut stack: Vec<usize> = Vec::new();
+    let mut in_string = false;
+    let mut prev = '\0';
+    for (i, c) in text[..at].char_indices() {
+        if in_string {
+            if c == '"' && prev != '\\' {
+                in_string = false;
+            }
+        } else {
+            match c {
+                '"' => in_string = true,
+                '[' | '{' | '(' => stack.push(i),
+                ']' | '}' | ')' => {
+                    stack.pop();
+                }
+                _ => {}
+            }
         }
+        prev = c;
+    }
+    stack.last().is_some_and(|&open| {
+        let after = text[open + 1..].trim_start();
+        after.starts_with("for ") || after.starts_with("for\t") || after.starts_with("for\n")
+    })
+}
+
+/// Whether a quoted string opened before `at` is still open there.
+fn unterminated_string(text: &str, at: usize) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text[..at.min(text.len())].chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' || c == '\n' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+        }
+    }
+    in_string
+        || text[at.min(text.len())..].trim_start().starts_with('"')
+            && !text[at..].trim_start()[1..].contains('"')
+}
+
+/// Turn hcl-edit's parser message into HCL's summary and detail (hclsyntax's wording).
+fn describe_syntax_error(
+    message: &str,
+    text: &str,
+    at: usize,
+    mode: Mode,
+) -> (&'static str, String) {
+    let rest = &text[at..];
+    let at_end = rest.trim().is_empty();
+    let invalid_expr = || {
+        (
+            "Invalid expression",
+            "Expected the start of an expression, but found an invalid expression token."
+                .to_string(),
+        )
+    };
+    let missing_expr = || {
+        (
+            "Missing expression",
+            "Expected the start of an expression, but found the end of the file.".to_string(),
+        )
     };
     if message.starts_with("invalid expression") {
+        if at_end {
+            return missing_expr();
+        }
+        if rest.starts_with('\'') {
+            return (
+                "Invalid character",
+                "Expected the start of an expression, but found an invalid expression token."
+                    .into(),
+            );
+        }
+        return invalid_expr();
+    }
+    if message.starts_with("invalid escape sequence") {
+        let symbol = text[..at]
+            .chars()
+            .next_back()
+            .filter(|c| *c != '\\')
+            .map_or_else(|| rest.chars().next().unwrap_or(' ').to_string(), |c| c.to_string());
         return (
-            "Invalid expression",
-            format!("Expected the start of an expression, but found {found}."),
+            "Invalid escape sequence",
+            format!("The symbol {symbol:?} is not a valid escape sequence selector."),
         );
     }
-    if message.contains("expected `]`") || message.contains("expected `)`") {
+    if message.starts_with("expected heredoc end delimiter") {
+        return (
+            "Unterminated template string",
+            "No closing marker was found for the string.".into(),
+        );
+    }
+    if message == "expected `:`" {
+        if inside_for(text, at) {
+            return (
+                "Invalid 'for' expression",
+                "For expression requires a colon after the collection expression.".into(),
+            );
+        }
+        return (
+            "Missing false expression in conditional",
+            "The conditional operator (...?...:...) requires a false expression, delimited by a colon.".into(),
+        );
+    }
+    if message == "expected `in`" {
+        return (
+            "Invalid 'for' expression",
+            "For expression requires the 'in' keyword after its name declarations.".into(),
+        );
+    }
+    if message == "expected `=>`" {
+        return (
+            "Invalid 'for' expression",
+            "Key expression is required when building an object.".into(),
+        );
+    }
+    if message == "expected `]`" || message == "expected `}`" && inside_for(text, at) {
+        if inside_for(text, at) {
+            if rest.starts_with("...") {
+                return (
+                    "Invalid 'for' expression",
+                    "Grouping ellipsis (...) cannot be used when building a tuple.".into(),
+                );
+            }
+            return (
+                "Invalid 'for' expression",
+                "Extra characters after the end of the 'for' expression.".into(),
+            );
+        }
+        if at_end {
+            return missing_expr();
+        }
         return (
             "Missing item separator",
-            format!("Expected a comma to mark the beginning of the next item, but found {found}."),
+            "Expected a comma to mark the beginning of the next item.".into(),
         );
     }
-    if message.contains("expected `}`") && message.contains("block body") {
+    if message == "expected `}`" {
+        if unterminated_string(text, at) || text[..at].contains("${") {
+            return (
+                "Unclosed template interpolation sequence",
+                "There is no closing brace for this interpolation sequence before the end of the quoted template. This might be caused by incorrect nesting inside the given expression.".into(),
+            );
+        }
         return (
-            "Invalid block definition",
-            format!(
-                "Expected an argument name, a block type or a closing brace, but found {found}. \
-                 Each argument and block must be on its own line."
-            ),
+            "Missing item separator",
+            "Expected a comma to mark the beginning of the next item.".into(),
         );
     }
-    if message.contains("expected `=`") || message.contains("`{`") {
+    if message.starts_with("invalid object item") {
+        return (
+            "Missing attribute separator",
+            "Expected a newline or comma to mark the beginning of the next attribute.".into(),
+        );
+    }
+    if message.starts_with("invalid object value assignment") {
+        return (
+            "Missing key/value separator",
+            "Expected an equals sign (\"=\") to mark the beginning of the attribute value.".into(),
+        );
+    }
+    if message.starts_with("expected `)` or expression") {
+        return (
+            "Missing argument separator",
+            "A comma is required to separate each function argument from the next.".into(),
+        );
+    }
+    if message == "unexpected token" {
+        if unterminated_string(text, at) {
+            return (
+                "Unterminated template string",
+                "No closing marker was found for the string.".into(),
+            );
+        }
+        let after = rest.get(1..).unwrap_or("").trim();
+        if after.is_empty()
+            && rest
+                .starts_with(['[', '(', '+', '-', '*', '/', '%', '<', '>', '=', '!', '&', '|', '.'])
+        {
+            return missing_expr();
+        }
+        return match mode {
+            Mode::Expr => (
+                "Extra characters after expression",
+                "An expression was successfully parsed, but extra characters were found after it."
+                    .into(),
+            ),
+            Mode::Body if rest.starts_with(['\n', '\r']) || text[..at].ends_with('\n') => (
+                "Argument or block definition required",
+                "An argument or block definition is required here.".into(),
+            ),
+            Mode::Body => (
+                "Missing newline after argument",
+                "An argument definition must end with a newline.".into(),
+            ),
+        };
+    }
+    if message.contains("block body") {
         return (
             "Invalid block definition",
-            format!(
-                "Either a quoted string block label or an opening brace (\"{{\") is expected \
-                 here, or an equals sign to define an argument; found {found}."
-            ),
+            "Either a quoted string block label or an opening brace (\"{\") is expected here."
+                .into(),
+        );
+    }
+    if message == "expected `{`" || message.contains("`=`") {
+        return (
+            "Invalid block definition",
+            "Either a quoted string block label or an opening brace (\"{\") is expected here."
+                .into(),
         );
     }
     let mut detail = message.to_string();

@@ -37,15 +37,34 @@ pub fn references(expr: &Expr) -> Vec<Reference> {
 /// Every reference in `expr`, plus diagnostics for malformed ones (`var` alone, `count.foo`,
 /// a bare resource type, `module.x`).
 pub fn references_checked(expr: &Expr) -> (Vec<Reference>, Diagnostics) {
-    let mut finder = Finder { bound: Vec::new(), refs: Vec::new(), diags: Diagnostics::new() };
+    let mut finder = Finder {
+        bound: Vec::new(),
+        refs: Vec::new(),
+        diags: Diagnostics::new(),
+        roots: Vec::new(),
+    };
     finder.expr(expr);
     (finder.refs, finder.diags)
+}
+
+/// The root name of every traversal not bound by a `for`, with the range of the name (what
+/// HCL's `Variables()` returns, which `templatefile` checks against its variables).
+pub fn root_names(expr: &Expr) -> Vec<(String, SourceRange)> {
+    let mut finder = Finder {
+        bound: Vec::new(),
+        refs: Vec::new(),
+        diags: Diagnostics::new(),
+        roots: Vec::new(),
+    };
+    finder.expr(expr);
+    finder.roots
 }
 
 struct Finder {
     bound: Vec<String>,
     refs: Vec<Reference>,
     diags: Diagnostics,
+    roots: Vec<(String, SourceRange)>,
 }
 
 impl Finder {
@@ -137,6 +156,7 @@ impl Finder {
         if self.bound.iter().any(|b| b == name) {
             return;
         }
+        self.roots.push((name.to_string(), range_through(whole, steps, 0)));
         match parse_ref(name, steps, whole) {
             Ok(Some(r)) => self.refs.push(r),
             Ok(None) => {}

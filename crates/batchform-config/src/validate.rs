@@ -24,6 +24,16 @@ pub trait SchemaSource {
 }
 
 /// Validate; `schemas` is `None` when no provider is available (structure checks only).
+/// The static checks only (references, self-references, cycles), without evaluating.
+pub fn validate_references(config: &Config, schemas: Option<&dyn SchemaSource>) -> Diagnostics {
+    let mut v = Validator { config, schemas, diags: Diagnostics::new() };
+    v.references();
+    v.variable_conditions();
+    v.cycles();
+    v.diags.sort();
+    v.diags
+}
+
 pub fn validate(
     config: &Config,
     schemas: Option<&dyn SchemaSource>,
@@ -34,26 +44,54 @@ pub fn validate(
     v.variable_conditions();
     v.cycles();
     let static_diags = std::mem::take(&mut v.diags);
-    v.bodies(functions);
+    let static_ranges = ReportedRanges::new(&static_diags);
+    v.bodies(functions, &static_ranges);
     // Evaluation finds again some problems the static checks reported; keep one of each.
     let evaluated = std::mem::replace(&mut v.diags, static_diags);
+    let reported = static_ranges;
+    let static_cycle = v.diags.iter().any(|s| s.summary.starts_with("Cycle: "));
     for d in evaluated {
-        let overlaps = v.diags.iter().any(|s| match (&s.subject, &d.subject) {
-            (Some(a), Some(b)) => {
-                a.filename == b.filename
-                    && a.start.byte < b.end.byte.max(b.start.byte + 1)
-                    && b.start.byte < a.end.byte.max(a.start.byte + 1)
-            }
-            _ => false,
-        });
-        let cycle_again =
-            d.summary == "Cycle" && v.diags.iter().any(|s| s.summary.starts_with("Cycle: "));
-        if !overlaps && !cycle_again && !v.diags.0.contains(&d) {
+        let again = d.subject.as_ref().is_some_and(|r| reported.overlaps(r));
+        let cycle_again = static_cycle && d.summary == "Cycle";
+        if !again && !cycle_again {
             v.diags.push(d);
         }
     }
+    v.diags.dedup();
     v.diags.sort();
     v.diags
+}
+
+/// The source ranges that already have a diagnostic, by file, for overlap queries.
+struct ReportedRanges {
+    by_file: HashMap<std::sync::Arc<str>, Vec<(usize, usize)>>,
+}
+
+impl ReportedRanges {
+    fn new(diags: &Diagnostics) -> ReportedRanges {
+        let mut by_file: HashMap<std::sync::Arc<str>, Vec<(usize, usize)>> = HashMap::new();
+        for d in diags {
+            if let Some(s) = &d.subject {
+                by_file
+                    .entry(s.filename.clone())
+                    .or_default()
+                    .push((s.start.byte, s.end.byte.max(s.start.byte + 1)));
+            }
+        }
+        for ranges in by_file.values_mut() {
+            ranges.sort_unstable();
+        }
+        ReportedRanges { by_file }
+    }
+
+    /// Whether `r` overlaps a reported range. Ranges are sorted by start; only those that
+    /// start before `r` ends can overlap, and diagnostics rarely nest deeply.
+    fn overlaps(&self, r: &SourceRange) -> bool {
+        let Some(ranges) = self.by_file.get(&r.filename) else { return false };
+        let end = r.end.byte.max(r.start.byte + 1);
+        let upto = ranges.partition_point(|(start, _)| *start < end);
+        ranges[..upto].iter().rev().take(64).any(|(_, e)| *e > r.start.byte)
+    }
 }
 
 /// The block an expression belongs to, for reference rules.
@@ -372,7 +410,7 @@ impl<'c> Validator<'c> {
     }
 
     /// Evaluate every body with unknown inputs: counts, for_each, schema decoding, outputs.
-    fn bodies(&mut self, functions: &dyn Functions) {
+    fn bodies(&mut self, functions: &dyn Functions, reported: &ReportedRanges) {
         let config = self.config;
         let mut variables = BTreeMap::new();
         for (name, decl) in &config.variables {
@@ -384,9 +422,7 @@ impl<'c> Validator<'c> {
         let resources = ValidateResources { config, schemas: self.schemas };
         let paths = Paths { module: ".".into(), root: ".".into(), cwd: ".".into() };
         let scope = ModuleScope::new(config, &variables, &resources, functions, paths);
-        let already_failed = |diags: &Diagnostics, range: &SourceRange| {
-            diags.iter().any(|d| d.subject.as_ref().is_some_and(|s| contains_range(range, s)))
-        };
+        let already_failed = |_: &Diagnostics, range: &SourceRange| reported.overlaps(range);
         for resource in config.resources.values() {
             if let Some(count) = &resource.count {
                 if !already_failed(&self.diags, &count.range) {
@@ -429,12 +465,7 @@ impl<'c> Validator<'c> {
                 let _ = scope.local(&local.name, &local.range);
             }
         }
-        let more = scope.take_diagnostics();
-        for d in more {
-            if !self.diags.0.contains(&d) {
-                self.diags.push(d);
-            }
-        }
+        self.diags.extend(scope.take_diagnostics());
     }
 
     fn check_count(&mut self, scope: &ModuleScope<'_>, expr: &Expr) {
@@ -526,11 +557,7 @@ impl<'c> Validator<'c> {
             &resource.open_brace_range,
             &instance_scope,
         );
-        for d in diags {
-            if !self.diags.0.contains(&d) {
-                self.diags.push(d);
-            }
-        }
+        self.diags.extend(diags);
     }
 
     fn check_provider(

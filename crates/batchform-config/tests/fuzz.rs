@@ -21,13 +21,90 @@ const SEEDS: &[&str] = &[
 ];
 
 const TOKENS: &[&str] = &[
-    "resource", "data", "variable", "locals", "output", "provider", "terraform", "lifecycle",
-    "\"a\"", "\"b\"", "x", "var", "local", "count", "each", "self", "path", ".", ",", ":", "?",
-    "=", "==", "!=", "<", ">=", "&&", "||", "!", "-", "+", "*", "/", "%", "(", ")", "[", "]", "{",
-    "}", "[*]", ".*", "...", "=>", "for", "in", "if", "null", "true", "false", "0", "1.5", "1e400",
-    "-0", "\"${", "}\"", "%{", "~}", "${~", "<<EOT\n", "<<-EOT\n", "\nEOT\n", "\n", " ", "\t",
-    "#c\n", "//c\n", "/*c*/", "\"\\u00e9\"", "\"\\\"\"", "é", "\u{0}", "\r\n", "length(", "try(",
-    "can(", "upper(", "range(", "tolist(", "merge(", "index", "key", "value", "id",
+    "resource",
+    "data",
+    "variable",
+    "locals",
+    "output",
+    "provider",
+    "terraform",
+    "lifecycle",
+    "\"a\"",
+    "\"b\"",
+    "x",
+    "var",
+    "local",
+    "count",
+    "each",
+    "self",
+    "path",
+    ".",
+    ",",
+    ":",
+    "?",
+    "=",
+    "==",
+    "!=",
+    "<",
+    ">=",
+    "&&",
+    "||",
+    "!",
+    "-",
+    "+",
+    "*",
+    "/",
+    "%",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "[*]",
+    ".*",
+    "...",
+    "=>",
+    "for",
+    "in",
+    "if",
+    "null",
+    "true",
+    "false",
+    "0",
+    "1.5",
+    "1e400",
+    "-0",
+    "\"${",
+    "}\"",
+    "%{",
+    "~}",
+    "${~",
+    "<<EOT\n",
+    "<<-EOT\n",
+    "\nEOT\n",
+    "\n",
+    " ",
+    "\t",
+    "#c\n",
+    "//c\n",
+    "/*c*/",
+    "\"\\u00e9\"",
+    "\"\\\"\"",
+    "é",
+    "\u{0}",
+    "\r\n",
+    "length(",
+    "try(",
+    "can(",
+    "upper(",
+    "range(",
+    "tolist(",
+    "merge(",
+    "index",
+    "key",
+    "value",
+    "id",
 ];
 
 fn exercise(text: &str) {
@@ -56,7 +133,11 @@ fn cases(default: u32) -> u32 {
 
 #[test]
 fn token_soups_never_panic() {
-    let mut runner = TestRunner::new(RunnerConfig { cases: cases(3000), failure_persistence: None, ..RunnerConfig::default() });
+    let mut runner = TestRunner::new(RunnerConfig {
+        cases: cases(3000),
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    });
     let strategy = proptest::collection::vec(proptest::sample::select(TOKENS), 0..60)
         .prop_map(|tokens| tokens.concat());
     runner
@@ -69,10 +150,17 @@ fn token_soups_never_panic() {
 
 #[test]
 fn mutated_configurations_never_panic() {
-    let mut runner = TestRunner::new(RunnerConfig { cases: cases(3000), failure_persistence: None, ..RunnerConfig::default() });
+    let mut runner = TestRunner::new(RunnerConfig {
+        cases: cases(3000),
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    });
     let strategy = (
         proptest::sample::select(SEEDS),
-        proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, proptest::sample::select(TOKENS)), 1..8),
+        proptest::collection::vec(
+            (any::<prop::sample::Index>(), 0u8..4, proptest::sample::select(TOKENS)),
+            1..8,
+        ),
     )
         .prop_map(|(seed, edits)| {
             let mut text = seed.to_string();

@@ -46,14 +46,14 @@ impl fmt::Display for SourceRange {
 }
 
 /// One value shown under a diagnostic's snippet, as in `var.x is "foo"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ExpressionValue {
     pub traversal: String,
     pub statement: String,
 }
 
 /// A user-facing problem with the configuration, the state or a remote object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub summary: String,
@@ -172,6 +172,12 @@ impl Diagnostics {
 
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.0.iter()
+    }
+
+    /// Remove repeated identical diagnostics, keeping the first of each (linear time).
+    pub fn dedup(&mut self) {
+        let mut seen = std::collections::HashSet::with_capacity(self.0.len());
+        self.0.retain(|d| seen.insert(d.clone()));
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {

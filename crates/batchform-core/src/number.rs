@@ -509,6 +509,113 @@ impl Number {
     }
 }
 
+impl Number {
+    /// Go's `Float.Text(format, prec)` for the formats `e`, `E`, `f`, `g` and `G`; a negative
+    /// `prec` means the shortest text that reads back to the same value. This is what
+    /// Terraform's `format("%.2f", x)` and friends print (before padding and flags).
+    pub fn to_text_format(&self, format: u8, prec: i64) -> String {
+        let mut out = String::new();
+        if self.neg {
+            out.push('-');
+        }
+        let mut d = match &self.form {
+            Form::Inf => {
+                if !self.neg {
+                    out.push('+');
+                }
+                out.push_str("Inf");
+                return out;
+            }
+            Form::Zero => Decimal { mant: Vec::new(), exp: 0 },
+            Form::Finite { mant, exp } => Decimal::from_binary(mant, *exp),
+        };
+        let shortest = prec < 0;
+        let mut prec = prec;
+        if shortest {
+            if let Form::Finite { mant, exp } = &self.form {
+                round_shortest(&mut d, mant, *exp, self.prec);
+            }
+            prec = match format {
+                b'e' | b'E' => d.mant.len() as i64 - 1,
+                b'f' => (d.mant.len() as i64 - d.exp).max(0),
+                _ => d.mant.len() as i64,
+            };
+        } else {
+            match format {
+                b'e' | b'E' => d.round_signed(1 + prec),
+                b'f' => d.round_signed(d.exp + prec),
+                _ => {
+                    if prec == 0 {
+                        prec = 1;
+                    }
+                    d.round_signed(prec);
+                }
+            }
+        }
+        match format {
+            b'e' | b'E' => fmt_e(&mut out, format, prec, &d),
+            b'f' => fmt_f(&mut out, prec, &d),
+            _ => {
+                let mut eprec = prec;
+                let digits = d.mant.len() as i64;
+                if eprec > digits && digits >= d.exp {
+                    eprec = digits;
+                }
+                if shortest {
+                    eprec = 6;
+                }
+                let exp = d.exp - 1;
+                if exp < -4 || exp >= eprec {
+                    let prec = prec.min(digits);
+                    fmt_e(&mut out, format + b'e' - b'g', prec - 1, &d);
+                } else {
+                    let prec = if prec > d.exp { digits } else { prec };
+                    fmt_f(&mut out, (prec - d.exp).max(0), &d);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Go's `fmtE`: d.ddddde±dd.
+fn fmt_e(out: &mut String, format: u8, prec: i64, d: &Decimal) {
+    out.push(d.mant.first().map_or('0', |c| *c as char));
+    if prec > 0 {
+        out.push('.');
+        for i in 1..=prec {
+            out.push(d.at(i) as char);
+        }
+    }
+    out.push(format as char);
+    let exp = if d.mant.is_empty() { 0 } else { d.exp - 1 };
+    out.push(if exp < 0 { '-' } else { '+' });
+    let exp = exp.unsigned_abs();
+    if exp < 10 {
+        out.push('0');
+    }
+    out.push_str(&exp.to_string());
+}
+
+/// Go's `fmtF`: ddddddd.ddddd.
+fn fmt_f(out: &mut String, prec: i64, d: &Decimal) {
+    if d.exp > 0 {
+        let m = (d.mant.len() as i64).min(d.exp) as usize;
+        out.push_str(std::str::from_utf8(&d.mant[..m]).unwrap_or("0"));
+        for _ in m as i64..d.exp {
+            out.push('0');
+        }
+    } else {
+        out.push('0');
+    }
+    if prec > 0 {
+        out.push('.');
+        for i in 0..prec {
+            out.push(d.at(d.exp + i) as char);
+        }
+    }
+}
+
 fn sign_of(neg: bool) -> Sign {
     if neg { Sign::Minus } else { Sign::Plus }
 }
@@ -591,6 +698,13 @@ impl Decimal {
         }
         if self.mant.is_empty() {
             self.exp = 0;
+        }
+    }
+
+    /// Go's `decimal.round` with a possibly negative digit count (nothing to do then).
+    fn round_signed(&mut self, n: i64) {
+        if n >= 0 {
+            self.round(n as usize);
         }
     }
 
@@ -732,6 +846,26 @@ mod tests {
         // length() results are 64-bit integers: 1/3 at 64 bits.
         let third = Number::from_i64(1).div(&Number::from_i64(3)).unwrap();
         assert_eq!(third.to_text(), "0.33333333333333333334");
+    }
+
+    #[test]
+    fn formats_like_go_big_float_text() {
+        // Expected strings are Go's (*big.Float).Text results.
+        assert_eq!(n("3.14159").to_text_format(b'f', 2), "3.14");
+        assert_eq!(n("0.009").to_text_format(b'f', 2), "0.01");
+        assert_eq!(n("0.0009").to_text_format(b'f', 2), "0.00");
+        assert_eq!(n("123456").to_text_format(b'e', 6), "1.234560e+05");
+        assert_eq!(n("123456").to_text_format(b'E', 2), "1.23E+05");
+        assert_eq!(n("0").to_text_format(b'e', 3), "0.000e+00");
+        assert_eq!(n("1e21").to_text_format(b'g', -1), "1e+21");
+        assert_eq!(n("100000").to_text_format(b'g', -1), "100000");
+        assert_eq!(n("1000000").to_text_format(b'g', -1), "1e+06");
+        assert_eq!(n("0.0001").to_text_format(b'g', -1), "0.0001");
+        assert_eq!(n("0.00001").to_text_format(b'g', -1), "1e-05");
+        assert_eq!(n("-2.5").to_text_format(b'f', 0), "-2");
+        assert_eq!(n("3.5").to_text_format(b'f', 0), "4");
+        assert_eq!(n("1.5").to_text_format(b'g', 3), "1.5");
+        assert_eq!(Number::infinity(false).to_text_format(b'f', 2), "+Inf");
     }
 
     #[test]

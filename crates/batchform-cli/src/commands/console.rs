@@ -37,7 +37,8 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         diagnostics::print(&loaded.diagnostics, &loaded.sources, color);
         return 1;
     }
-    let functions = crate::functions::Library::new(ctx, false);
+    let env = crate::functions::FunctionEnv::new(ctx, false, true);
+    let functions = env.library();
     let (raw, mut diags) =
         crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
     let (variables, more) =
@@ -105,5 +106,5 @@ pub fn evaluate(
     if more.has_errors() {
         return Err(more);
     }
-    Ok(crate::render::value::console(&value?, 0))
+    Ok(batchform_config::display::console(&value?, 0))
 }

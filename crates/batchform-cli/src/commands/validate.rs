@@ -31,7 +31,8 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     let loaded = crate::workdir::load(&ctx.working_dir);
     let mut diags = loaded.diagnostics;
     if loaded.syntax_ok {
-        let functions = crate::functions::Library::new(ctx, true);
+        let env = crate::functions::FunctionEnv::new(ctx, true, false);
+        let functions = env.library();
         let schemas = crate::providers::Registry::builtin();
         diags.extend(batchform_config::validate::validate(
             &loaded.config,

@@ -4,8 +4,11 @@
 //! The evaluator is given a [`Resolver`] (what `var.x`, `local.y`, `openai_batch.z` and
 //! friends are) and a [`Functions`] implementation (the function library); it does no I/O.
 
+mod library;
 mod ops;
 mod traverse;
+
+pub use library::{Library, Renderer};
 
 pub use ops::{binary_op, unary_op};
 pub use ops::{to_bool, to_number, to_string as ops_to_string};
@@ -36,33 +39,22 @@ pub trait Resolver {
     }
 }
 
-/// Why a function call failed, with what the evaluator needs for Terraform's messages.
+/// Why a function call failed, in Terraform's words, and where it points.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CallError {
-    UnknownFunction,
-    /// Fewer arguments than parameters; `missing` is the first missing parameter's name.
-    NotEnoughArguments {
-        expected: usize,
-        variadic: bool,
-        missing: String,
-    },
-    TooManyArguments {
-        expected: usize,
-    },
-    /// An argument was rejected; `index` counts from 0 over the given arguments.
-    InvalidArgument {
-        index: usize,
-        param: String,
-        message: String,
-    },
-    Failed {
-        message: String,
-    },
+pub struct CallError {
+    pub summary: String,
+    pub detail: String,
+    /// The argument the error is about (its range becomes the subject).
+    pub argument: Option<usize>,
+    /// No such function: the evaluator adds a "Did you mean" suggestion.
+    pub unknown_function: bool,
+    /// Points at the end of the call (missing arguments).
+    pub at_end: bool,
 }
 
 /// The function library, as the evaluator sees it.
 pub trait Functions {
-    fn call(&self, name: &str, args: Vec<Value>) -> Result<Value, CallError>;
+    fn call(&self, name: &str, args: Vec<Value>) -> Result<Value, Vec<CallError>>;
     /// Every function name, for did-you-mean suggestions.
     fn names(&self) -> Vec<String>;
 }
@@ -71,8 +63,14 @@ pub trait Functions {
 pub struct NoFunctions;
 
 impl Functions for NoFunctions {
-    fn call(&self, _name: &str, _args: Vec<Value>) -> Result<Value, CallError> {
-        Err(CallError::UnknownFunction)
+    fn call(&self, name: &str, _args: Vec<Value>) -> Result<Value, Vec<CallError>> {
+        Err(vec![CallError {
+            summary: "Call to unknown function".into(),
+            detail: format!("There is no function named {name:?}."),
+            argument: None,
+            unknown_function: true,
+            at_end: false,
+        }])
     }
     fn names(&self) -> Vec<String> {
         Vec::new()
@@ -407,7 +405,9 @@ impl<'a> Evaluator<'a> {
                 }
                 return Ok((None, marked));
             }
-            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            // A set's elements are their own keys.
+            Value::Set(_, items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
+            Value::List(_, items) | Value::Tuple(items) => {
                 items.into_iter().enumerate().map(|(i, v)| (Value::number(i as i64), v)).collect()
             }
             Value::Map(_, items) | Value::Object(items) => {
@@ -424,6 +424,9 @@ impl<'a> Evaluator<'a> {
         let Some(items) = items else {
             return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked));
         };
+        if let Some(cond) = &fe.cond {
+            self.precheck_for_condition(fe, cond, range)?;
+        }
         let mut known = true;
         let mut diags = Diagnostics::new();
         let mut tuple = Vec::new();
@@ -472,6 +475,45 @@ impl<'a> Evaluator<'a> {
             Value::Object(object)
         };
         Ok(result.with_sensitive(marked))
+    }
+
+    /// hclsyntax checks the `if` clause once with the names bound to unknowns, so that a
+    /// condition of the wrong type is reported once rather than per element.
+    fn precheck_for_condition(
+        &mut self,
+        fe: &ForExpr,
+        cond: &Expr,
+        range: &SourceRange,
+    ) -> Result<(), Diagnostics> {
+        let depth = self.bind(
+            fe.key_var.as_deref(),
+            Value::DYNAMIC_UNKNOWN,
+            &fe.value_var,
+            Value::DYNAMIC_UNKNOWN,
+        );
+        let result = self.eval(cond);
+        self.bindings.truncate(depth);
+        let result = result?;
+        let with_context = |summary: &str, detail: String| {
+            Diagnostics::from(
+                Diagnostic::error(summary, detail)
+                    .with_subject(Some(cond.range.clone()))
+                    .with_context(Some(range.clone())),
+            )
+        };
+        if result.is_null() {
+            return Err(with_context(
+                "Condition is null",
+                "The value of the 'if' clause must not be null.".into(),
+            ));
+        }
+        if let Err(e) = batchform_core::convert::convert(&result, &Type::Bool) {
+            return Err(with_context(
+                "Invalid 'for' condition",
+                format!("The 'if' clause value is invalid: {e}."),
+            ));
+        }
+        Ok(())
     }
 
     /// One iteration: `Ok(None)` when filtered out; the key is `None` for tuple results.
@@ -693,9 +735,10 @@ impl<'a> Evaluator<'a> {
         }
         match self.functions.call(name, args) {
             Ok(v) => Ok(v),
-            Err(err) => {
-                Err(Diagnostics::from(self.call_error(name, err, name_range, &arg_ranges, range)))
-            }
+            Err(errs) => Err(errs
+                .into_iter()
+                .map(|err| self.call_error(name, err, name_range, &arg_ranges, range))
+                .collect()),
         }
     }
 
@@ -707,48 +750,31 @@ impl<'a> Evaluator<'a> {
         arg_ranges: &[SourceRange],
         range: &SourceRange,
     ) -> Diagnostic {
-        match err {
-            CallError::UnknownFunction => {
-                let names = self.functions.names();
-                let mut detail = format!("There is no function named \"{name}\".");
-                if let Some(s) = batchform_core::diagnostic::name_suggestion(
-                    name,
-                    names.iter().map(String::as_str),
-                ) {
-                    detail.push_str(&format!(" Did you mean \"{s}\"?"));
-                }
-                Diagnostic::error("Call to unknown function", detail)
-                    .with_subject(Some(name_range.clone()))
-                    .with_context(Some(range.clone()))
+        if err.unknown_function {
+            let names = self.functions.names();
+            let mut detail = err.detail;
+            if let Some(s) =
+                batchform_core::diagnostic::name_suggestion(name, names.iter().map(String::as_str))
+            {
+                detail.push_str(&format!(" Did you mean {s:?}?"));
             }
-            CallError::NotEnoughArguments { expected, variadic, missing } => {
-                let at_least = if variadic { "at least " } else { "" };
-                Diagnostic::error(
-                    "Not enough function arguments",
-                    format!(
-                        "Function \"{name}\" expects {at_least}{expected} argument(s). Missing value for \"{missing}\"."
-                    ),
-                )
-                .with_subject(Some(range.clone()))
-            }
-            CallError::TooManyArguments { expected } => Diagnostic::error(
-                "Too many function arguments",
-                format!("Function \"{name}\" expects only {expected} argument(s)."),
-            )
-            .with_subject(Some(arg_ranges.get(expected).cloned().unwrap_or_else(|| range.clone())))
-            .with_context(Some(range.clone())),
-            CallError::InvalidArgument { index, param, message } => Diagnostic::error(
-                "Invalid function argument",
-                format!("Invalid value for \"{param}\" parameter: {message}."),
-            )
-            .with_subject(Some(arg_ranges.get(index).cloned().unwrap_or_else(|| range.clone())))
-            .with_context(Some(range.clone())),
-            CallError::Failed { message } => Diagnostic::error(
-                "Error in function call",
-                format!("Call to function \"{name}\" failed: {message}."),
-            )
-            .with_subject(Some(range.clone())),
+            return Diagnostic::error(err.summary, detail)
+                .with_subject(Some(name_range.clone()))
+                .with_context(Some(range.clone()));
         }
+        let subject = if err.at_end {
+            // The closing parenthesis.
+            let mut end = range.clone();
+            end.start = range.end;
+            end.start.byte = end.start.byte.saturating_sub(1);
+            end.start.column = end.start.column.saturating_sub(1).max(1);
+            end
+        } else {
+            err.argument.and_then(|i| arg_ranges.get(i).cloned()).unwrap_or_else(|| range.clone())
+        };
+        Diagnostic::error(err.summary, err.detail)
+            .with_subject(Some(subject))
+            .with_context(Some(range.clone()))
     }
 
     /// `try(a, b, ...)`: the first argument that evaluates without errors.

@@ -150,13 +150,18 @@ impl TypeConstraint {
         matches!(self, TypeConstraint::Dynamic)
     }
 
-    /// cty's `FriendlyNameForConstraint`: "list of string", "any type", "object".
+    /// cty's `FriendlyNameForConstraint`: "list of string", "any type", "object", and
+    /// "list of any single type" for a collection of `dynamic`.
     pub fn friendly_constraint_name(&self) -> String {
+        let element = |t: &TypeConstraint| match t {
+            TypeConstraint::Dynamic => "any single type".to_string(),
+            other => other.friendly_constraint_name(),
+        };
         match self {
             TypeConstraint::Dynamic => "any type".into(),
-            TypeConstraint::List(t) => format!("list of {}", t.friendly_constraint_name()),
-            TypeConstraint::Set(t) => format!("set of {}", t.friendly_constraint_name()),
-            TypeConstraint::Map(t) => format!("map of {}", t.friendly_constraint_name()),
+            TypeConstraint::List(t) => format!("list of {}", element(t)),
+            TypeConstraint::Set(t) => format!("set of {}", element(t)),
+            TypeConstraint::Map(t) => format!("map of {}", element(t)),
             TypeConstraint::Tuple(_) => "tuple".into(),
             TypeConstraint::Object(_) => "object".into(),
             other => other.to_type().friendly_name(),

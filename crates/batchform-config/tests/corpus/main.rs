@@ -1,0 +1,349 @@
+//! The expression corpus: 1,743 expressions whose results were produced by Terraform 1.11.4
+//! (`fixtures/expressions`, see its README), evaluated by our evaluator and compared:
+//! console text, JSON value and type, sensitivity, unknown parts, and error messages.
+//!
+//! Differences we accept are listed, with the reason, in
+//! `fixtures/expressions/known_differences.txt`; everything else must match.
+
+mod module;
+
+use batchform_config::ast::ExprKind;
+use batchform_config::source::SourceFile;
+use batchform_core::Value;
+use module::Module;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/expressions")
+}
+
+struct Outcome {
+    value: Result<Value, batchform_core::Diagnostics>,
+    /// Byte offset of the expression in its case file.
+    expr_offset: usize,
+}
+
+fn evaluate(module: &Module, id: &str, expr: &str) -> Outcome {
+    let prefix = format!("output \"{id}\" {{\n  value = ");
+    let text = format!("{prefix}{expr}\n}}\n");
+    let file = SourceFile::new(format!("case_{id}.tf"), text);
+    let body = match batchform_config::lower::parse_file(&file) {
+        Ok(b) => b,
+        Err(d) => return Outcome { value: Err(d), expr_offset: prefix.len() },
+    };
+    let Some(attr) = body.blocks.first().and_then(|b| b.body.attribute("value")) else {
+        return Outcome {
+            value: Err(batchform_core::Diagnostics::new()),
+            expr_offset: prefix.len(),
+        };
+    };
+    // Terraform checks references statically before evaluating anything.
+    let statically = module.check_references(file.clone(), body.clone());
+    if statically.has_errors() {
+        return Outcome { value: Err(statically), expr_offset: prefix.len() };
+    }
+    Outcome { value: module.eval(&attr.expr), expr_offset: prefix.len() }
+}
+
+/// Terraform's `output -json` writes numbers through float64.
+fn normalize_numbers(json: &Json) -> Json {
+    match json {
+        Json::Number(n) => {
+            let f: f64 = n.to_string().parse().unwrap_or(f64::NAN);
+            serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
+        }
+        Json::Array(items) => Json::Array(items.iter().map(normalize_numbers).collect()),
+        Json::Object(items) => {
+            Json::Object(items.iter().map(|(k, v)| (k.clone(), normalize_numbers(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Summary and detail of the first error in Terraform's plain console output.
+fn parse_console_error(text: &str) -> Option<(String, String)> {
+    let rest = text.trim_start().strip_prefix("Error: ")?;
+    let (summary, rest) = rest.split_once('\n')?;
+    let detail = match rest.find("(source code not available)") {
+        Some(i) => &rest[i + "(source code not available)".len()..],
+        None => rest,
+    };
+    let detail = detail.split("\nError: ").next().unwrap_or_default();
+    Some((summary.to_string(), collapse(detail)))
+}
+
+/// The after/after_unknown/after_sensitive of Terraform's plan JSON for a value.
+fn plan_json(v: &Value) -> (Option<Json>, Json, Json) {
+    fn after(v: &Value) -> Option<Json> {
+        let (bare, _) = v.unmarked();
+        match bare {
+            Value::Unknown(_) => None,
+            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+                Some(Json::Array(items.iter().map(|i| after(i).unwrap_or(Json::Null)).collect()))
+            }
+            Value::Map(_, items) | Value::Object(items) => Some(Json::Object(
+                items.iter().map(|(k, i)| (k.clone(), after(i).unwrap_or(Json::Null))).collect(),
+            )),
+            other => batchform_core::json::to_json(other).ok(),
+        }
+    }
+    fn unknown(v: &Value) -> Json {
+        let (bare, _) = v.unmarked();
+        match bare {
+            Value::Unknown(_) => Json::Bool(true),
+            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+                Json::Array(items.iter().map(unknown).collect())
+            }
+            Value::Map(_, items) | Value::Object(items) => Json::Object(
+                items
+                    .iter()
+                    .map(|(k, i)| (k.clone(), unknown(i)))
+                    .filter(|(_, j)| *j != Json::Bool(false))
+                    .collect(),
+            ),
+            _ => Json::Bool(false),
+        }
+    }
+    fn sensitive(v: &Value) -> Json {
+        if v.is_sensitive() {
+            return Json::Bool(true);
+        }
+        match v {
+            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+                Json::Array(items.iter().map(sensitive).collect())
+            }
+            Value::Map(_, items) | Value::Object(items) => Json::Object(
+                items
+                    .iter()
+                    .map(|(k, i)| (k.clone(), sensitive(i)))
+                    .filter(|(_, j)| *j != Json::Bool(false))
+                    .collect(),
+            ),
+            _ => Json::Bool(false),
+        }
+    }
+    (after(v), unknown(v), sensitive(v))
+}
+
+/// A module in console mode (where `type` exists) and in output mode.
+struct Modes {
+    console: Module,
+    output: Module,
+}
+
+fn check_case(modes: &Modes, case: &Json) -> Result<(), String> {
+    // Console fields are checked in console mode, output fields in output mode.
+    let console_case = strip(case, &["json", "error", "plan"]);
+    let output_case = strip(case, &["console", "console_error"]);
+    if console_case.get("console").is_some() || console_case.get("console_error").is_some() {
+        check_in(&modes.console, &console_case)?;
+    }
+    if ["json", "error", "plan"].iter().any(|k| output_case.get(k).is_some()) {
+        check_in(&modes.output, &output_case)?;
+    }
+    Ok(())
+}
+
+fn strip(case: &Json, keys: &[&str]) -> Json {
+    let mut c = case.clone();
+    if let Some(o) = c.as_object_mut() {
+        for k in keys {
+            o.remove(*k);
+        }
+    }
+    c
+}
+
+fn check_in(module: &Module, case: &Json) -> Result<(), String> {
+    let id = case["id"].as_str().unwrap_or_default();
+    let expr = case["expr"].as_str().unwrap_or_default();
+    let outcome = evaluate(module, id, expr);
+    let expected_error =
+        case.get("console_error").and_then(|t| t.as_str()).and_then(parse_console_error).or_else(
+            || {
+                case.get("error").map(|e| {
+                    (
+                        e["summary"].as_str().unwrap_or_default().to_string(),
+                        collapse(e["detail"].as_str().unwrap_or_default()),
+                    )
+                })
+            },
+        );
+    let value = match (&outcome.value, &expected_error) {
+        (Err(diags), Some((summary, detail))) => {
+            let first = diags
+                .errors()
+                .next()
+                .ok_or("an error was expected but the diagnostics were empty")?;
+            if first.summary != *summary || collapse(&first.detail) != *detail {
+                return Err(format!(
+                    "error differs:\n    want {summary:?}: {detail}\n    got  {:?}: {}",
+                    first.summary,
+                    collapse(&first.detail)
+                ));
+            }
+            if let (Some(range), Some(subject)) = (case["error"].get("range"), &first.subject) {
+                let want = (
+                    range[0].as_u64().unwrap_or(0) as usize,
+                    range[1].as_u64().unwrap_or(0) as usize,
+                );
+                let got = (
+                    subject.start.byte.saturating_sub(outcome.expr_offset),
+                    subject.end.byte.saturating_sub(outcome.expr_offset),
+                );
+                if case.get("console_error").is_none() && want != got {
+                    return Err(format!("error range differs: want {want:?}, got {got:?}"));
+                }
+            }
+            return Ok(());
+        }
+        (Err(diags), None) => {
+            let first = diags.errors().next();
+            return Err(format!(
+                "unexpected error: {}",
+                first.map_or("(none)".to_string(), |d| format!("{}: {}", d.summary, d.detail))
+            ));
+        }
+        (Ok(v), Some((summary, _))) => {
+            return Err(format!(
+                "expected error {summary:?}, got value {}",
+                batchform_config::display::console(v, 0)
+            ));
+        }
+        (Ok(v), None) => v,
+    };
+    if let Some(console) = case.get("console").and_then(Json::as_str) {
+        let got = format!("{}\n", batchform_config::display::console(value, 0));
+        if got != console {
+            return Err(format!("console differs:\n    want {console:?}\n    got  {got:?}"));
+        }
+    }
+    if let Some(json) = case.get("json") {
+        let (bare, _) = value.clone().unmark_deep();
+        let got_value = batchform_core::json::to_json(&bare)
+            .map_err(|e| format!("value not encodable: {e}"))?;
+        if normalize_numbers(&got_value) != normalize_numbers(&json["value"]) {
+            return Err(format!(
+                "json value differs:\n    want {}\n    got  {}",
+                json["value"], got_value
+            ));
+        }
+        // Terraform stores no type for null outputs (the corpus then says "dynamic").
+        if !json["type"].is_null() && !bare.is_null() && bare.ty().to_json() != json["type"] {
+            return Err(format!(
+                "type differs: want {}, got {}",
+                json["type"],
+                bare.ty().to_json()
+            ));
+        }
+        let sensitive = json["sensitive"].as_bool().unwrap_or(false);
+        if value.contains_sensitive() != sensitive {
+            return Err(format!("sensitivity differs: want {sensitive}"));
+        }
+    }
+    if let Some(plan) = case.get("plan") {
+        let (after, unknown, sensitive) = plan_json(value);
+        let want_after = plan.get("after").cloned();
+        if want_after.as_ref().map(normalize_numbers) != after.as_ref().map(normalize_numbers) {
+            return Err(format!("plan after differs: want {want_after:?}, got {after:?}"));
+        }
+        if plan["after_unknown"] != unknown {
+            return Err(format!(
+                "after_unknown differs: want {}, got {unknown}",
+                plan["after_unknown"]
+            ));
+        }
+        if plan["after_sensitive"] != sensitive {
+            return Err(format!(
+                "after_sensitive differs: want {}, got {sensitive}",
+                plan["after_sensitive"]
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn known_differences() -> BTreeMap<String, String> {
+    let text =
+        std::fs::read_to_string(fixtures().join("known_differences.txt")).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(' ').map(|(id, why)| (id.to_string(), why.trim().to_string())))
+        .collect()
+}
+
+#[test]
+fn corpus_matches_terraform() {
+    let load = |dir: &str| Modes {
+        console: Module::load(&fixtures().join(dir), true),
+        output: Module::load(&fixtures().join(dir), false),
+    };
+    let context = load("context");
+    let unknown = load("unknown");
+    let allowed = known_differences();
+    let mut failures = Vec::new();
+    let mut total = 0;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .expect("fixtures/expressions")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let mut per_file: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for path in files {
+        let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let module = if name == "unknowns" { &unknown } else { &context };
+        let text = std::fs::read_to_string(&path).expect("read corpus");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let case: Json = serde_json::from_str(line).expect("corpus line is JSON");
+            let id = case["id"].as_str().unwrap_or_default().to_string();
+            total += 1;
+            let entry = per_file.entry(name.clone()).or_default();
+            entry.0 += 1;
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check_case(module, &case)
+            }))
+            .unwrap_or_else(|_| Err("panicked".to_string()));
+            if let Err(why) = result {
+                if allowed.contains_key(&id) {
+                    continue;
+                }
+                entry.1 += 1;
+                failures.push(format!(
+                    "{id}: {}\n    expr: {}\n    {why}",
+                    "",
+                    case["expr"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    let summary: Vec<String> =
+        per_file.iter().map(|(f, (n, bad))| format!("{f}: {}/{n} match", n - bad)).collect();
+    if std::env::var_os("CORPUS_VERBOSE").is_some() || !failures.is_empty() {
+        eprintln!("{}", summary.join("\n"));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases differ from Terraform:\n{}",
+        failures.len(),
+        failures.iter().take(400).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[test]
+fn every_case_is_a_real_expression() {
+    // A guard against a corpus file that silently lost its cases.
+    let text = std::fs::read_to_string(fixtures().join("operators.jsonl")).expect("corpus");
+    let first: Json = serde_json::from_str(text.lines().next().unwrap_or("{}")).expect("json");
+    let file = SourceFile::new("x", first["expr"].as_str().unwrap_or_default());
+    let expr = batchform_config::lower::parse_expression(&file).expect("parses");
+    assert!(!matches!(expr.kind, ExprKind::Null));
+    assert!(text.lines().count() > 100);
+}
