@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 mod console;
 mod fmt;
+mod emulator;
 mod validate;
 mod version;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Version(version::Args),
     /// Rewrite configuration files to the canonical format and style.
     Fmt(fmt::Args),
+    /// Run a local emulator of the OpenAI Files and Batches API.
+    Emulator(emulator::Args),
 }
 
 /// What every command gets: where it runs and where the user started.
@@ -116,6 +119,7 @@ pub fn run(argv: Vec<String>) -> u8 {
         Some(Command::Console(args)) => console::run(&args, &ctx),
         Some(Command::Version(args)) => version::run(&args, &ctx),
         Some(Command::Fmt(args)) => fmt::run(&args, &ctx),
+        Some(Command::Emulator(args)) => emulator::run(&args, &ctx),
         None if cli.version => version::run(&version::Args::default(), &ctx),
         None => {
             use clap::CommandFactory;

@@ -1,0 +1,159 @@
+//! `batchform emulator serve`: run the local OpenAI Files + Batches API emulator until
+//! Ctrl-C (or SIGTERM), printing its base URL.
+
+use super::Context;
+use batchform_emulator::{Clock, DEFAULT_SPEED, EmulatorConfig, FaultConfig, FaultRule};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Run a local emulator of the OpenAI Files and Batches API.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: EmulatorCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum EmulatorCommand {
+    /// Serve the emulator until interrupted. Point any OpenAI client's base URL at the
+    /// printed address.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR")]
+    pub listen: SocketAddr,
+
+    /// Directory where files and batches persist across restarts. Without it, objects live
+    /// in a temporary directory removed at exit.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Simulated seconds per real second. The default finishes a small batch in a few
+    /// seconds; use 1 for real time.
+    #[arg(long, default_value_t = DEFAULT_SPEED, value_name = "FACTOR")]
+    pub speed: f64,
+
+    /// Accept only these bearer keys (repeatable). Without any, every request is accepted.
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
+
+    /// Inject a fault: KIND[:ARG][@TRIGGER][@ROUTE], e.g. `429:5@p=0.1`,
+    /// `drop-after-create@nth=1@POST:/v1/batches`, `html:502@every=10` (repeatable).
+    #[arg(long = "fault", value_name = "RULE")]
+    pub faults: Vec<String>,
+
+    /// Read fault rules from a JSON file: {"rules": [...], "seed": N, "header_control": bool}.
+    #[arg(long = "faults", value_name = "FILE")]
+    pub faults_file: Option<PathBuf>,
+
+    /// Seed for probabilistic faults (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
+
+    /// Let clients force a fault on one request with the `x-batchform-fault: KIND[:ARG]` header.
+    #[arg(long)]
+    pub fault_header: bool,
+}
+
+pub fn run(args: &Args, _ctx: &Context) -> u8 {
+    match &args.command {
+        EmulatorCommand::Serve(serve_args) => serve(serve_args),
+    }
+}
+
+fn serve(args: &ServeArgs) -> u8 {
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        eprintln!("Error: --speed must be a positive number, got {}", args.speed);
+        return 1;
+    }
+    let faults = match fault_config(args) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("Error: {msg}");
+            return 1;
+        }
+    };
+    let config = EmulatorConfig {
+        data_dir: args.data_dir.clone(),
+        listen: args.listen,
+        api_keys: args.api_keys.clone(),
+        clock: Clock::system(args.speed),
+        faults,
+        ..EmulatorConfig::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    runtime.block_on(async move {
+        let emulator = match batchform_emulator::start(config).await {
+            Ok(em) => em,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                return 1;
+            }
+        };
+        for warning in emulator.load_warnings() {
+            eprintln!("Warning: ignored an unreadable stored object: {warning}");
+        }
+        println!("{}", emulator.base_url());
+        eprintln!(
+            "OpenAI emulator listening on {} (data in {}, {} simulated s per s{}). Ctrl-C stops it.",
+            emulator.base_url(),
+            emulator.data_dir().display(),
+            args.speed,
+            if args.api_keys.is_empty() { ", any API key accepted" } else { "" },
+        );
+        wait_for_signal().await;
+        eprintln!("Shutting down the emulator...");
+        match emulator.shutdown().await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                1
+            }
+        }
+    })
+}
+
+fn fault_config(args: &ServeArgs) -> Result<FaultConfig, String> {
+    let mut config = match &args.faults_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!("reading {}: {}", path.display(), crate::ui::io_error_text(&e))
+            })?;
+            FaultConfig::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => FaultConfig::default(),
+    };
+    for text in &args.faults {
+        let rule: FaultRule = text.parse().map_err(|e| format!("--fault: {e}"))?;
+        config.rules.push(rule);
+    }
+    if args.fault_seed.is_some() {
+        config.seed = args.fault_seed;
+    }
+    config.header_control |= args.fault_header;
+    Ok(config)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

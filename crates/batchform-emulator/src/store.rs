@@ -1,0 +1,450 @@
+//! Persistence: metadata as one JSON document per object, contents as blobs, all in the data
+//! directory, with an in-memory index of the metadata (never of contents).
+//!
+//! Layout: `files/<id>.json`, `blobs/<id>`, `batches/<id>.json`, `batches/<id>.input` (a hard
+//! link to the input file's blob, so deleting the input file does not break a running
+//! batch), `clock.json`, and `tmp/` for writes in progress.
+//!
+//! Every write goes to a temporary file in `tmp/`, is fsynced, renamed over its final name,
+//! and the directory fsynced. A crash leaves either the old or the new document, never a torn
+//! one; leftovers in `tmp/` and blobs without metadata are removed at the next start.
+
+use crate::clock::Anchor;
+use crate::error::EmulatorError;
+use crate::model::{BatchRecord, FileRecord, Validation};
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tempfile::{NamedTempFile, TempDir};
+
+type OrderKey = (String, i64, u64);
+
+#[derive(Default)]
+struct Index {
+    files: HashMap<String, FileRecord>,
+    file_order: BTreeMap<OrderKey, String>,
+    batches: HashMap<String, BatchRecord>,
+    batch_order: BTreeMap<OrderKey, String>,
+}
+
+pub struct Store {
+    root: PathBuf,
+    _private: Option<TempDir>,
+    index: RwLock<Index>,
+    seq: AtomicU64,
+    /// Problems found while loading (unreadable documents), for the caller to report.
+    pub warnings: Vec<String>,
+}
+
+/// A page of a list: the items and whether more follow.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `data_dir`, or in a private temporary directory.
+    pub fn open(data_dir: Option<&Path>) -> Result<Store, EmulatorError> {
+        let (root, private) = match data_dir {
+            Some(dir) => (dir.to_path_buf(), None),
+            None => {
+                let tmp = tempfile::Builder::new()
+                    .prefix("batchform-emulator-")
+                    .tempdir()
+                    .map_err(|e| EmulatorError::io(std::env::temp_dir(), e))?;
+                (tmp.path().to_path_buf(), Some(tmp))
+            }
+        };
+        for sub in ["files", "blobs", "batches", "tmp"] {
+            let p = root.join(sub);
+            fs::create_dir_all(&p).map_err(|e| EmulatorError::io(&p, e))?;
+        }
+        let mut store = Store {
+            root,
+            _private: private,
+            index: RwLock::new(Index::default()),
+            seq: AtomicU64::new(0),
+            warnings: Vec::new(),
+        };
+        store.load()?;
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn load(&mut self) -> Result<(), EmulatorError> {
+        let tmp = self.root.join("tmp");
+        for entry in read_dir(&tmp)? {
+            let _ = fs::remove_file(entry);
+        }
+        let mut index = Index::default();
+        let mut max_seq = 0;
+        for path in read_dir(&self.root.join("files"))? {
+            if path.extension().is_some_and(|e| e == "json") {
+                match read_json::<FileRecord>(&path) {
+                    Ok(f) => {
+                        max_seq = max_seq.max(f.seq + 1);
+                        index
+                            .file_order
+                            .insert((f.project.clone(), f.created_at, f.seq), f.id.clone());
+                        index.files.insert(f.id.clone(), f);
+                    }
+                    Err(e) => self.warnings.push(format!("{}: {e}", path.display())),
+                }
+            }
+        }
+        for path in read_dir(&self.root.join("batches"))? {
+            if path.extension().is_some_and(|e| e == "json") {
+                match read_json::<BatchRecord>(&path) {
+                    Ok(b) => {
+                        max_seq = max_seq.max(b.seq + 1);
+                        index
+                            .batch_order
+                            .insert((b.project.clone(), b.created_at_ms, b.seq), b.id.clone());
+                        index.batches.insert(b.id.clone(), b);
+                    }
+                    Err(e) => self.warnings.push(format!("{}: {e}", path.display())),
+                }
+            }
+        }
+        // Blobs whose metadata never landed (a crash between the two writes) are garbage.
+        for path in read_dir(&self.root.join("blobs"))? {
+            let id = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !index.files.contains_key(id) {
+                let _ = fs::remove_file(&path);
+            }
+        }
+        for path in read_dir(&self.root.join("batches"))? {
+            if path.extension().is_some_and(|e| e == "input") {
+                let id = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
+                let needed = index.batches.get(id).is_some_and(|b| {
+                    b.outcome.is_none() && matches!(b.validation, Validation::Valid { .. })
+                });
+                if !needed {
+                    let _ = fs::remove_file(&path);
+                }
+            }
+        }
+        self.seq.store(max_seq, Ordering::SeqCst);
+        *self.index.get_mut().unwrap_or_else(|e| e.into_inner()) = index;
+        Ok(())
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// A new temporary file on the store's filesystem, for streaming content into.
+    pub fn temp_file(&self) -> std::io::Result<NamedTempFile> {
+        NamedTempFile::new_in(self.root.join("tmp"))
+    }
+
+    pub fn blob_path(&self, file_id: &str) -> PathBuf {
+        self.root.join("blobs").join(file_id)
+    }
+
+    pub fn batch_input_path(&self, batch_id: &str) -> PathBuf {
+        self.root.join("batches").join(format!("{batch_id}.input"))
+    }
+
+    /// Drop a batch's copy of its input once nothing needs it (results recorded, or
+    /// validation failed).
+    pub fn remove_batch_input(&self, batch_id: &str) -> std::io::Result<()> {
+        match fs::remove_file(self.batch_input_path(batch_id)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Delete files whose `expires_at` has passed (they already answer 404). Blocking.
+    pub fn purge_expired(&self, now: i64) -> std::io::Result<usize> {
+        let expired: Vec<String> = {
+            let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+            index.files.values().filter(|f| f.expired(now)).map(|f| f.id.clone()).collect()
+        };
+        for id in &expired {
+            self.delete_file(id)?;
+        }
+        Ok(expired.len())
+    }
+
+    // ----- clock
+
+    pub fn load_clock(&self) -> Option<Anchor> {
+        read_json(&self.root.join("clock.json")).ok()
+    }
+
+    pub fn save_clock(&self, anchor: &Anchor) -> std::io::Result<()> {
+        self.write_json(&self.root, "clock.json", anchor)
+    }
+
+    // ----- files
+
+    /// Make `content` the blob of `record` and publish the record. Blocking I/O.
+    pub fn insert_file(&self, record: FileRecord, content: NamedTempFile) -> std::io::Result<()> {
+        content.as_file().sync_all()?;
+        let blob = self.blob_path(&record.id);
+        content.persist(&blob).map_err(|e| e.error)?;
+        sync_dir(&self.root.join("blobs"))?;
+        self.write_json(&self.root.join("files"), &format!("{}.json", record.id), &record)?;
+        let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+        // Re-publishing an id (results produced again after a crash) replaces the old entry.
+        if let Some(old) = index.files.remove(&record.id) {
+            index.file_order.remove(&(old.project, old.created_at, old.seq));
+        }
+        index
+            .file_order
+            .insert((record.project.clone(), record.created_at, record.seq), record.id.clone());
+        index.files.insert(record.id.clone(), record);
+        Ok(())
+    }
+
+    /// A live (not expired) file visible to `project`.
+    pub fn file(&self, project: &str, id: &str, now: i64) -> Option<FileRecord> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        index.files.get(id).filter(|f| f.project == project && !f.expired(now)).cloned()
+    }
+
+    /// Delete a file (metadata first, so a crash leaves at worst an orphan blob). Blocking.
+    pub fn delete_file(&self, id: &str) -> std::io::Result<()> {
+        let meta = self.root.join("files").join(format!("{id}.json"));
+        match fs::remove_file(&meta) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        sync_dir(&self.root.join("files"))?;
+        {
+            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(f) = index.files.remove(id) {
+                index.file_order.remove(&(f.project, f.created_at, f.seq));
+            }
+        }
+        match fs::remove_file(self.blob_path(id)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Files of `project`, newest first (`Desc`) or oldest first, optionally of one purpose,
+    /// after the file `after` (which must exist in the project's listing).
+    pub fn list_files(
+        &self,
+        project: &str,
+        purpose: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+        order: Order,
+        now: i64,
+    ) -> Result<Page<FileRecord>, UnknownCursor> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let keep = |f: &&FileRecord| !f.expired(now) && purpose.is_none_or(|p| f.purpose == p);
+        page(
+            &index.file_order,
+            &index.files,
+            project,
+            after,
+            limit,
+            order,
+            |f| (f.project.clone(), f.created_at, f.seq),
+            keep,
+        )
+    }
+
+    // ----- batches
+
+    /// Publish a new or changed batch record. Blocking.
+    pub fn put_batch(&self, record: BatchRecord) -> std::io::Result<()> {
+        self.write_json(&self.root.join("batches"), &format!("{}.json", record.id), &record)?;
+        let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+        index
+            .batch_order
+            .insert((record.project.clone(), record.created_at_ms, record.seq), record.id.clone());
+        index.batches.insert(record.id.clone(), record);
+        Ok(())
+    }
+
+    pub fn batch(&self, project: &str, id: &str) -> Option<BatchRecord> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        index.batches.get(id).filter(|b| b.project == project).cloned()
+    }
+
+    /// Batches of `project`, newest first.
+    pub fn list_batches(
+        &self,
+        project: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<BatchRecord>, UnknownCursor> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        page(
+            &index.batch_order,
+            &index.batches,
+            project,
+            after,
+            limit,
+            Order::Desc,
+            |b| (b.project.clone(), b.created_at_ms, b.seq),
+            |_| true,
+        )
+    }
+
+    /// Write `value` as `dir/name` atomically and durably.
+    fn write_json<T: serde::Serialize>(
+        &self,
+        dir: &Path,
+        name: &str,
+        value: &T,
+    ) -> std::io::Result<()> {
+        let mut tmp = self.temp_file()?;
+        serde_json::to_writer(&mut tmp, value).map_err(std::io::Error::other)?;
+        tmp.flush()?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(dir.join(name)).map_err(|e| e.error)?;
+        sync_dir(dir)
+    }
+}
+
+/// `after` named an object that is not in the listing.
+#[derive(Debug)]
+pub struct UnknownCursor;
+
+#[allow(clippy::too_many_arguments)]
+fn page<T: Clone>(
+    order_index: &BTreeMap<OrderKey, String>,
+    objects: &HashMap<String, T>,
+    project: &str,
+    after: Option<&str>,
+    limit: usize,
+    order: Order,
+    key_of: impl Fn(&T) -> OrderKey,
+    keep: impl Fn(&&T) -> bool,
+) -> Result<Page<T>, UnknownCursor> {
+    let lo = (project.to_string(), i64::MIN, 0);
+    let hi = (project.to_string(), i64::MAX, u64::MAX);
+    let range: Box<dyn Iterator<Item = &String>> = match (after, order) {
+        (None, Order::Desc) => Box::new(order_index.range(lo..=hi).rev().map(|(_, id)| id)),
+        (None, Order::Asc) => Box::new(order_index.range(lo..=hi).map(|(_, id)| id)),
+        (Some(cursor), _) => {
+            let obj = objects.get(cursor).ok_or(UnknownCursor)?;
+            let key = key_of(obj);
+            if key.0 != project {
+                return Err(UnknownCursor);
+            }
+            match order {
+                Order::Desc => Box::new(order_index.range(lo..key).rev().map(|(_, id)| id)),
+                Order::Asc => Box::new(
+                    order_index
+                        .range((std::ops::Bound::Excluded(key), std::ops::Bound::Included(hi)))
+                        .map(|(_, id)| id),
+                ),
+            }
+        }
+    };
+    let mut items = Vec::with_capacity(limit.min(1024));
+    let mut has_more = false;
+    for id in range {
+        let Some(obj) = objects.get(id) else { continue };
+        if !keep(&obj) {
+            continue;
+        }
+        if items.len() == limit {
+            has_more = true;
+            break;
+        }
+        items.push(obj.clone());
+    }
+    Ok(Page { items, has_more })
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, EmulatorError> {
+    let entries = fs::read_dir(dir).map_err(|e| EmulatorError::io(dir, e))?;
+    Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(id: &str, seq: u64, created_at: i64, purpose: &str) -> FileRecord {
+        FileRecord {
+            id: id.into(),
+            seq,
+            project: String::new(),
+            bytes: 1,
+            created_at,
+            filename: "a.jsonl".into(),
+            purpose: purpose.into(),
+            expires_at: None,
+        }
+    }
+
+    fn add(store: &Store, f: FileRecord) {
+        let mut tmp = store.temp_file().unwrap();
+        tmp.write_all(b"x").unwrap();
+        store.insert_file(f, tmp).unwrap();
+    }
+
+    #[test]
+    fn objects_survive_reopen_and_torn_writes_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(Some(dir.path())).unwrap();
+            add(&store, file("file-a", store.next_seq(), 10, "batch"));
+            add(&store, file("file-b", store.next_seq(), 11, "batch"));
+            store.delete_file("file-b").unwrap();
+        }
+        // Simulate a crash mid-write: a half-written temp file and an orphan blob.
+        fs::write(dir.path().join("tmp/.tmpXYZ"), b"{\"id\":").unwrap();
+        fs::write(dir.path().join("blobs/file-orphan"), b"zz").unwrap();
+        let store = Store::open(Some(dir.path())).unwrap();
+        assert!(store.warnings.is_empty(), "{:?}", store.warnings);
+        assert!(store.file("", "file-a", 0).is_some());
+        assert!(store.file("", "file-b", 0).is_none());
+        assert!(!dir.path().join("blobs/file-orphan").exists());
+        assert!(!dir.path().join("tmp/.tmpXYZ").exists());
+        assert_eq!(store.next_seq(), 1, "numbering continues after the surviving object");
+    }
+
+    #[test]
+    fn listing_pages_by_cursor_in_both_orders_and_filters() {
+        let store = Store::open(None).unwrap();
+        for i in 0..5 {
+            let purpose = if i == 2 { "user_data" } else { "batch" };
+            add(&store, file(&format!("file-{i}"), i, 100 + i as i64, purpose));
+        }
+        let ids = |p: &Page<FileRecord>| p.items.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+        let p = store.list_files("", None, None, 2, Order::Desc, 0).unwrap();
+        assert_eq!(ids(&p), ["file-4", "file-3"]);
+        assert!(p.has_more);
+        let p = store.list_files("", None, Some("file-3"), 10, Order::Desc, 0).unwrap();
+        assert_eq!(ids(&p), ["file-2", "file-1", "file-0"]);
+        assert!(!p.has_more);
+        let p = store.list_files("", Some("batch"), Some("file-1"), 10, Order::Asc, 0).unwrap();
+        assert_eq!(ids(&p), ["file-3", "file-4"]);
+        assert!(
+            store.list_files("other", None, None, 10, Order::Desc, 0).unwrap().items.is_empty()
+        );
+        assert!(store.list_files("", None, Some("file-nope"), 10, Order::Desc, 0).is_err());
+    }
+}
