@@ -4,6 +4,10 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod force_unlock;
+mod output;
+mod show;
+pub mod state;
 mod version;
 
 /// batchform: OpenAI batch jobs as code, the Terraform way.
@@ -26,6 +30,14 @@ pub struct Cli {
 pub enum Command {
     /// Show the current batchform version.
     Version(version::Args),
+    /// Show the current state or a saved state file.
+    Show(show::Args),
+    /// Show output values from the state.
+    Output(output::Args),
+    /// Advanced state management.
+    State(state::Args),
+    /// Release a stuck lock on the state.
+    ForceUnlock(force_unlock::Args),
 }
 
 /// What every command gets: where it runs and where the user started.
@@ -59,6 +71,10 @@ pub fn run(argv: Vec<String>) -> u8 {
     let ctx = Context { original_dir };
     match cli.command {
         Some(Command::Version(args)) => version::run(&args, &ctx),
+        Some(Command::Show(args)) => show::run(&args, &ctx),
+        Some(Command::Output(args)) => output::run(&args, &ctx),
+        Some(Command::State(args)) => state::run(&args, &ctx),
+        Some(Command::ForceUnlock(args)) => force_unlock::run(&args, &ctx),
         None if cli.version => version::run(&version::Args::default(), &ctx),
         None => {
             use clap::CommandFactory;
