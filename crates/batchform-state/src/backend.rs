@@ -79,7 +79,7 @@ pub enum BackendError {
     JournalMismatch { path: PathBuf, detail: String },
     /// Another process holds the lock.
     #[error("state is locked{}", holder.as_ref().map(|i| format!(" by {} (ID {})", i.who, i.id)).unwrap_or_default())]
-    Locked { holder: Option<LockInfo> },
+    Locked { holder: Option<Box<LockInfo>> },
     /// `force-unlock` was given an ID that is not the lock's.
     #[error("lock ID {given:?} does not match existing lock ID {actual:?}")]
     LockIdMismatch { given: String, actual: String },
@@ -88,7 +88,7 @@ pub enum BackendError {
     NotLocked,
     /// `force-unlock` found the lock held by a running process.
     #[error("Local state cannot be unlocked by another process")]
-    LockHeld { holder: Option<LockInfo> },
+    LockHeld { holder: Option<Box<LockInfo>> },
     /// `state push` (or a snapshot write) was refused; the text is Terraform's.
     #[error("{0}")]
     Refused(String),

@@ -107,14 +107,14 @@ impl LocalBackend {
     /// running process cannot be removed (the OS lock is still held), and the ID must match.
     pub fn force_unlock(&mut self, id: &str) -> Result<LockInfo, BackendError> {
         if self.lock.is_some() {
-            return Err(BackendError::LockHeld { holder: self.current_lock_info() });
+            return Err(BackendError::LockHeld { holder: self.current_lock_info().map(Box::new) });
         }
         let io_err = |e| BackendError::io("locking", &self.lock_path, e);
         if !self.lock_path.exists() {
             return Err(BackendError::NotLocked);
         }
         match lock::try_lock(&self.lock_path).map_err(io_err)? {
-            Attempt::Held(holder) => Err(BackendError::LockHeld { holder }),
+            Attempt::Held(holder) => Err(BackendError::LockHeld { holder: holder.map(Box::new) }),
             Attempt::Acquired(mut os_lock) => match os_lock.read_info() {
                 Some(info) if info.id == id => {
                     os_lock.release().map_err(io_err)?;
@@ -227,7 +227,7 @@ impl Backend for LocalBackend {
 
     fn lock(&mut self, request: &LockRequest, timeout: Duration) -> Result<LockInfo, BackendError> {
         if self.lock.is_some() {
-            return Err(BackendError::Locked { holder: self.current_lock_info() });
+            return Err(BackendError::Locked { holder: self.current_lock_info().map(Box::new) });
         }
         let deadline = Instant::now() + timeout;
         // Terraform backs off from 1 s to 16 s; a local lock is cheap to retry, so start
@@ -248,7 +248,7 @@ impl Backend for LocalBackend {
                 Attempt::Held(holder) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        return Err(BackendError::Locked { holder });
+                        return Err(BackendError::Locked { holder: holder.map(Box::new) });
                     }
                     std::thread::sleep(delay.min(deadline - now));
                     delay = (delay * 2).min(Duration::from_secs(16));

@@ -203,7 +203,11 @@ fn a_journal_of_another_history_is_refused() {
 #[test]
 fn unreadable_states_are_errors_and_never_overwritten() {
     let (_dir, path) = dir_with_state();
-    for bad in [&b"{\"version\": 4, \"serial\": "[..], b"{\"serial\": 1}", b"{\"version\": 5, \"terraform_version\": \"9.0.0\"}"] {
+    for bad in [
+        &b"{\"version\": 4, \"serial\": "[..],
+        b"{\"serial\": 1}",
+        b"{\"version\": 5, \"terraform_version\": \"9.0.0\"}",
+    ] {
         std::fs::write(&path, bad).unwrap();
         let mut backend = LocalBackend::new(&path);
         assert!(matches!(backend.read(), Err(BackendError::Decode { .. })));
@@ -229,7 +233,9 @@ fn a_second_locker_waits_then_fails_with_the_holders_info() {
 
     let mut other = LocalBackend::new(&path);
     let start = Instant::now();
-    let err = other.lock(&LockRequest::new("OperationTypeApply"), Duration::from_millis(400)).unwrap_err();
+    let err = other
+        .lock(&LockRequest::new("OperationTypeApply"), Duration::from_millis(400))
+        .unwrap_err();
     let waited = start.elapsed();
     assert!(waited >= Duration::from_millis(400) && waited < Duration::from_secs(3), "{waited:?}");
     match err {
@@ -254,7 +260,8 @@ fn a_waiter_gets_the_lock_as_soon_as_it_is_released() {
     let waiter = std::thread::spawn(move || {
         let mut b = LocalBackend::new(&waiter_path);
         let started = Instant::now();
-        b.lock(&LockRequest::new("OperationTypeApply"), Duration::from_secs(10)).map(|_| started.elapsed())
+        b.lock(&LockRequest::new("OperationTypeApply"), Duration::from_secs(10))
+            .map(|_| started.elapsed())
     });
     std::thread::sleep(Duration::from_millis(300));
     holder.unlock().unwrap();
@@ -307,7 +314,10 @@ fn push_follows_terraforms_rules() {
     for (case, msg) in [
         (&other_lineage, "cannot import state with lineage"),
         (&lower, "cannot import state with serial 4 over newer state with serial 5"),
-        (&same_serial, "cannot overwrite existing state with serial 5 with a different state that has the same serial"),
+        (
+            &same_serial,
+            "cannot overwrite existing state with serial 5 with a different state that has the same serial",
+        ),
     ] {
         match LocalBackend::new(&path).push_snapshot(case, false) {
             Err(BackendError::Refused(text)) => assert!(text.contains(msg), "{text}"),

@@ -61,7 +61,11 @@ fn states_we_write_match_the_schema() {
     ])];
     let addr = batchform_core::ResourceAddr::managed("terraform_data", "keyed")
         .instance(batchform_core::InstanceKey::Str("a".into()));
-    changes.push(StateChange::SetCurrent { addr: addr.clone(), provider: PROVIDER.into(), object: tainted.clone() });
+    changes.push(StateChange::SetCurrent {
+        addr: addr.clone(),
+        provider: PROVIDER.into(),
+        object: tainted.clone(),
+    });
     changes.push(StateChange::SetDeposed {
         addr,
         deposed_key: "0a1b2c3d".into(),
@@ -100,13 +104,17 @@ fn schema_rejects_malformed_states() {
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(validator.is_valid(&good));
-    let mutations: Vec<Box<dyn Fn(&mut serde_json::Value)>> = vec![
+    type Mutation = Box<dyn Fn(&mut serde_json::Value)>;
+    let mutations: Vec<Mutation> = vec![
         Box::new(|s| s["version"] = json!(5)),
         Box::new(|s| s["lineage"] = json!("not-a-uuid")),
         Box::new(|s| s["resources"][0]["mode"] = json!("weird")),
         Box::new(|s| s["resources"][0]["instances"][0]["status"] = json!("broken")),
         Box::new(|s| {
-            s["resources"][0]["instances"][0].as_object_mut().unwrap().remove("sensitive_attributes");
+            s["resources"][0]["instances"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("sensitive_attributes");
         }),
         Box::new(|s| s["resources"][0]["instances"][0]["index_key"] = json!(1.5)),
         Box::new(|s| s["outputs"]["x"] = json!({"value": 1, "type": "integer"})),

@@ -65,10 +65,9 @@ fn killed_writers_never_lose_acknowledged_changes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("terraform.tfstate");
     let exe = std::env::current_exe().unwrap();
-    let seed0 = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let seed0 =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            as u64;
     let mut rng = seed0;
     let mut snapshots_seen = 0;
     let mut acked_total = 0i64;
@@ -124,11 +123,17 @@ fn killed_writers_never_lose_acknowledged_changes() {
         );
         // Every instance is intact, numbered without gaps.
         for (i, (addr, object)) in state.current_objects().enumerate() {
-            assert_eq!(object.attribute("id").and_then(|v| v.as_str()), Some(format!("id-{i}").as_str()), "{addr}");
+            assert_eq!(
+                object.attribute("id").and_then(|v| v.as_str()),
+                Some(format!("id-{i}").as_str()),
+                "{addr}"
+            );
         }
         assert!(present >= acked_total, "run {run}: changes from earlier runs were lost");
         acked_total = acked.max(acked_total);
     }
     assert!(acked_total > 0, "the writers never got going");
-    eprintln!("{RUNS} kills, {acked_total} changes acknowledged, {snapshots_seen} snapshots folded (seed {seed0})");
+    eprintln!(
+        "{RUNS} kills, {acked_total} changes acknowledged, {snapshots_seen} snapshots folded (seed {seed0})"
+    );
 }

@@ -51,7 +51,7 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
     let color = args.color.color();
     let outputs = match super::state::read_state(&args.file.path()) {
         Ok(state) => state.map(|s| s.outputs).unwrap_or_default(),
-        Err(d) => return u8::from(diag::print(&[d], color)),
+        Err(d) => return u8::from(diag::print(&[*d], color)),
     };
     let mut stdout = std::io::stdout().lock();
     let Some(name) = &args.name else {
@@ -101,7 +101,7 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
                 let _ = stdout.write_all(text.as_bytes());
                 0
             }
-            Err(d) => u8::from(diag::print(&[d], color)),
+            Err(d) => u8::from(diag::print(&[*d], color)),
         };
     }
     let text = hcl::format_value(&output.value, &output.value_type, 0);
@@ -110,22 +110,22 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
 }
 
 /// `-raw`: strings as they are, numbers and bools as literals; anything else is an error.
-fn raw_text(name: &str, output: &OutputValue) -> Result<String, Diagnostic> {
+fn raw_text(name: &str, output: &OutputValue) -> Result<String, Box<Diagnostic>> {
     match &output.value {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(plain_number(n)),
         Value::Bool(b) => Ok(b.to_string()),
-        Value::Null => Err(Diagnostic::error(
+        Value::Null => Err(Box::new(Diagnostic::error(
             "Unsupported value for raw output",
             format!("The value for output value {name:?} is null, so -raw mode cannot print it."),
-        )),
-        _ => Err(Diagnostic::error(
+        ))),
+        _ => Err(Box::new(Diagnostic::error(
             "Unsupported value for raw output",
             format!(
                 "The -raw option only supports strings, numbers, and boolean values, but output value {name:?} is {}.\n\nUse the -json option for machine-readable representations of output values that have complex types.",
                 friendly_type_name(&output.value_type)
             ),
-        )),
+        ))),
     }
 }
 

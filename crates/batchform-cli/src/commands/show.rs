@@ -35,7 +35,7 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
     let state = match &args.path {
         Some(path) => read_state_file(Path::new(path), color),
         None => super::state::read_state(&args.file.path())
-            .map_err(|d| u8::from(diag::print(&[d], color))),
+            .map_err(|d| u8::from(diag::print(&[*d], color))),
     };
     let state: Option<State> = match state {
         Ok(s) => s,

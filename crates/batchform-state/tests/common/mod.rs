@@ -32,8 +32,10 @@ pub fn assert_schema_valid(bytes: &[u8]) {
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema itself is valid");
     let instance: Value = serde_json::from_slice(bytes).unwrap();
-    let errors: Vec<String> =
-        validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "state does not match the schema:\n{}", errors.join("\n"));
 }
 

@@ -86,7 +86,7 @@ pub fn backend_error(err: &BackendError) -> Diagnostic {
             };
             Diagnostic::error(source.summary(), detail)
         }
-        BackendError::Locked { holder } => lock_error(holder.as_ref()),
+        BackendError::Locked { holder } => lock_error(holder.as_deref()),
         BackendError::JournalMismatch { .. } | BackendError::Journal(_) => {
             Diagnostic::error("Failed to load state", err.to_string())
         }

@@ -28,7 +28,7 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
     let state = match super::read_state(&args.file.path()) {
         Ok(Some(state)) => state,
         Ok(None) => return super::no_state_file(color),
-        Err(d) => return u8::from(diag::print(&[d], color)),
+        Err(d) => return u8::from(diag::print(&[*d], color)),
     };
     for filter in &filters {
         let missing = match filter {

@@ -170,8 +170,8 @@ impl SchemaHints for BuiltinSchemas {
 
 /// Read the state for inspection: no lock, never a write. `Ok(None)` when there is no state
 /// file (or it is empty).
-pub fn read_state(path: &Path) -> Result<Option<State>, Diagnostic> {
-    LocalBackend::new(path).read().map_err(|e| diag::backend_error(&e))
+pub fn read_state(path: &Path) -> Result<Option<State>, Box<Diagnostic>> {
+    LocalBackend::new(path).read().map_err(|e| Box::new(diag::backend_error(&e)))
 }
 
 /// Terraform's message when a state command finds no state.

@@ -22,6 +22,6 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
             0
         }
         Ok(None) => 0,
-        Err(d) => u8::from(diag::print(&[d], color)),
+        Err(d) => u8::from(diag::print(&[*d], color)),
     }
 }
