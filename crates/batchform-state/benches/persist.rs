@@ -12,10 +12,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10_000);
     let dir = tempfile::tempdir_in(std::env::current_dir().unwrap()).unwrap();
     let path = dir.path().join("terraform.tfstate");
     let disk_sync = fdatasync_latency(dir.path(), 500);
@@ -29,7 +26,8 @@ fn main() {
     let persist_start = Instant::now();
     for i in 0..n {
         let change = StateChange::SetCurrent {
-            addr: ResourceAddr::managed("terraform_data", "bench").instance(InstanceKey::Int(i as i64)),
+            addr: ResourceAddr::managed("terraform_data", "bench")
+                .instance(InstanceKey::Int(i as i64)),
             provider: "provider[\"terraform.io/builtin/terraform\"]".into(),
             object: ObjectState::new(json!({
                 "id": format!("{:08x}-0000-4000-8000-{:012x}", i, i),
@@ -62,13 +60,31 @@ fn main() {
     let mut out = std::io::stdout().lock();
     writeln!(out, "instances                     {n}").unwrap();
     writeln!(out, "disk fdatasync (1 KB append)  median {:?}", disk_sync).unwrap();
-    writeln!(out, "incremental persists          {persist_time:?} (median {:?}, p99 {:?})", pct(0.5), pct(0.99)).unwrap();
+    writeln!(
+        out,
+        "incremental persists          {persist_time:?} (median {:?}, p99 {:?})",
+        pct(0.5),
+        pct(0.99)
+    )
+    .unwrap();
     writeln!(out, "final snapshot                {snapshot_time:?}").unwrap();
     writeln!(out, "load                          {load_time:?}").unwrap();
     writeln!(out, "total                         {total_time:?}").unwrap();
     writeln!(out, "final state size              {:.1} MB", final_size as f64 / 1e6).unwrap();
-    writeln!(out, "bytes written                 {:.1} MB ({:.2}x the final size)", written as f64 / 1e6, written as f64 / final_size as f64).unwrap();
-    writeln!(out, "rewrite-per-change would write {:.1} GB ({:.0}x)", terraform_estimate / 1e9, terraform_estimate / final_size as f64).unwrap();
+    writeln!(
+        out,
+        "bytes written                 {:.1} MB ({:.2}x the final size)",
+        written as f64 / 1e6,
+        written as f64 / final_size as f64
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "rewrite-per-change would write {:.1} GB ({:.0}x)",
+        terraform_estimate / 1e9,
+        terraform_estimate / final_size as f64
+    )
+    .unwrap();
 }
 
 /// The disk's own cost of one durable 1 KB append, for context.
