@@ -92,6 +92,9 @@ pub enum BackendError {
     /// `state push` (or a snapshot write) was refused; the text is Terraform's.
     #[error("{0}")]
     Refused(String),
+    /// A group-commit sync failed (shared by every change in that batch and after it).
+    #[error(transparent)]
+    Batch(std::sync::Arc<BackendError>),
 }
 
 impl BackendError {

@@ -26,7 +26,9 @@
 //! let mut state = backend.read()?.unwrap_or_default();
 //! // 3. After every completed resource operation: apply in memory, persist durably. The
 //! //    call returns once the change is on disk (one append + fdatasync), whatever the size
-//! //    of the state. Changes that completed while a sync was running can go in one call.
+//! //    of the state. Parallel workers share the backend through `GroupCommit`, whose
+//! //    `persist(change)` (callable from many threads, e.g. inside `spawn_blocking`) writes
+//! //    the changes that arrive during one sync together in the next.
 //! for change in changes() {
 //!     state.apply(&change);
 //!     backend.persist_change(&change)?;
@@ -69,6 +71,7 @@ mod backend;
 mod change;
 pub mod codec;
 mod gojson;
+mod group;
 pub mod journal;
 pub mod jsonstate;
 mod local;
@@ -78,6 +81,7 @@ mod model;
 pub use backend::{Backend, BackendError, Persisted};
 pub use change::StateChange;
 pub use codec::DecodeError;
+pub use group::GroupCommit;
 pub use journal::JournalError;
 pub use local::{
     DEFAULT_STATE_PATH, ERRORED_STATE_PATH, LocalBackend, resolve_state_path, write_errored_state,

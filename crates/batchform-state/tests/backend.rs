@@ -362,3 +362,32 @@ fn a_failed_final_write_leaves_the_journal_intact() {
     assert_eq!(recovered.instance_addrs().count(), 1);
     drop(dir);
 }
+
+#[test]
+fn concurrent_persists_share_syncs_and_all_become_durable() {
+    let (_dir, path) = dir_with_state();
+    let mut backend = LocalBackend::new(&path);
+    backend.read().unwrap();
+    let group = std::sync::Arc::new(batchform_state::GroupCommit::new(backend));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let group = group.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    group.persist(set(&format!("t{t}"), i, 100)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let syncs = group.syncs();
+    assert!(syncs <= 400 && syncs > 0);
+    let recovered = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert_eq!(recovered.instance_addrs().count(), 400);
+    // The backend comes back for the final snapshot.
+    let mut backend = std::sync::Arc::try_unwrap(group).ok().unwrap().into_inner();
+    assert_eq!(backend.persist_snapshot(&recovered).unwrap().serial, 1);
+    eprintln!("400 concurrent persists in {syncs} syncs");
+}
