@@ -186,6 +186,17 @@ impl LocalBackend {
         Ok(state)
     }
 
+    /// Create the state file's directory if needed (as Terraform does for `-state=dir/x`).
+    fn ensure_dir(&self) -> Result<(), BackendError> {
+        match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| BackendError::io("creating the directory of", &self.path, e))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn ensure_loaded(&mut self) -> Result<(), BackendError> {
         if !self.loaded {
             self.load()?;
@@ -197,6 +208,7 @@ impl LocalBackend {
         state.serial = serial;
         state.terraform_version = WRITER_VERSION.to_string();
         let bytes = codec::encode(&state);
+        self.ensure_dir()?;
         if self.disk.is_some() && !self.backed_up {
             let previous = std::fs::read(&self.path)
                 .map_err(|e| BackendError::io("reading", &self.path, e))?;
@@ -229,6 +241,7 @@ impl Backend for LocalBackend {
         if self.lock.is_some() {
             return Err(BackendError::Locked { holder: self.current_lock_info().map(Box::new) });
         }
+        self.ensure_dir()?;
         let deadline = Instant::now() + timeout;
         // Terraform backs off from 1 s to 16 s; a local lock is cheap to retry, so start
         // lower and keep Terraform's ceiling.
@@ -282,6 +295,7 @@ impl Backend for LocalBackend {
                 Writer::resume(&self.journal_path, valid_len).map_err(io_err)?
             }
             JournalState::None => {
+                self.ensure_dir()?;
                 let header = Header {
                     batchform_journal: 1,
                     lineage: self

@@ -391,3 +391,16 @@ fn concurrent_persists_share_syncs_and_all_become_durable() {
     assert_eq!(backend.persist_snapshot(&recovered).unwrap().serial, 1);
     eprintln!("400 concurrent persists in {syncs} syncs");
 }
+
+#[test]
+fn a_state_path_in_a_missing_directory_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("env/prod/terraform.tfstate");
+    let mut backend = LocalBackend::new(&path);
+    backend.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
+    backend.persist_change(&set("a", 0, 4)).unwrap();
+    let state = backend.read().unwrap().unwrap();
+    backend.persist_snapshot(&state).unwrap();
+    backend.unlock().unwrap();
+    assert_eq!(snapshot(&path).instance_addrs().count(), 1);
+}
