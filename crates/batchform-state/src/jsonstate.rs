@@ -17,6 +17,13 @@ pub trait SchemaHints {
     /// Whether the top-level `attribute` of resources of this mode and type is dynamically
     /// typed (stored as `{"value": ..., "type": ...}`).
     fn is_dynamic(&self, mode: Mode, resource_type: &str, attribute: &str) -> bool;
+
+    /// The cty type (cty's type JSON) of a top-level attribute that is not dynamic, when the
+    /// schema is known. Human rendering uses it (maps quote their keys, objects leave null
+    /// attributes out); without it the shape is taken from the JSON.
+    fn attribute_type(&self, _mode: Mode, _resource_type: &str, _attribute: &str) -> Option<Value> {
+        None
+    }
 }
 
 /// No schemas known: attributes are taken as stored.
@@ -52,7 +59,10 @@ pub fn attribute_values(
                     value_type: wrapper.get("type").cloned(),
                 }
             }
-            other => AttributeValue { value: other.clone(), value_type: None },
+            other => AttributeValue {
+                value: other.clone(),
+                value_type: hints.attribute_type(mode, resource_type, name),
+            },
         };
         out.insert(name.clone(), attribute);
     }

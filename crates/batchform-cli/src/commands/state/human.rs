@@ -72,7 +72,16 @@ pub fn render_object(
     let shown: Vec<(String, &Value, Option<&Value>, Value)> = values
         .iter()
         .filter(|(_, v)| !v.value.is_null())
-        .map(|(k, v)| (escape_key(k), &v.value, None, child_mark(&marks, k)))
+        .map(|(k, v)| {
+            // A dynamic attribute's recorded type is not used: Terraform renders those from
+            // the JSON. A schema-given type is.
+            let ty = if hints.is_dynamic(resource.mode, &resource.type_name, k) {
+                None
+            } else {
+                v.value_type.as_ref()
+            };
+            (escape_key(k), &v.value, ty, child_mark(&marks, k))
+        })
         .collect();
     let _ =
         write!(out, "{keyword} {} {} ", go_quote(&resource.type_name), go_quote(&resource.name));
@@ -227,4 +236,44 @@ fn child_index_mark(mark: &Value, i: usize) -> Value {
 
 fn pad(indent: usize) -> String {
     "    ".repeat(indent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use batchform_core::{InstanceKey, ResourceAddr};
+    use serde_json::json;
+
+    /// A schema that types `metadata` as map(string) and `limits` as an object.
+    struct Typed;
+
+    impl SchemaHints for Typed {
+        fn is_dynamic(&self, _: Mode, _: &str, _: &str) -> bool {
+            false
+        }
+        fn attribute_type(&self, _: Mode, _: &str, attribute: &str) -> Option<Value> {
+            match attribute {
+                "metadata" => Some(json!(["map", "string"])),
+                "limits" => Some(json!(["object", {"max": "number", "min": "number"}])),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn schema_types_shape_the_rendering() {
+        let addr = ResourceAddr::managed("openai_batch", "b").instance(InstanceKey::None);
+        let object = ObjectState::new(json!({
+            "id": "batch_1",
+            "metadata": {"team": "ml", "run id": "7"},
+            "limits": {"max": 3, "min": null},
+            "status": null,
+        }));
+        // Maps quote their keys and objects leave nulls out, as Terraform renders outputs of
+        // those types (fixtures/states/values); top-level nulls are left out.
+        assert_eq!(
+            render_object(&addr, None, &object, &Typed),
+            "# openai_batch.b:\nresource \"openai_batch\" \"b\" {\n    id       = \"batch_1\"\n    limits   = {\n        max = 3\n    }\n    metadata = {\n        \"run id\" = \"7\"\n        \"team\"   = \"ml\"\n    }\n}\n"
+        );
+    }
 }
