@@ -93,6 +93,8 @@ pub(crate) fn read(path: &Path) -> Result<Option<Replay>, JournalError> {
 pub(crate) struct Writer {
     file: File,
     buf: Vec<u8>,
+    /// Length of the journal's intact, durable prefix.
+    len: u64,
 }
 
 impl Writer {
@@ -104,7 +106,7 @@ impl Writer {
         file.write_all(&line)?;
         file.sync_all()?;
         crate::atomic::sync_parent_dir(path)?;
-        Ok(Writer { file, buf: Vec::with_capacity(4096) })
+        Ok(Writer { file, buf: Vec::with_capacity(4096), len: line.len() as u64 })
     }
 
     /// Continue an existing journal after its intact prefix (dropping a torn tail).
@@ -115,10 +117,12 @@ impl Writer {
             file.sync_all()?;
         }
         let file = OpenOptions::new().append(true).open(path)?;
-        Ok(Writer { file, buf: Vec::with_capacity(4096) })
+        Ok(Writer { file, buf: Vec::with_capacity(4096), len: valid_len })
     }
 
-    /// Append changes with one write and make them durable before returning.
+    /// Append changes with one write and make them durable before returning. After an error
+    /// the journal may end in a partial line: continue only through [`Writer::resume`] with
+    /// [`Writer::len`], which cuts it off.
     pub(crate) fn append(&mut self, changes: &[StateChange]) -> io::Result<u64> {
         self.buf.clear();
         for change in changes {
@@ -127,7 +131,13 @@ impl Writer {
         }
         self.file.write_all(&self.buf)?;
         self.file.sync_data()?;
+        self.len += self.buf.len() as u64;
         Ok(self.buf.len() as u64)
+    }
+
+    /// Length of the intact prefix: everything acknowledged so far.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
     }
 }
 

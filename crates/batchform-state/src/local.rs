@@ -308,10 +308,19 @@ impl Backend for LocalBackend {
             }
         };
         let mut writer = writer;
-        let written = writer.append(changes).map_err(io_err)?;
-        self.bytes_written += written;
-        self.journal = JournalState::Open(writer);
-        Ok(())
+        match writer.append(changes) {
+            Ok(written) => {
+                self.bytes_written += written;
+                self.journal = JournalState::Open(writer);
+                Ok(())
+            }
+            Err(e) => {
+                // A partial line may follow the acknowledged prefix: the next append starts
+                // by cutting it off.
+                self.journal = JournalState::Resumable(writer.len());
+                Err(io_err(e))
+            }
+        }
     }
 
     fn persist_snapshot(&mut self, state: &State) -> Result<Persisted, BackendError> {
