@@ -66,6 +66,8 @@
 //! JSON plus the holder's PID. The OS frees the lock when the holder dies, so a crashed run
 //! never blocks the next one; [`LocalBackend::force_unlock`] removes an info file left behind.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod atomic;
 mod backend;
 mod change;
