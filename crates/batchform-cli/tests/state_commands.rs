@@ -436,3 +436,51 @@ fn boolean_flags_take_terraform_and_gnu_spellings() {
     );
     assert!(stdout(&out).starts_with("Removed terraform_data.single\n"), "{}", stderr(&out));
 }
+
+/// Terraform 1.11 itself must read what batchform writes: the same `show -json`, and a plan
+/// with no changes. Needs `terraform` on PATH (the machine image carries 1.11.4); set
+/// BATCHFORM_SKIP_TERRAFORM=1 to skip on a machine without it.
+#[test]
+fn terraform_reads_states_batchform_wrote() {
+    if std::env::var("BATCHFORM_SKIP_TERRAFORM").as_deref() == Ok("1") {
+        return;
+    }
+    let terraform = |dir: &Path, args: &[&str]| {
+        Command::new("terraform")
+            .args(args)
+            .current_dir(dir)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("terraform must be on PATH (or set BATCHFORM_SKIP_TERRAFORM=1)")
+    };
+    let dir = workdir("terraform_data");
+    std::fs::copy(
+        repo_root().join("fixtures/states/terraform_data/main.tf"),
+        dir.path().join("main.tf"),
+    )
+    .unwrap();
+    // Rewrite the state through batchform (two moves give back the original addresses).
+    for (a, b) in [
+        ("terraform_data.single", "terraform_data.tmp"),
+        ("terraform_data.tmp", "terraform_data.single"),
+    ] {
+        assert!(batchform(dir.path(), &["state", "mv", a, b]).status.success());
+    }
+    let ours = std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap();
+    assert!(ours.contains(&format!("\"terraform_version\": \"{}\"", env!("CARGO_PKG_VERSION"))));
+    let theirs = terraform(dir.path(), &["show", "-json"]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    assert_eq!(stdout(&theirs), stdout(&batchform(dir.path(), &["show", "-json"])));
+    let init = terraform(dir.path(), &["init", "-input=false", "-no-color"]);
+    assert!(init.status.success(), "{}", stderr(&init));
+    let plan = terraform(dir.path(), &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "Terraform plans changes on our state:\n{}",
+        stdout(&plan)
+    );
+}
