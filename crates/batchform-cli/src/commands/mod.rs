@@ -8,6 +8,10 @@ mod console;
 mod fmt;
 mod emulator;
 mod validate;
+mod force_unlock;
+mod output;
+mod show;
+pub mod state;
 mod version;
 
 /// batchform: OpenAI batch jobs as code, the Terraform way.
@@ -38,6 +42,14 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Run a local emulator of the OpenAI Files and Batches API.
     Emulator(emulator::Args),
+    /// Show the current state or a saved state file.
+    Show(show::Args),
+    /// Show output values from the state.
+    Output(output::Args),
+    /// Advanced state management.
+    State(state::Args),
+    /// Release a stuck lock on the state.
+    ForceUnlock(force_unlock::Args),
 }
 
 /// What every command gets: where it runs and where the user started.
@@ -120,6 +132,10 @@ pub fn run(argv: Vec<String>) -> u8 {
         Some(Command::Version(args)) => version::run(&args, &ctx),
         Some(Command::Fmt(args)) => fmt::run(&args, &ctx),
         Some(Command::Emulator(args)) => emulator::run(&args, &ctx),
+        Some(Command::Show(args)) => show::run(&args, &ctx),
+        Some(Command::Output(args)) => output::run(&args, &ctx),
+        Some(Command::State(args)) => state::run(&args, &ctx),
+        Some(Command::ForceUnlock(args)) => force_unlock::run(&args, &ctx),
         None if cli.version => version::run(&version::Args::default(), &ctx),
         None => {
             use clap::CommandFactory;

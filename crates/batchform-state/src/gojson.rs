@@ -1,0 +1,195 @@
+//! JSON written byte for byte as Go's `encoding/json` writes it, so that a state file
+//! batchform writes diffs cleanly against one Terraform wrote: object keys of free-form values
+//! sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped as `\u003c` etc., 2-space indentation for
+//! `MarshalIndent` and none for `Marshal`.
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+use serde_json::ser::{CharEscape, CompactFormatter, Formatter, PrettyFormatter};
+use std::io::{self, Write};
+
+/// Serialize `value` as Go's `json.MarshalIndent(v, "", "  ")` does.
+pub fn to_vec_indent<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(4096);
+    let formatter = GoFormatter::Pretty(PrettyFormatter::with_indent(b"  "));
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value.serialize(&mut ser)?;
+    Ok(out)
+}
+
+/// Serialize `value` as Go's `json.Marshal` does (one line).
+pub fn to_vec_compact<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(1024);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFormatter::Compact);
+    value.serialize(&mut ser)?;
+    Ok(out)
+}
+
+/// A `serde_json::Value` serialized with object keys in sorted order, whatever order the map
+/// holds them in (serde_json's `preserve_order` feature may be on elsewhere in the build).
+pub struct Sorted<'a>(pub &'a Value);
+
+impl Serialize for Sorted<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Sorted(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                let mut out = serializer.serialize_map(Some(keys.len()))?;
+                for key in keys {
+                    out.serialize_entry(key, &Sorted(&map[key.as_str()]))?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// An object's `attributes` as cty writes them: keys sorted, except that a dynamically typed
+/// attribute's wrapper `{"value": ..., "type": ...}` keeps cty's order (value first). The
+/// wrapper only occurs as a top-level attribute value.
+pub struct Attributes<'a>(pub &'a Value);
+
+impl Serialize for Attributes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Value::Object(map) = self.0 else { return Sorted(self.0).serialize(serializer) };
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort();
+        let mut out = serializer.serialize_map(Some(keys.len()))?;
+        for key in keys {
+            out.serialize_entry(key, &Dynamic(&map[key.as_str()]))?;
+        }
+        out.end()
+    }
+}
+
+/// A value that may be cty's dynamic wrapper `{"value": ..., "type": ...}` (written value
+/// first, as cty does); anything else is written [`Sorted`].
+pub struct Dynamic<'a>(pub &'a Value);
+
+impl Serialize for Dynamic<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(inner)
+                if inner.len() == 2
+                    && inner.contains_key("value")
+                    && inner.contains_key("type") =>
+            {
+                let mut out = serializer.serialize_map(Some(2))?;
+                out.serialize_entry("value", &Sorted(&inner["value"]))?;
+                out.serialize_entry("type", &Sorted(&inner["type"]))?;
+                out.end()
+            }
+            other => Sorted(other).serialize(serializer),
+        }
+    }
+}
+
+enum GoFormatter {
+    Pretty(PrettyFormatter<'static>),
+    Compact,
+}
+
+macro_rules! delegate {
+    ($self:ident, $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            GoFormatter::Pretty(f) => f.$method($($arg),*),
+            GoFormatter::Compact => CompactFormatter.$method($($arg),*),
+        }
+    };
+}
+
+impl Formatter for GoFormatter {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        delegate!(self, begin_array(w))
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        delegate!(self, end_array(w))
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        delegate!(self, begin_array_value(w, first))
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        delegate!(self, end_array_value(w))
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        delegate!(self, begin_object(w))
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        delegate!(self, end_object(w))
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        delegate!(self, begin_object_key(w, first))
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        delegate!(self, begin_object_value(w))
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        delegate!(self, end_object_value(w))
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        // serde_json already escaped quotes, backslashes and control characters; Go also
+        // escapes these five for safe embedding in HTML.
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let escaped = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            w.write_all(&fragment.as_bytes()[start..i])?;
+            w.write_all(escaped.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn write_char_escape<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
+        // Identical to Go's choices (Go >= 1.22 writes \b and \f too).
+        CompactFormatter.write_char_escape(w, escape)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn escapes_like_go() {
+        let v = json!("<a&b> \u{2028} \u{8} \u{c} \u{1f} \t é 𝄞 \u{7f}");
+        let out = String::from_utf8(to_vec_compact(&v).unwrap()).unwrap();
+        // The same string as Terraform 1.11 wrote it into a state file.
+        assert_eq!(out, "\"\\u003ca\\u0026b\\u003e \\u2028 \\b \\f \\u001f \\t é 𝄞 \u{7f}\"");
+    }
+
+    #[test]
+    fn sorted_keys_and_indent() {
+        let v = json!({"b": [1, {"d": 1, "c": []}], "a": {}});
+        let out = String::from_utf8(to_vec_indent(&Sorted(&v)).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "{\n  \"a\": {},\n  \"b\": [\n    1,\n    {\n      \"c\": [],\n      \"d\": 1\n    }\n  ]\n}"
+        );
+    }
+}

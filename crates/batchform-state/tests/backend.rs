@@ -1,0 +1,406 @@
+//! The local backend's promises: serial and lineage rules, one backup per run, journal replay
+//! after a crash, torn and stale journals, locking, force-unlock and push rules.
+
+mod common;
+
+use batchform_core::{InstanceKey, ResourceAddr};
+use batchform_state::{
+    Backend, BackendError, LocalBackend, LockRequest, State, StateChange, codec,
+};
+use common::*;
+use std::time::{Duration, Instant};
+
+fn dir_with_state() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("terraform.tfstate");
+    (dir, path)
+}
+
+fn snapshot(path: &std::path::Path) -> State {
+    codec::decode(&std::fs::read(path).unwrap()).unwrap().unwrap()
+}
+
+#[test]
+fn serial_moves_only_when_content_changes_and_lineage_never_does() {
+    let (_dir, path) = dir_with_state();
+    let mut backend = LocalBackend::new(&path);
+    assert_eq!(backend.read().unwrap(), None);
+    let mut state = State::new();
+    state.apply(&set("a", 0, 4));
+    let first = backend.persist_snapshot(&state).unwrap();
+    assert_eq!((first.serial, first.written), (1, true));
+    let again = backend.persist_snapshot(&state).unwrap();
+    assert_eq!((again.serial, again.written), (1, false), "identical content is not rewritten");
+    state.apply(&set("a", 1, 4));
+    let second = backend.persist_snapshot(&state).unwrap();
+    assert_eq!(second.serial, 2);
+    let on_disk = snapshot(&path);
+    assert_eq!(on_disk.serial, 2);
+    assert_eq!(on_disk.lineage, state.lineage);
+    assert_eq!(on_disk.terraform_version, batchform_state::WRITER_VERSION);
+
+    // Another run: the lineage is kept, a different lineage is refused.
+    let mut next = LocalBackend::new(&path);
+    let mut loaded = next.read().unwrap().unwrap();
+    assert_eq!(loaded.lineage, state.lineage);
+    loaded.lineage = batchform_state::new_lineage();
+    assert!(matches!(next.persist_snapshot(&loaded), Err(BackendError::Refused(_))));
+    assert_eq!(snapshot(&path).serial, 2, "a refused write leaves the file alone");
+}
+
+#[test]
+fn backup_is_taken_once_per_run_before_the_first_overwrite() {
+    let (_dir, path) = dir_with_state();
+    let backup = path.with_file_name("terraform.tfstate.backup");
+    let mut state = State::new();
+    state.apply(&set("a", 0, 4));
+    LocalBackend::new(&path).persist_snapshot(&state).unwrap();
+    assert!(!backup.exists(), "no backup of a state that did not exist");
+    let original = std::fs::read(&path).unwrap();
+
+    let mut run = LocalBackend::new(&path);
+    let mut state = run.read().unwrap().unwrap();
+    state.apply(&set("a", 1, 4));
+    run.persist_snapshot(&state).unwrap();
+    assert_eq!(std::fs::read(&backup).unwrap(), original);
+    state.apply(&set("a", 2, 4));
+    run.persist_snapshot(&state).unwrap();
+    assert_eq!(std::fs::read(&backup).unwrap(), original, "the backup is taken once per run");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [&path, &backup] {
+            assert_eq!(std::fs::metadata(p).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}
+
+#[test]
+fn journaled_changes_survive_without_a_final_snapshot() {
+    let (_dir, path) = dir_with_state();
+    let mut state = State::new();
+    state.apply(&set("a", 0, 4));
+    LocalBackend::new(&path).persist_snapshot(&state).unwrap();
+
+    // A run that persists changes and then "crashes" (is dropped without a snapshot).
+    {
+        let mut run = LocalBackend::new(&path);
+        run.read().unwrap();
+        run.persist_change(&set("a", 1, 4)).unwrap();
+        run.persist_change(&StateChange::RemoveCurrent {
+            addr: ResourceAddr::managed("terraform_data", "a").instance(InstanceKey::Int(0)),
+        })
+        .unwrap();
+        run.persist_change(&set("b", 7, 4)).unwrap();
+    }
+    assert_eq!(snapshot(&path).serial, 1, "the snapshot itself was not rewritten");
+    let mut next = LocalBackend::new(&path);
+    let recovered = next.read().unwrap().unwrap();
+    let addrs: Vec<String> = recovered.instance_addrs().map(|a| a.to_string()).collect();
+    assert_eq!(addrs, ["terraform_data.a[1]", "terraform_data.b[7]"]);
+    assert_eq!(recovered.lineage, state.lineage);
+
+    // The next run keeps journaling on top, then folds everything into one snapshot.
+    next.persist_change(&set("b", 8, 4)).unwrap();
+    let mut latest = recovered.clone();
+    latest.apply(&set("b", 8, 4));
+    assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), latest);
+    let persisted = next.persist_snapshot(&latest).unwrap();
+    assert_eq!(persisted.serial, 2);
+    assert!(!next.journal_path().exists(), "the journal is folded into the snapshot");
+    assert_eq!(snapshot(&path).resources, latest.resources);
+}
+
+#[test]
+fn a_new_state_can_be_journaled_before_any_snapshot_exists() {
+    let (_dir, path) = dir_with_state();
+    {
+        let mut run = LocalBackend::new(&path);
+        assert!(run.read().unwrap().is_none());
+        run.persist_change(&set("a", 0, 4)).unwrap();
+    }
+    assert!(!path.exists());
+    let recovered = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert_eq!(recovered.instance_addrs().count(), 1);
+}
+
+#[test]
+fn a_torn_last_line_is_dropped_and_the_journal_continues_cleanly() {
+    let (_dir, path) = dir_with_state();
+    let journal = path.with_file_name("terraform.tfstate.journal");
+    {
+        let mut run = LocalBackend::new(&path);
+        run.read().unwrap();
+        run.persist_changes(&[set("a", 0, 4), set("a", 1, 4)]).unwrap();
+    }
+    // Simulate a crash in the middle of writing a third line.
+    let mut bytes = std::fs::read(&journal).unwrap();
+    let partial = br#"{"op":"set_current","resource":{"mode":"managed","type":"terraf"#;
+    bytes.extend_from_slice(partial);
+    std::fs::write(&journal, &bytes).unwrap();
+
+    let mut run = LocalBackend::new(&path);
+    assert_eq!(run.read().unwrap().unwrap().instance_addrs().count(), 2);
+    run.persist_change(&set("a", 2, 4)).unwrap();
+    let recovered = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert_eq!(recovered.instance_addrs().count(), 3, "the torn tail was cut before appending");
+}
+
+#[test]
+fn a_damaged_line_in_the_middle_is_an_error_not_silent_loss() {
+    let (_dir, path) = dir_with_state();
+    let journal = path.with_file_name("terraform.tfstate.journal");
+    {
+        let mut run = LocalBackend::new(&path);
+        run.read().unwrap();
+        run.persist_changes(&[set("a", 0, 4), set("a", 1, 4)]).unwrap();
+    }
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1] = "{garbage";
+    std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
+    let err = LocalBackend::new(&path).read().unwrap_err();
+    assert!(matches!(err, BackendError::Journal(_)), "{err}");
+}
+
+#[test]
+fn a_journal_already_folded_into_the_snapshot_is_ignored() {
+    let (_dir, path) = dir_with_state();
+    let journal = path.with_file_name("terraform.tfstate.journal");
+    let mut run = LocalBackend::new(&path);
+    run.read().unwrap();
+    run.persist_change(&set("a", 0, 4)).unwrap();
+    let stale = std::fs::read(&journal).unwrap();
+    let mut state = State::new();
+    state.apply(&set("a", 0, 4));
+    // The header of the stale journal names "no snapshot"; after the snapshot it is stale.
+    let header: serde_json::Value =
+        serde_json::from_slice(stale.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    state.lineage = header["lineage"].as_str().unwrap().to_string();
+    run.persist_snapshot(&state).unwrap();
+    // A crash between the snapshot rename and the journal's removal leaves it behind.
+    std::fs::write(&journal, &stale).unwrap();
+    let loaded = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert_eq!(loaded, snapshot(&path));
+}
+
+#[test]
+fn a_journal_of_another_history_is_refused() {
+    let (_dir, path) = dir_with_state();
+    let journal = path.with_file_name("terraform.tfstate.journal");
+    let mut state = State::new();
+    state.apply(&set("a", 0, 4));
+    LocalBackend::new(&path).persist_snapshot(&state).unwrap();
+    std::fs::write(
+        &journal,
+        "{\"batchform_journal\":1,\"lineage\":\"00000000-0000-0000-0000-000000000000\",\"base_serial\":1}\n",
+    )
+    .unwrap();
+    let err = LocalBackend::new(&path).read().unwrap_err();
+    assert!(matches!(err, BackendError::JournalMismatch { .. }), "{err}");
+}
+
+#[test]
+fn unreadable_states_are_errors_and_never_overwritten() {
+    let (_dir, path) = dir_with_state();
+    for bad in [
+        &b"{\"version\": 4, \"serial\": "[..],
+        b"{\"serial\": 1}",
+        b"{\"version\": 5, \"terraform_version\": \"9.0.0\"}",
+    ] {
+        std::fs::write(&path, bad).unwrap();
+        let mut backend = LocalBackend::new(&path);
+        assert!(matches!(backend.read(), Err(BackendError::Decode { .. })));
+        assert!(backend.persist_snapshot(&State::new()).is_err());
+        assert!(backend.persist_change(&set("a", 0, 1)).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), bad);
+    }
+    std::fs::write(&path, "").unwrap();
+    assert_eq!(LocalBackend::new(&path).read().unwrap(), None, "an empty file is no state");
+}
+
+#[test]
+fn a_second_locker_waits_then_fails_with_the_holders_info() {
+    let (_dir, path) = dir_with_state();
+    let mut holder = LocalBackend::new(&path);
+    let info = holder.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
+    assert_eq!(info.pid, Some(std::process::id()));
+    let on_disk: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(holder.lock_info_path()).unwrap()).unwrap();
+    for key in ["ID", "Operation", "Info", "Who", "Version", "Created", "Path", "PID"] {
+        assert!(on_disk.get(key).is_some(), "lock info lacks {key}");
+    }
+
+    let mut other = LocalBackend::new(&path);
+    let start = Instant::now();
+    let err = other
+        .lock(&LockRequest::new("OperationTypeApply"), Duration::from_millis(400))
+        .unwrap_err();
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(400) && waited < Duration::from_secs(3), "{waited:?}");
+    match err {
+        BackendError::Locked { holder: Some(h) } => assert_eq!(h.id, info.id),
+        other => panic!("expected Locked with info, got {other}"),
+    }
+
+    // Released: the info file goes and the waiter gets the lock.
+    holder.unlock().unwrap();
+    assert!(!holder.lock_info_path().exists());
+    let start = Instant::now();
+    other.lock(&LockRequest::new("OperationTypeApply"), Duration::from_secs(5)).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn a_waiter_gets_the_lock_as_soon_as_it_is_released() {
+    let (_dir, path) = dir_with_state();
+    let mut holder = LocalBackend::new(&path);
+    holder.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
+    let waiter_path = path.clone();
+    let waiter = std::thread::spawn(move || {
+        let mut b = LocalBackend::new(&waiter_path);
+        let started = Instant::now();
+        b.lock(&LockRequest::new("OperationTypeApply"), Duration::from_secs(10))
+            .map(|_| started.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    holder.unlock().unwrap();
+    let waited = waiter.join().unwrap().unwrap();
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+}
+
+#[test]
+fn force_unlock_removes_only_a_stale_lock_with_the_right_id() {
+    let (_dir, path) = dir_with_state();
+    let mut holder = LocalBackend::new(&path);
+    let info = holder.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
+    // A live holder keeps its lock.
+    let err = LocalBackend::new(&path).force_unlock(&info.id).unwrap_err();
+    assert!(matches!(err, BackendError::LockHeld { .. }), "{err}");
+    // Simulate a crash: the OS lock goes with the process, the info file stays.
+    let stale = std::fs::read(holder.lock_info_path()).unwrap();
+    drop(holder);
+    let lock_path = path.with_file_name(".terraform.tfstate.lock.info");
+    std::fs::write(&lock_path, &stale).unwrap();
+    let mut backend = LocalBackend::new(&path);
+    let err = backend.force_unlock("wrong-id").unwrap_err();
+    assert!(matches!(err, BackendError::LockIdMismatch { .. }), "{err}");
+    assert!(lock_path.exists());
+    assert_eq!(backend.force_unlock(&info.id).unwrap().id, info.id);
+    assert!(!lock_path.exists());
+    assert!(matches!(backend.force_unlock(&info.id), Err(BackendError::NotLocked)));
+    // A stale info file never blocks a new lock either.
+    std::fs::write(&lock_path, &stale).unwrap();
+    LocalBackend::new(&path).lock(&LockRequest::new("x"), Duration::ZERO).unwrap();
+}
+
+#[test]
+fn push_follows_terraforms_rules() {
+    let (_dir, path) = dir_with_state();
+    let mut state = State::new();
+    state.apply(&set("a", 0, 4));
+    state.serial = 5;
+    // Into an empty slot the serial is kept.
+    let p = LocalBackend::new(&path).push_snapshot(&state, false).unwrap();
+    assert_eq!(p.serial, 5);
+    let current = snapshot(&path);
+
+    let mut other_lineage = current.clone();
+    other_lineage.lineage = batchform_state::new_lineage();
+    let mut lower = current.clone();
+    lower.serial = 4;
+    let mut same_serial = current.clone();
+    same_serial.apply(&set("a", 1, 4));
+    for (case, msg) in [
+        (&other_lineage, "cannot import state with lineage"),
+        (&lower, "cannot import state with serial 4 over newer state with serial 5"),
+        (
+            &same_serial,
+            "cannot overwrite existing state with serial 5 with a different state that has the same serial",
+        ),
+    ] {
+        match LocalBackend::new(&path).push_snapshot(case, false) {
+            Err(BackendError::Refused(text)) => assert!(text.contains(msg), "{text}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(snapshot(&path), current);
+    // -force writes it anyway, one past its own serial.
+    let forced = LocalBackend::new(&path).push_snapshot(&other_lineage, true).unwrap();
+    assert_eq!(forced.serial, 6);
+    assert_eq!(snapshot(&path).lineage, other_lineage.lineage);
+    // A newer serial of the same lineage is accepted without -force.
+    let mut newer = snapshot(&path);
+    newer.serial = 9;
+    newer.apply(&set("b", 0, 4));
+    assert_eq!(LocalBackend::new(&path).push_snapshot(&newer, false).unwrap().serial, 10);
+}
+
+#[test]
+fn errored_state_is_written_for_the_user_to_push() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = State::new();
+    state.apply(&set("a", 0, 4));
+    let written = batchform_state::write_errored_state(dir.path(), &state).unwrap();
+    assert_eq!(written, dir.path().join("errored.tfstate"));
+    assert_eq!(snapshot(&written).resources, state.resources);
+}
+
+#[test]
+fn a_failed_final_write_leaves_the_journal_intact() {
+    let (dir, path) = dir_with_state();
+    let mut run = LocalBackend::new(&path);
+    run.read().unwrap();
+    run.persist_change(&set("a", 0, 4)).unwrap();
+    let mut state = State::new();
+    state.apply(&set("a", 0, 4));
+    // Make the snapshot's target impossible to replace: a directory where the file goes.
+    std::fs::create_dir(&path).unwrap();
+    assert!(run.persist_snapshot(&state).is_err());
+    std::fs::remove_dir(&path).unwrap();
+    let recovered = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert_eq!(recovered.instance_addrs().count(), 1);
+    drop(dir);
+}
+
+#[test]
+fn concurrent_persists_share_syncs_and_all_become_durable() {
+    let (_dir, path) = dir_with_state();
+    let mut backend = LocalBackend::new(&path);
+    backend.read().unwrap();
+    let group = std::sync::Arc::new(batchform_state::GroupCommit::new(backend));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let group = group.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    group.persist(set(&format!("t{t}"), i, 100)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let syncs = group.syncs();
+    assert!(syncs <= 400 && syncs > 0);
+    let recovered = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert_eq!(recovered.instance_addrs().count(), 400);
+    // The backend comes back for the final snapshot.
+    let mut backend = std::sync::Arc::try_unwrap(group).ok().unwrap().into_inner();
+    assert_eq!(backend.persist_snapshot(&recovered).unwrap().serial, 1);
+    eprintln!("400 concurrent persists in {syncs} syncs");
+}
+
+#[test]
+fn a_state_path_in_a_missing_directory_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("env/prod/terraform.tfstate");
+    let mut backend = LocalBackend::new(&path);
+    backend.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
+    backend.persist_change(&set("a", 0, 4)).unwrap();
+    let state = backend.read().unwrap().unwrap();
+    backend.persist_snapshot(&state).unwrap();
+    backend.unlock().unwrap();
+    assert_eq!(snapshot(&path).instance_addrs().count(), 1);
+}
