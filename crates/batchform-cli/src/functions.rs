@@ -73,10 +73,11 @@ pub struct FunctionEnv {
 
 impl FunctionEnv {
     /// `plan_time`: impure functions (`uuid`, `timestamp`) give unknowns (validate, plan).
-    pub fn new(ctx: &Context, plan_time: bool, console: bool) -> FunctionEnv {
+    pub fn new(_ctx: &Context, plan_time: bool, console: bool) -> FunctionEnv {
         FunctionEnv {
             fs: StdFileSystem,
-            base_dir: ctx.working_dir.clone(),
+            // Relative to the working directory, as Terraform resolves `file("x")`.
+            base_dir: PathBuf::from("."),
             impurity: if plan_time { Impurity::Unknown } else { Impurity::Evaluate },
             console,
         }

@@ -98,7 +98,7 @@ impl Module {
         let main = (file.clone(), body.clone());
         let (config, diags) = Config::from_bodies(&[(file, body)]);
         assert!(!diags.has_errors(), "{diags:?}");
-        let fs = TestFs;
+        let fs = TestFs { root: dir.to_path_buf() };
         let dir_buf = dir.to_path_buf();
         let library = library(&fs, &dir_buf, console);
         let (variables, diags) =
@@ -328,10 +328,10 @@ impl ResourceValues for Resources {
     }
 }
 
-fn library<'a>(fs: &'a TestFs, dir: &'a Path, console: bool) -> Library<'a> {
+fn library<'a>(fs: &'a TestFs, _dir: &'a Path, console: bool) -> Library<'a> {
     Library::new(FunctionContext {
         fs,
-        base_dir: dir,
+        base_dir: Path::new("."),
         impurity: Impurity::Evaluate,
         templates: None,
         console,
@@ -340,8 +340,17 @@ fn library<'a>(fs: &'a TestFs, dir: &'a Path, console: bool) -> Library<'a> {
     })
 }
 
-/// `std::fs`, with the home directory the corpus was generated with.
-struct TestFs;
+/// `std::fs` with relative paths taken from the module directory (as if the process ran
+/// there, as Terraform did), and the home directory the corpus was generated with.
+struct TestFs {
+    root: PathBuf,
+}
+
+impl TestFs {
+    fn at(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.root.join(path) }
+    }
+}
 
 fn kind(meta: &std::fs::Metadata) -> FileKind {
     let t = meta.file_type();
@@ -358,17 +367,17 @@ fn kind(meta: &std::fs::Metadata) -> FileKind {
 
 impl FileSystem for TestFs {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+        std::fs::read(self.at(path))
     }
     fn stat(&self, path: &Path) -> std::io::Result<FileKind> {
-        std::fs::metadata(path).map(|m| kind(&m))
+        std::fs::metadata(self.at(path)).map(|m| kind(&m))
     }
     fn lstat(&self, path: &Path) -> std::io::Result<FileKind> {
-        std::fs::symlink_metadata(path).map(|m| kind(&m))
+        std::fs::symlink_metadata(self.at(path)).map(|m| kind(&m))
     }
     fn read_dir(&self, path: &Path) -> std::io::Result<Vec<DirEntry>> {
         let mut out = Vec::new();
-        for entry in std::fs::read_dir(path)? {
+        for entry in std::fs::read_dir(self.at(path))? {
             let entry = entry?;
             let meta = std::fs::symlink_metadata(entry.path())?;
             out.push(DirEntry {
