@@ -239,6 +239,12 @@ fn describe_syntax_error(
             "Expected a comma to mark the beginning of the next item.".into(),
         );
     }
+    if message.contains("redefined object key") {
+        return (
+            "Duplicate object key",
+            "This key is already set earlier in the same object constructor. Terraform would keep the last value; batchform asks you to remove one of them so that the intent is clear.".into(),
+        );
+    }
     if message.starts_with("invalid object item") {
         return (
             "Missing attribute separator",

@@ -101,6 +101,11 @@ pub fn evaluate(
 ) -> Result<String, batchform_core::Diagnostics> {
     let file = SourceFile::new("<console-input>", line);
     let expr = batchform_config::lower::parse_expression(&file)?;
+    let schemas = crate::providers::Registry::builtin();
+    let statically = batchform_config::validate::check_expression(scope.config, Some(&schemas), &expr);
+    if statically.has_errors() {
+        return Err(statically);
+    }
     let value = scope.eval(&expr);
     let more = scope.take_diagnostics();
     if more.has_errors() {

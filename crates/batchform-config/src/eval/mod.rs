@@ -646,7 +646,9 @@ impl<'a> Evaluator<'a> {
         }
         let (c, marked) = c.unmark_deep();
         if !c.is_known() {
-            return Ok(Value::Unknown(result_ty).with_sensitive(marked));
+            // The result carries the marks of the condition and of both branches.
+            return Ok(Value::Unknown(result_ty)
+                .with_sensitive(marked || then_sensitive || else_sensitive));
         }
         let Ok(b) = ops::to_bool(&c) else {
             return Err(Diagnostics::from(

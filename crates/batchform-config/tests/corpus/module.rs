@@ -28,6 +28,7 @@ struct Resources {
     variables: BTreeMap<String, Value>,
     fs: TestFs,
     console: bool,
+    impurity: Impurity,
     state: HashMap<ResourceAddr, Vec<(InstanceKey, Value)>>,
     planned: RefCell<HashMap<ResourceAddr, Value>>,
     dir: PathBuf,
@@ -91,7 +92,7 @@ fn load_state(path: &Path) -> HashMap<ResourceAddr, Vec<(InstanceKey, Value)>> {
 }
 
 impl Module {
-    pub fn load(dir: &Path, console: bool) -> Module {
+    pub fn load(dir: &Path, console: bool, impurity: Impurity) -> Module {
         let text = std::fs::read_to_string(dir.join("main.tf")).expect("main.tf");
         let file = SourceFile::new("main.tf", text);
         let body = batchform_config::lower::parse_file(&file).expect("module parses");
@@ -100,7 +101,7 @@ impl Module {
         assert!(!diags.has_errors(), "{diags:?}");
         let fs = TestFs { root: dir.to_path_buf() };
         let dir_buf = dir.to_path_buf();
-        let library = library(&fs, &dir_buf, console);
+        let library = library(&fs, console, impurity);
         let (variables, diags) =
             batchform_config::variables::resolve_variables(&config, Vec::new(), &library);
         assert!(!diags.has_errors(), "{diags:?}");
@@ -111,6 +112,7 @@ impl Module {
                 variables,
                 fs,
                 console,
+                impurity,
                 state,
                 planned: RefCell::new(HashMap::new()),
                 dir: dir.to_path_buf(),
@@ -121,31 +123,7 @@ impl Module {
 
     /// Terraform's static reference checks for a lone (console) expression.
     pub fn check_expression_references(&self, expr: &Expr) -> batchform_core::Diagnostics {
-        let mut diags = batchform_core::Diagnostics::new();
-        let (refs, malformed) = batchform_config::refs::references_checked(expr);
-        diags.extend(malformed);
-        let config = &self.resources.config;
-        for r in refs {
-            let range = &r.range;
-            match &r.subject {
-                batchform_config::refs::Subject::Var(n) if !config.variables.contains_key(n) => {
-                    diags.push(undeclared(
-                        "Reference to undeclared input variable",
-                        format!("An input variable with the name {n:?} has not been declared."),
-                        range,
-                    ));
-                }
-                batchform_config::refs::Subject::Local(n) if !config.locals.contains_key(n) => {
-                    diags.push(undeclared(
-                        "Reference to undeclared local value",
-                        format!("A local value with the name {n:?} has not been declared."),
-                        range,
-                    ));
-                }
-                _ => {}
-            }
-        }
-        diags
+        batchform_config::validate::check_expression(&self.resources.config, Some(&TerraformDataSchema::new()), expr)
     }
 
     /// Evaluate with every input variable and resource attribute unknown (the validate walk).
@@ -219,7 +197,7 @@ impl Resources {
     }
 
     fn library(&self) -> Library<'_> {
-        library(&self.fs, &self.dir, self.console)
+        library(&self.fs, self.console, self.impurity)
     }
 
     /// The planned value of a `terraform_data` instance that is not in state.
@@ -238,10 +216,13 @@ impl Resources {
                 .map(|a| iscope.eval(&a.expr).unwrap_or(Value::DYNAMIC_UNKNOWN))
                 .unwrap_or(Value::NULL)
         };
+        // terraform_data plans `output` as an unknown of the input's type.
+        let input = eval("input");
+        let output = Value::Unknown(input.ty());
         Value::object([
             ("id", Value::Unknown(Type::String)),
-            ("input", eval("input")),
-            ("output", Value::DYNAMIC_UNKNOWN),
+            ("input", input),
+            ("output", output),
             ("triggers_replace", eval("triggers_replace")),
         ])
     }
@@ -328,11 +309,11 @@ impl ResourceValues for Resources {
     }
 }
 
-fn library<'a>(fs: &'a TestFs, _dir: &'a Path, console: bool) -> Library<'a> {
+fn library(fs: &TestFs, console: bool, impurity: Impurity) -> Library<'_> {
     Library::new(FunctionContext {
         fs,
         base_dir: Path::new("."),
-        impurity: Impurity::Evaluate,
+        impurity,
         templates: None,
         console,
         now: None,
