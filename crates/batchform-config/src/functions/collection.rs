@@ -336,7 +336,8 @@ fn element(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value>
     if items.is_empty() {
         return Err(CallError::msg("cannot use element function with an empty list"));
     }
-    let i = i % items.len() as i64;
+    // cty wraps around, and (since 1.15) counts negative indexes from the end.
+    let i = i.rem_euclid(items.len() as i64);
     let v = usize::try_from(i).ok().and_then(|i| items.get(i)).ok_or_else(|| {
         CallError::msg(format!(
             "panic in function implementation: runtime error: index out of range [{i}]"

@@ -10,7 +10,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
         ($name:literal, $want:expr) => {
             all.push(Function::new(
                 $name,
-                vec![Param::new("v", Type::Dynamic).null().marked()],
+                vec![Param::new("v", Type::Dynamic).null().marked().dynamic()],
                 Ret::Computed(|a, _| to_type(a, &$want)),
                 |a, r, _| to_impl(a, r, &$want),
             ))
@@ -36,7 +36,12 @@ pub(super) fn register(all: &mut Vec<Function>) {
         |a, _, _| Ok(arg(a, 0).clone().unmark().0),
     ));
     all.push(Function::new("issensitive", vec![any()], Ret::Static(|| Type::Bool), |a, _, _| {
-        Ok(Value::Bool(arg(a, 0).is_sensitive()))
+        let v = arg(a, 0);
+        Ok(match (v.is_sensitive(), v.is_known()) {
+            (true, _) => Value::Bool(true),
+            (false, false) => Value::Unknown(Type::Bool),
+            (false, true) => Value::Bool(false),
+        })
     }));
     all.push(Function::new(
         "type",

@@ -85,12 +85,13 @@ struct ParseError {
     message: String,
 }
 
-/// cty's `parseTimestamp`: Go's parser, then cty's wording of its errors.
+/// cty's `parseTimestamp`: Go's strict RFC 3339 parsing, then cty's wording of its errors.
 fn parse_timestamp(ts: &str) -> std::result::Result<OffsetDateTime, String> {
-    go_parse_rfc3339(ts).map_err(|e| {
+    parse_strict_rfc3339(ts).map_err(|e| {
         if e.layout_elem.is_empty() && e.value_elem.is_empty() && !e.message.is_empty() {
             return format!("not a valid RFC3339 timestamp{}", e.message);
         }
+        let quote = batchform_core::convert::go_quote;
         let what = match e.layout_elem {
             "2006" => "year",
             "01" => "month",
@@ -100,33 +101,120 @@ fn parse_timestamp(ts: &str) -> std::result::Result<OffsetDateTime, String> {
             "05" => "second",
             "Z07:00" => "UTC offset",
             "T" => {
-                return "not a valid RFC3339 timestamp: missing required time introducer 'T'".into();
+                return "not a valid RFC3339 timestamp: missing required time introducer 'T'"
+                    .into();
             }
             ":" | "-" => {
                 return if e.value_elem.is_empty() {
                     format!(
                         "not a valid RFC3339 timestamp: end of string where {} is expected",
-                        batchform_core::convert::go_quote(e.layout_elem)
+                        quote(e.layout_elem)
                     )
                 } else {
                     format!(
                         "not a valid RFC3339 timestamp: found {} where {} is expected",
-                        batchform_core::convert::go_quote(&e.value_elem),
-                        batchform_core::convert::go_quote(e.layout_elem)
+                        quote(&e.value_elem),
+                        quote(e.layout_elem)
                     )
                 };
             }
             _ => "timestamp segment",
         };
-        if e.value_elem.is_empty() {
+        let v = &e.value_elem;
+        if v.is_empty() {
             format!("not a valid RFC3339 timestamp: end of string before {what}")
+        } else if what == "hour" && v.contains(':') {
+            "not a valid RFC3339 timestamp: hour must be between 0 and 23 inclusive".into()
+        } else if what == "hour" && v.len() != 2 {
+            "not a valid RFC3339 timestamp: hour must have exactly two digits".into()
+        } else if what == "minute" && v.len() != 2 {
+            "not a valid RFC3339 timestamp: minute must have exactly two digits".into()
         } else {
-            format!(
-                "not a valid RFC3339 timestamp: cannot use {} as {what}",
-                batchform_core::convert::go_quote(&e.value_elem)
-            )
+            format!("not a valid RFC3339 timestamp: cannot use {} as {what}", quote(v))
         }
     })
+}
+
+/// Go's `parseStrictRFC3339`: the lenient layout parser, then the checks it cannot express
+/// (two-digit hours, `.` before fractions, offsets in range).
+fn parse_strict_rfc3339(b: &str) -> std::result::Result<OffsetDateTime, ParseError> {
+    let t = go_parse_rfc3339(b)?;
+    if fast_path_accepts(b) {
+        return Ok(t);
+    }
+    let bytes = b.as_bytes();
+    let err = |layout_elem: &'static str, value_elem: &str| ParseError {
+        layout_elem,
+        value_elem: value_elem.to_string(),
+        message: String::new(),
+    };
+    let num2 =
+        |s: &[u8]| u32::from(s[0].wrapping_sub(b'0')) * 10 + u32::from(s[1].wrapping_sub(b'0'));
+    if bytes.get(12) == Some(&b':') {
+        return Err(err("15", b.get(11..12).unwrap_or("")));
+    }
+    if bytes.get(19) == Some(&b',') {
+        return Err(err(".", ","));
+    }
+    if bytes.last() != Some(&b'Z') && bytes.len() >= 6 {
+        let n = bytes.len();
+        if num2(&bytes[n - 5..n - 3]) >= 24 || num2(&bytes[n - 2..]) >= 60 {
+            return Err(err("Z07:00", b.get(n - 6..).unwrap_or("")));
+        }
+        return Ok(t);
+    }
+    Err(err("2006-01-02T15:04:05Z07:00", b))
+}
+
+/// Go's `parseRFC3339` fast path: the exact form, fields in range.
+fn fast_path_accepts(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>, min: u32, max: u32| {
+        let digits = &b[r];
+        digits.iter().all(u8::is_ascii_digit) && {
+            let v = digits.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+            (min..=max).contains(&v)
+        }
+    };
+    let Some(year) = std::str::from_utf8(&b[0..4]).ok().and_then(|y| y.parse::<i32>().ok()) else {
+        return false;
+    };
+    let month = std::str::from_utf8(&b[5..7]).ok().and_then(|m| m.parse::<u8>().ok());
+    let max_day = month
+        .and_then(|m| time::Month::try_from(m).ok())
+        .map_or(31, |m| u32::from(time::util::days_in_month(m, year)));
+    let ok = num(0..4, 0, 9999)
+        && num(5..7, 1, 12)
+        && num(8..10, 1, max_day)
+        && num(11..13, 0, 23)
+        && num(14..16, 0, 59)
+        && num(17..19, 0, 59)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':';
+    if !ok {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if rest.len() >= 2 && rest[0] == b'.' && rest[1].is_ascii_digit() {
+        let n = 1 + rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        rest = &rest[n..];
+    }
+    match rest {
+        b"Z" => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            let digits = [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit());
+            digits
+                && u32::from(h1 - b'0') * 10 + u32::from(h2 - b'0') <= 23
+                && u32::from(m1 - b'0') * 10 + u32::from(m2 - b'0') <= 59
+        }
+        _ => false,
+    }
 }
 
 impl From<String> for ParseError {

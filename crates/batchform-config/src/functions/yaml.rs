@@ -56,7 +56,28 @@ pub(super) fn register(all: &mut Vec<Function>) {
 // ----------------------------------------------------------------------------------------
 // Encoding
 
+/// go-yaml's emitter differs from libyaml's in two ways that show in Terraform's output: it
+/// escapes characters outside the Basic Multilingual Plane (`\U0001F600`), which also
+/// rules out literal style for strings that contain them, and it ends a document whose
+/// root is a plain scalar with `...` (but not one ending in a kept-newline literal).
 fn encode(value: &Value) -> std::result::Result<String, String> {
+    let mut text = emit_document(value)?;
+    if let Some(stripped) = text.strip_suffix("...\n") {
+        text = stripped.to_string();
+    }
+    if matches!(value, Value::Null(_) | Value::Bool(_) | Value::Number(_)) {
+        text.push_str("...\n");
+    }
+    if text.chars().any(|c| c as u32 > 0xFFFF) {
+        text = text
+            .chars()
+            .map(|c| if c as u32 > 0xFFFF { format!("\\U{:08X}", c as u32) } else { c.to_string() })
+            .collect();
+    }
+    Ok(text)
+}
+
+fn emit_document(value: &Value) -> std::result::Result<String, String> {
     let mut out = Vec::new();
     {
         let mut emitter = Emitter::new();
@@ -86,8 +107,8 @@ fn emit_value(e: &mut Emitter<'_>, value: &Value) -> std::result::Result<(), Str
         }
         Value::Number(n) => emit(e, scalar(FLOAT_TAG, &n.to_text(), ScalarStyle::Plain)),
         Value::String(s) => {
-            let style =
-                if s.contains('\n') { ScalarStyle::Literal } else { ScalarStyle::DoubleQuoted };
+            let literal = s.contains('\n') && !s.chars().any(|c| c as u32 > 0xFFFF);
+            let style = if literal { ScalarStyle::Literal } else { ScalarStyle::DoubleQuoted };
             emit(e, scalar(STR_TAG, s, style))
         }
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
@@ -111,9 +132,14 @@ fn emit_value(e: &mut Emitter<'_>, value: &Value) -> std::result::Result<(), Str
 // ----------------------------------------------------------------------------------------
 // Decoding
 
-/// go-cty-yaml's `Error`: `on line L, column C: cause`, with go-yaml's zero-based marks.
+/// go-cty-yaml's `Error` as Terraform 1.11 prints it: no position on the first line (line
+/// 0 of libyaml's zero-based marks), otherwise `on line L, column C: cause` with the
+/// zero-based line and a one-based column.
 fn at(mark: Mark, cause: &str) -> String {
-    format!("on line {}, column {}: {cause}", mark.line, mark.column)
+    if mark.line == 0 {
+        return cause.to_string();
+    }
+    format!("on line {}, column {}: {cause}", mark.line, mark.column + 1)
 }
 
 /// go-cty-yaml's `parserError`.
@@ -123,7 +149,8 @@ fn parser_error(err: &YamlError) -> String {
     match (err.problem_mark(), err.context_mark()) {
         (Some(m), _) if m.line != 0 => {
             if err.kind() == ErrorKind::Scanner {
-                format!("on line {}, column 0: {cause}", m.line + 1)
+                // Scanner errors are reported on the next line's start.
+                format!("on line {}, column 1: {cause}", m.line + 1)
             } else {
                 at(m, cause)
             }
@@ -255,10 +282,7 @@ impl Decoder<'_> {
             EventData::MappingStart { anchor, tag, .. } => {
                 let tag = tag.unwrap_or_default();
                 if !tag.is_empty() && tag != MAP_TAG {
-                    return Err(at(
-                        mark,
-                        &format!("can't interpret mapping as {}", short_tag(&tag)),
-                    ));
+                    return Err(at(mark, &format!("can't interpret mapping as {tag}")));
                 }
                 if let Some(a) = &anchor {
                     *self.pending.entry(a.clone()).or_default() += 1;
@@ -272,10 +296,7 @@ impl Decoder<'_> {
             EventData::SequenceStart { anchor, tag, .. } => {
                 let tag = tag.unwrap_or_default();
                 if !tag.is_empty() && tag != SEQ_TAG {
-                    return Err(at(
-                        mark,
-                        &format!("can't interpret sequence as {}", short_tag(&tag)),
-                    ));
+                    return Err(at(mark, &format!("can't interpret sequence as {tag}")));
                 }
                 if let Some(a) = &anchor {
                     *self.pending.entry(a.clone()).or_default() += 1;
@@ -396,13 +417,6 @@ fn allowed_alias_ratio(decode_count: usize) -> f64 {
     }
 }
 
-fn short_tag(tag: &str) -> String {
-    match tag.strip_prefix("tag:yaml.org,2002:") {
-        Some(rest) => format!("!!{rest}"),
-        None => tag.to_string(),
-    }
-}
-
 enum Scalar {
     Value(Value),
     /// The `<<` merge key.
@@ -416,10 +430,7 @@ fn resolve_scalar(tag: &str, src: &str, style: ScalarStyle) -> std::result::Resu
         "" | STR_TAG | BOOL_TAG | INT_TAG | FLOAT_TAG | NULL_TAG | TIMESTAMP_TAG | BINARY_TAG
     );
     if !resolvable {
-        return Err(format!(
-            "unsupported tag {}",
-            batchform_core::convert::go_quote(&short_tag(tag))
-        ));
+        return Err(format!("unsupported tag {}", batchform_core::convert::go_quote(tag)));
     }
     let hint = match src.as_bytes().first() {
         None => Some('N'),
@@ -468,17 +479,15 @@ fn resolve_scalar(tag: &str, src: &str, style: ScalarStyle) -> std::result::Resu
     if tag.is_empty() && src == "<<" {
         return Ok(Scalar::Merge);
     }
-    let cannot = |tag: &str| {
-        format!("cannot parse {} as {}", batchform_core::convert::go_quote(src), short_tag(tag))
-    };
+    let cannot =
+        |tag: &str| format!("cannot parse {} as {tag}", batchform_core::convert::go_quote(src));
     match tag.as_str() {
         STR_TAG => Ok(Scalar::Value(string_val(src))),
         BINARY_TAG => {
             super::encoding::go_base64_decode(src).map_err(|_| {
                 format!(
-                    "cannot parse {} as {}: not valid base64",
-                    batchform_core::convert::go_quote(src),
-                    short_tag(&tag)
+                    "cannot parse {} as {tag}: not valid base64",
+                    batchform_core::convert::go_quote(src)
                 )
             })?;
             Ok(Scalar::Value(string_val(src)))
@@ -523,21 +532,17 @@ fn resolve_map(src: &str) -> Option<Value> {
     })
 }
 
-/// `\A[-+]?(0o[0-7_]+|[0-9_]+|0x[0-9a-fA-F_]+)\z`
+/// The integers Terraform 1.11's go-cty-yaml recognizes: `[-+]?[0-9]+`, `0o[0-7]+` and
+/// `0x[0-9a-fA-F]+` (no sign on prefixed forms, no `_` separators).
 fn is_integer_literal(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
     let all = |body: &str, ok: fn(char) -> bool| !body.is_empty() && body.chars().all(ok);
     if let Some(body) = s.strip_prefix("0o") {
-        if all(body, |c| matches!(c, '0'..='7' | '_')) {
-            return true;
-        }
+        return all(body, |c| matches!(c, '0'..='7'));
     }
     if let Some(body) = s.strip_prefix("0x") {
-        if all(body, |c| c.is_ascii_hexdigit() || c == '_') {
-            return true;
-        }
+        return all(body, |c| c.is_ascii_hexdigit());
     }
-    all(s, |c| c.is_ascii_digit() || c == '_')
+    all(s.strip_prefix(['-', '+']).unwrap_or(s), |c| c.is_ascii_digit())
 }
 
 /// `\A[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\z`
