@@ -47,6 +47,7 @@ mod filesystem;
 mod format;
 mod general;
 mod glob;
+mod network;
 mod number;
 mod regex;
 mod sequence;

@@ -231,6 +231,7 @@ static FUNCTIONS: LazyLock<BTreeMap<&'static str, Function>> = LazyLock::new(|| 
     super::datetime::register(&mut all);
     super::conversion::register(&mut all);
     super::general::register(&mut all);
+    super::network::register(&mut all);
     all.into_iter().map(|f| (f.name, f)).collect()
 });
 
