@@ -220,6 +220,7 @@ static FUNCTIONS: LazyLock<BTreeMap<&'static str, Function>> = LazyLock::new(|| 
     super::format::register(&mut all);
     super::regex::register(&mut all);
     super::collection::register(&mut all);
+    super::maps::register(&mut all);
     super::sequence::register(&mut all);
     super::set::register(&mut all);
     super::encoding::register(&mut all);
