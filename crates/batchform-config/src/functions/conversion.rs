@@ -1,6 +1,6 @@
 //! Type conversion and mark functions (Terraform `funcs/conversion.go`, `sensitive.go`):
 //! tobool, tolist, tomap, tonumber, toset, tostring, type, sensitive, nonsensitive,
-//! issensitive.
+//! issensitive, ephemeralasnull.
 
 use super::spec::prelude::*;
 use batchform_core::convert::{TypeConstraint, can_convert, convert, mismatch_message};
@@ -43,6 +43,13 @@ pub(super) fn register(all: &mut Vec<Function>) {
             (false, true) => Value::Bool(false),
         })
     }));
+    // batchform has no ephemeral values, so there is nothing to replace with null.
+    all.push(Function::new(
+        "ephemeralasnull",
+        vec![any()],
+        Ret::Computed(|a, _| Ok(arg(a, 0).ty())),
+        |a, _, _| Ok(arg(a, 0).clone()),
+    ));
     all.push(Function::new(
         "type",
         vec![Param::new("value", Type::Dynamic).dynamic().unknown().null()],

@@ -3,6 +3,7 @@
 //! Each case is compared on what the console prints, the `type()` of the result, its
 //! `jsonencode()`, and on every diagnostic's summary and detail.
 
+mod api;
 mod display;
 mod literal;
 
