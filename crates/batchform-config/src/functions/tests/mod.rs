@@ -4,6 +4,7 @@
 //! `jsonencode()`, and on every diagnostic's summary and detail.
 
 mod api;
+mod constraints;
 mod display;
 mod literal;
 
