@@ -26,7 +26,11 @@ pub trait SchemaSource {
 /// Validate; `schemas` is `None` when no provider is available (structure checks only).
 /// The static reference checks of one expression outside any block (the console), as
 /// Terraform runs them before evaluating.
-pub fn check_expression(config: &Config, schemas: Option<&dyn SchemaSource>, expr: &Expr) -> Diagnostics {
+pub fn check_expression(
+    config: &Config,
+    schemas: Option<&dyn SchemaSource>,
+    expr: &Expr,
+) -> Diagnostics {
     let mut v = Validator { config, schemas, diags: Diagnostics::new() };
     let (refs, diags) = crate::refs::references_checked(expr);
     v.diags.extend(diags);

@@ -318,10 +318,85 @@ fn unmark_map(items: BTreeMap<String, Value>) -> (BTreeMap<String, Value>, bool)
     (items, marked)
 }
 
-/// The order of set elements: cty sorts strings lexically, numbers numerically, `false`
-/// before `true`, and (our choice for the rest, which cty orders by hash) unknowns last and
-/// other values by their structure.
+/// The order of set elements, as cty's `setRules.Less` has it (and so as Terraform prints
+/// sets): known values first, then unknowns, then nulls; strings lexically, numbers
+/// numerically, `false` before `true`; other values by cty's set hash bytes
+/// ([`set_hash_bytes`]), then by their structure where those tie.
 pub fn set_order(a: &Value, b: &Value) -> Ordering {
+    let (a, _) = a.unmarked();
+    let (b, _) = b.unmarked();
+    match (a.is_null(), b.is_null()) {
+        (true, false) => return Ordering::Greater,
+        (false, true) => return Ordering::Less,
+        _ => {}
+    }
+    match (a.is_known(), b.is_known()) {
+        (false, true) => return Ordering::Greater,
+        (true, false) => return Ordering::Less,
+        _ => {}
+    }
+    let primitive = |v: &Value| matches!(v, Value::Bool(_) | Value::Number(_) | Value::String(_));
+    if a.is_known() && !a.is_null() && !primitive(a) && !primitive(b) {
+        return set_hash_bytes(a).cmp(&set_hash_bytes(b)).then_with(|| structural_order(a, b));
+    }
+    structural_order(a, b)
+}
+
+/// cty's `appendSetHashBytes`: the text cty orders non-primitive set elements by.
+pub fn set_hash_bytes(v: &Value) -> String {
+    let mut out = String::new();
+    append_set_hash_bytes(v, &mut out);
+    out
+}
+
+fn append_set_hash_bytes(v: &Value, out: &mut String) {
+    match v {
+        Value::Sensitive(inner) => append_set_hash_bytes(inner, out),
+        Value::Unknown(_) => out.push('?'),
+        Value::Null(_) => out.push('~'),
+        // big.Float's String: %.10g.
+        Value::Number(n) => out.push_str(&n.to_text_format(b'g', 10)),
+        Value::Bool(b) => out.push(if *b { 'T' } else { 'F' }),
+        Value::String(s) => out.push_str(&crate::convert::go_quote(s)),
+        Value::Map(_, entries) => {
+            out.push('{');
+            for (k, v) in entries {
+                out.push_str(&crate::convert::go_quote(k));
+                out.push(':');
+                append_set_hash_bytes(v, out);
+                out.push(';');
+            }
+            out.push('}');
+        }
+        Value::List(_, items) | Value::Set(_, items) => {
+            out.push('[');
+            for item in items {
+                append_set_hash_bytes(item, out);
+                out.push(';');
+            }
+            out.push(']');
+        }
+        Value::Object(attrs) => {
+            out.push('<');
+            for v in attrs.values() {
+                append_set_hash_bytes(v, out);
+                out.push(';');
+            }
+            out.push('>');
+        }
+        Value::Tuple(items) => {
+            out.push('<');
+            for item in items {
+                append_set_hash_bytes(item, out);
+                out.push(';');
+            }
+            out.push('>');
+        }
+    }
+}
+
+/// A total order consistent with equality, for ties of [`set_order`].
+fn structural_order(a: &Value, b: &Value) -> Ordering {
     let (a, _) = a.unmarked();
     let (b, _) = b.unmarked();
     fn rank(v: &Value) -> u8 {
@@ -331,8 +406,8 @@ pub fn set_order(a: &Value, b: &Value) -> Ordering {
             Value::String(_) => 2,
             Value::List(..) | Value::Set(..) | Value::Tuple(_) => 3,
             Value::Map(..) | Value::Object(_) => 4,
-            Value::Null(_) => 5,
-            Value::Unknown(_) => 6,
+            Value::Unknown(_) => 5,
+            Value::Null(_) => 6,
             Value::Sensitive(_) => 7,
         }
     }
@@ -346,7 +421,7 @@ pub fn set_order(a: &Value, b: &Value) -> Ordering {
         ) => x.len().cmp(&y.len()).then_with(|| {
             x.iter()
                 .zip(y)
-                .map(|(p, q)| set_order(p, q))
+                .map(|(p, q)| structural_order(p, q))
                 .find(|o| o.is_ne())
                 .unwrap_or(Ordering::Equal)
         }),
@@ -354,7 +429,7 @@ pub fn set_order(a: &Value, b: &Value) -> Ordering {
             x.len().cmp(&y.len()).then_with(|| {
                 x.iter()
                     .zip(y)
-                    .map(|((ka, va), (kb, vb))| ka.cmp(kb).then_with(|| set_order(va, vb)))
+                    .map(|((ka, va), (kb, vb))| ka.cmp(kb).then_with(|| structural_order(va, vb)))
                     .find(|o| o.is_ne())
                     .unwrap_or(Ordering::Equal)
             })
@@ -375,6 +450,26 @@ mod tests {
             vec![Value::string("b"), Value::string("a"), Value::string("b")],
         );
         assert_eq!(s, Value::Set(Type::String, vec![Value::string("a"), Value::string("b")]));
+    }
+
+    #[test]
+    fn sets_of_structures_order_as_cty_does() {
+        // terraform console: toset([[9], [10]]) prints [10] first (cty orders by "[10;]").
+        let l = |n: i64| Value::List(Type::Number, vec![Value::number(n)]);
+        let s = Value::set(Type::list(Type::Number), vec![l(9), l(10)]);
+        assert_eq!(s, Value::Set(Type::list(Type::Number), vec![l(10), l(9)]));
+        // Known values, then unknowns, then nulls.
+        let s = Value::set(
+            Type::String,
+            vec![Value::Null(Type::String), Value::Unknown(Type::String), Value::string("a")],
+        );
+        assert_eq!(
+            s,
+            Value::Set(
+                Type::String,
+                vec![Value::string("a"), Value::Unknown(Type::String), Value::Null(Type::String)]
+            )
+        );
     }
 
     #[test]

@@ -102,7 +102,8 @@ pub fn evaluate(
     let file = SourceFile::new("<console-input>", line);
     let expr = batchform_config::lower::parse_expression(&file)?;
     let schemas = crate::providers::Registry::builtin();
-    let statically = batchform_config::validate::check_expression(scope.config, Some(&schemas), &expr);
+    let statically =
+        batchform_config::validate::check_expression(scope.config, Some(&schemas), &expr);
     if statically.has_errors() {
         return Err(statically);
     }

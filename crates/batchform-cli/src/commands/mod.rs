@@ -5,13 +5,13 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod console;
-mod fmt;
 mod emulator;
-mod validate;
+mod fmt;
 mod force_unlock;
 mod output;
 mod show;
 pub mod state;
+mod validate;
 mod version;
 
 /// batchform: OpenAI batch jobs as code, the Terraform way.

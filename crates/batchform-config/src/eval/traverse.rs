@@ -237,9 +237,16 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                 Value::Unknown(_) => {
                     // A tuple's length is part of its type, known even when its value is not.
                     if let Type::Tuple(elems) = &coll_ty {
-                        let in_range = n.to_i64().and_then(|i| usize::try_from(i).ok()).is_some_and(|i| i < elems.len());
+                        let in_range = n
+                            .to_i64()
+                            .and_then(|i| usize::try_from(i).ok())
+                            .is_some_and(|i| i < elems.len());
                         if !in_range {
-                            return Err(err(INVALID_INDEX, "The given key does not identify an element in this collection value.", range));
+                            return Err(err(
+                                INVALID_INDEX,
+                                "The given key does not identify an element in this collection value.",
+                                range,
+                            ));
                         }
                     }
                     unknown_element_of_type(&coll_ty, n.to_i64())

@@ -1,6 +1,6 @@
 //! Type conversion and mark functions (Terraform `funcs/conversion.go`, `sensitive.go`):
 //! tobool, tolist, tomap, tonumber, toset, tostring, type, sensitive, nonsensitive,
-//! issensitive.
+//! issensitive, ephemeralasnull.
 
 use super::spec::prelude::*;
 use batchform_core::convert::{TypeConstraint, can_convert, convert, mismatch_message};
@@ -10,7 +10,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
         ($name:literal, $want:expr) => {
             all.push(Function::new(
                 $name,
-                vec![Param::new("v", Type::Dynamic).null().marked()],
+                vec![Param::new("v", Type::Dynamic).null().marked().dynamic()],
                 Ret::Computed(|a, _| to_type(a, &$want)),
                 |a, r, _| to_impl(a, r, &$want),
             ))
@@ -36,8 +36,20 @@ pub(super) fn register(all: &mut Vec<Function>) {
         |a, _, _| Ok(arg(a, 0).clone().unmark().0),
     ));
     all.push(Function::new("issensitive", vec![any()], Ret::Static(|| Type::Bool), |a, _, _| {
-        Ok(Value::Bool(arg(a, 0).is_sensitive()))
+        let v = arg(a, 0);
+        Ok(match (v.is_sensitive(), v.is_known()) {
+            (true, _) => Value::Bool(true),
+            (false, false) => Value::Unknown(Type::Bool),
+            (false, true) => Value::Bool(false),
+        })
     }));
+    // batchform has no ephemeral values, so there is nothing to replace with null.
+    all.push(Function::new(
+        "ephemeralasnull",
+        vec![any()],
+        Ret::Computed(|a, _| Ok(arg(a, 0).ty())),
+        |a, _, _| Ok(arg(a, 0).clone()),
+    ));
     all.push(Function::new(
         "type",
         vec![Param::new("value", Type::Dynamic).dynamic().unknown().null()],

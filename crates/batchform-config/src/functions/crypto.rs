@@ -1,7 +1,7 @@
 //! Hash and UUID functions (Terraform `funcs/crypto.go`): md5, sha1, sha256, sha512,
 //! base64sha256, base64sha512, their `file*` variants, uuid and uuidv5.
 
-use super::filesystem::read_file_bytes;
+use super::filesystem::read_for_hash;
 use super::spec::prelude::*;
 use base64::Engine;
 use sha1::Digest;
@@ -52,7 +52,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
                 Ret::Static(|| Type::String),
                 |a, _, ctx| {
                     let (path, marked) = arg(a, 0).unmarked();
-                    let bytes = read_file_bytes(ctx, path.as_str().unwrap_or_default(), marked)?;
+                    let bytes = read_for_hash(ctx, path.as_str().unwrap_or_default())?;
                     Ok(string_val(encode(&digest($hash, &bytes), $enc)).with_sensitive(marked))
                 },
             ));

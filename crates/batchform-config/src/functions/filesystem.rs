@@ -119,7 +119,8 @@ pub(super) fn resolve(
     Ok(go_path::clean(&path))
 }
 
-/// Terraform's `readFileBytes`, with its hint for files that do not exist.
+/// Terraform's `readFileBytes`, with its hint for files that do not exist. Messages name
+/// the path as the user wrote it.
 pub(super) fn read_file_bytes(
     ctx: &FunctionContext<'_>,
     path: &str,
@@ -127,26 +128,41 @@ pub(super) fn read_file_bytes(
 ) -> Result<Vec<u8>> {
     let full = resolve(ctx, path).map_err(|e| CallError::arg(0, e))?;
     ctx.fs.read(Path::new(&full)).map_err(|e| {
-        if e.kind() == io::ErrorKind::NotFound {
-            CallError::arg(
-                0,
-                format!(
+        CallError::arg(
+            0,
+            match e.raw_os_error() {
+                _ if e.kind() == io::ErrorKind::NotFound => format!(
                     "no file exists at {}; this function works only with files that are distributed as part of the configuration source code, so if this file will be created by a resource in this configuration you must instead obtain this result from an attribute of that resource",
-                    redact(&full, sensitive)
+                    redact(path, sensitive)
                 ),
-            )
-        } else {
-            CallError::arg(0, go_io_error("read", &full, &e))
-        }
+                Some(EISDIR) => format!("failed to read file: {}", go_io_error("read", &full, &e)),
+                _ => go_io_error("open", &full, &e),
+            },
+        )
     })
 }
 
-/// How Go prints an `*os.PathError`: `read /x: is a directory`.
+/// Terraform's file hash functions read without the hint: their errors are Go's.
+pub(super) fn read_for_hash(ctx: &FunctionContext<'_>, path: &str) -> Result<Vec<u8>> {
+    let full = resolve(ctx, path).map_err(CallError::msg)?;
+    ctx.fs.read(Path::new(&full)).map_err(|e| {
+        CallError::msg(match e.raw_os_error() {
+            Some(EISDIR) => go_io_error("read", &full, &e),
+            _ => go_io_error("open", &full, &e),
+        })
+    })
+}
+
+const EISDIR: i32 = 21;
+
+/// How Go prints an `*os.PathError`: `open x: no such file or directory`.
 fn go_io_error(op: &str, path: &str, e: &io::Error) -> String {
     let text = match e.raw_os_error() {
-        Some(21) => "is a directory".to_string(),
+        Some(EISDIR) => "is a directory".to_string(),
         Some(13) => "permission denied".to_string(),
         Some(20) => "not a directory".to_string(),
+        Some(2) => "no such file or directory".to_string(),
+        _ if e.kind() == io::ErrorKind::NotFound => "no such file or directory".to_string(),
         _ => {
             let s = e.to_string();
             // Rust appends " (os error N)"; Go prints the bare strerror, lowercase.
@@ -167,10 +183,9 @@ fn file(args: &[Value], ctx: &FunctionContext<'_>, base64: bool) -> Result<Value
             .with_sensitive(marked));
     }
     let text = String::from_utf8(bytes).map_err(|_| {
-        let shown = resolve(ctx, path).unwrap_or_else(|_| path.to_string());
         CallError::msg(format!(
             "contents of {} are not valid UTF-8; use the filebase64 function to obtain the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file hashing results instead",
-            redact(&shown, marked)
+            redact(path, marked)
         ))
     })?;
     Ok(string_val(text).with_sensitive(marked))
@@ -184,7 +199,6 @@ fn fileexists(args: &[Value], _: &Type, ctx: &FunctionContext<'_>) -> Result<Val
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             Ok(Value::Bool(false).with_sensitive(marked))
         }
-        Err(e) if e.raw_os_error() == Some(20) => Ok(Value::Bool(false).with_sensitive(marked)),
         Err(_) => Err(CallError::msg(format!("failed to stat {shown}"))),
         Ok(FileKind::File) => Ok(Value::Bool(true).with_sensitive(marked)),
         Ok(kind) => Err(CallError::arg(

@@ -47,6 +47,8 @@ mod filesystem;
 mod format;
 mod general;
 mod glob;
+mod maps;
+mod network;
 mod number;
 mod regex;
 mod sequence;
@@ -54,7 +56,10 @@ mod set;
 mod spec;
 mod string;
 mod template;
+mod timeparse;
 mod yaml;
+mod yaml_decode;
+mod yaml_resolve;
 
 #[cfg(test)]
 mod tests;

@@ -75,8 +75,8 @@ fn floats(args: &[Value]) -> Result<(f64, f64)> {
 /// cty's `NumberFloatVal`, which refuses NaN.
 fn float_val(f: f64) -> Result<Value> {
     if f.is_nan() {
-        // Go panics inside cty here; Terraform reports the recovered panic as an error.
-        return Err(CallError::msg("the result is not a number (NaN)"));
+        // Go panics inside cty here; Terraform reports the recovered panic (and its stack).
+        return Err(CallError::msg("panic in function implementation: Float.SetFloat64(NaN)"));
     }
     Ok(Value::Number(Number::from_f64(f)))
 }

@@ -220,6 +220,7 @@ static FUNCTIONS: LazyLock<BTreeMap<&'static str, Function>> = LazyLock::new(|| 
     super::format::register(&mut all);
     super::regex::register(&mut all);
     super::collection::register(&mut all);
+    super::maps::register(&mut all);
     super::sequence::register(&mut all);
     super::set::register(&mut all);
     super::encoding::register(&mut all);
@@ -231,6 +232,7 @@ static FUNCTIONS: LazyLock<BTreeMap<&'static str, Function>> = LazyLock::new(|| 
     super::datetime::register(&mut all);
     super::conversion::register(&mut all);
     super::general::register(&mut all);
+    super::network::register(&mut all);
     all.into_iter().map(|f| (f.name, f)).collect()
 });
 

@@ -212,12 +212,13 @@ fn join(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     Ok(string_val(items.join(sep)))
 }
 
-fn sort(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
+fn sort(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let list = arg(args, 0);
-    if !list.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
-    }
     let items = list.elements().unwrap_or(&[]);
+    if !list.is_wholly_known() {
+        // The order is not known yet, but the length is.
+        return Ok(Value::List(Type::String, vec![Value::Unknown(Type::String); items.len()]));
+    }
     let mut strings = Vec::with_capacity(items.len());
     for (i, v) in items.iter().enumerate() {
         match v.as_str() {

@@ -1,7 +1,6 @@
 //! `templatefile` (Terraform `funcs/filesystem.go`), and the [`TemplateRenderer`] hook through
 //! which the HCL evaluator parses and evaluates templates for it.
 
-use super::filesystem::resolve;
 use super::spec::prelude::*;
 use std::collections::BTreeMap;
 
@@ -70,10 +69,9 @@ fn render(args: &[Value], ctx: &FunctionContext<'_>) -> Result<Value> {
     };
     let bytes = super::filesystem::read_file_bytes(ctx, path, marked)?;
     let source = String::from_utf8(bytes).map_err(|_| {
-        let shown = resolve(ctx, path).unwrap_or_else(|_| path.to_string());
         CallError::msg(format!(
             "contents of {} are not valid UTF-8; use the filebase64 function to obtain the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file hashing results instead",
-            super::encoding::redact(&shown, marked)
+            super::encoding::redact(path, marked)
         ))
     })?;
     let template = renderer.parse(&source, path).map_err(|e| CallError::msg(e.message))?;

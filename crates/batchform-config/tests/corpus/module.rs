@@ -123,7 +123,11 @@ impl Module {
 
     /// Terraform's static reference checks for a lone (console) expression.
     pub fn check_expression_references(&self, expr: &Expr) -> batchform_core::Diagnostics {
-        batchform_config::validate::check_expression(&self.resources.config, Some(&TerraformDataSchema::new()), expr)
+        batchform_config::validate::check_expression(
+            &self.resources.config,
+            Some(&TerraformDataSchema::new()),
+            expr,
+        )
     }
 
     /// Evaluate with every input variable and resource attribute unknown (the validate walk).

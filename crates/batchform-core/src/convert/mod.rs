@@ -20,6 +20,7 @@
 //! Conversions are planned from the types first (as cty does), so whether a conversion
 //! exists never depends on the values; only then does the plan run over the value.
 
+mod apply;
 mod constraint;
 mod conversion;
 mod mismatch;
