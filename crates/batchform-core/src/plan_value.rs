@@ -81,7 +81,12 @@ pub fn encode(v: &Value) -> Json {
 /// Decode what [`encode`] wrote.
 pub fn decode(j: &Json) -> Option<Value> {
     let ty = Type::from_json(j.get("type")?)?;
-    rebuild(&ty, j.get("value").unwrap_or(&Json::Null), j.get("unknown").unwrap_or(&Json::Bool(false)), j.get("sensitive").unwrap_or(&Json::Bool(false)))
+    rebuild(
+        &ty,
+        j.get("value").unwrap_or(&Json::Null),
+        j.get("unknown").unwrap_or(&Json::Bool(false)),
+        j.get("sensitive").unwrap_or(&Json::Bool(false)),
+    )
 }
 
 fn rebuild(ty: &Type, value: &Json, unknown: &Json, sensitive: &Json) -> Option<Value> {
@@ -130,7 +135,14 @@ fn rebuild(ty: &Type, value: &Json, unknown: &Json, sensitive: &Json) -> Option<
                 elems
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| rebuild(t, items.get(i).unwrap_or(&Json::Null), &pick(unknown, i), &pick(sensitive, i)))
+                    .map(|(i, t)| {
+                        rebuild(
+                            t,
+                            items.get(i).unwrap_or(&Json::Null),
+                            &pick(unknown, i),
+                            &pick(sensitive, i),
+                        )
+                    })
                     .collect::<Option<Vec<_>>>()?,
             )
         }
@@ -138,13 +150,19 @@ fn rebuild(ty: &Type, value: &Json, unknown: &Json, sensitive: &Json) -> Option<
             let items = value.as_object()?;
             let mut out = std::collections::BTreeMap::new();
             for (k, j) in items {
-                out.insert(k.clone(), rebuild(elem, j, &pick_key(unknown, k), &pick_key(sensitive, k))?);
+                out.insert(
+                    k.clone(),
+                    rebuild(elem, j, &pick_key(unknown, k), &pick_key(sensitive, k))?,
+                );
             }
             // Unknown entries are absent from the known JSON.
             if let Json::Object(u) = unknown {
                 let missing: Vec<&String> = u.keys().filter(|k| !out.contains_key(*k)).collect();
                 for k in missing {
-                    out.insert(k.clone(), rebuild(elem, &Json::Null, &pick_key(unknown, k), &pick_key(sensitive, k))?);
+                    out.insert(
+                        k.clone(),
+                        rebuild(elem, &Json::Null, &pick_key(unknown, k), &pick_key(sensitive, k))?,
+                    );
                 }
             }
             Value::Map((**elem).clone(), out)
@@ -154,7 +172,10 @@ fn rebuild(ty: &Type, value: &Json, unknown: &Json, sensitive: &Json) -> Option<
             let mut out = std::collections::BTreeMap::new();
             for (k, t) in attrs {
                 let j = items.get(k).unwrap_or(&Json::Null);
-                out.insert(k.clone(), rebuild(t, j, &pick_key(unknown, k), &pick_key(sensitive, k))?);
+                out.insert(
+                    k.clone(),
+                    rebuild(t, j, &pick_key(unknown, k), &pick_key(sensitive, k))?,
+                );
             }
             Value::Object(out)
         }

@@ -7,4 +7,11 @@
 //! The engine reaches the world only through the `Provider` and `Backend` traits it is given;
 //! it does no terminal, file or network I/O of its own.
 
+pub mod apply;
+pub mod graph;
+pub mod hooks;
+pub mod operation;
 pub mod plan;
+pub mod planner;
+pub mod providers;
+pub mod values;
