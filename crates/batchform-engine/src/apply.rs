@@ -164,7 +164,7 @@ pub async fn apply(
                 }
                 Prepared::Immediate(done) => {
                     complete(
-                        done,
+                        *done,
                         &mut steps,
                         &mut ready,
                         &mut failed,
@@ -396,7 +396,12 @@ fn prepare(
     persister: Arc<dyn Persister>,
 ) -> Prepared {
     let immediate = |diagnostics| {
-        Prepared::Immediate(Done { step: index, diagnostics, object: None, counted: None })
+        Prepared::Immediate(Box::new(Done {
+            step: index,
+            diagnostics,
+            object: None,
+            counted: None,
+        }))
     };
     let (Some(ci), kind) = (step.change, step.kind) else {
         return immediate(Diagnostics::new());
