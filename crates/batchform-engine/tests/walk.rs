@@ -312,7 +312,7 @@ async fn parallelism_bounds_concurrent_provider_calls() {
     let (_, outcome, _) = run.cycle(&cfg, State::new(), 3).await;
     assert_eq!(outcome.added, 12);
     let max = run.mock.max_running.load(Ordering::SeqCst);
-    assert!(max <= 3 && max >= 2, "max concurrent calls {max}");
+    assert!((2..=3).contains(&max), "max concurrent calls {max}");
 }
 
 #[tokio::test]
