@@ -12,6 +12,7 @@ pub mod graph;
 pub mod hooks;
 pub mod operation;
 pub mod plan;
+pub mod planfile;
 pub mod planner;
 pub mod providers;
 pub mod values;
