@@ -7,4 +7,5 @@
 //! The engine reaches the world only through the `Provider` and `Backend` traits it is given;
 //! it does no terminal, file or network I/O of its own.
 
+pub mod builtin;
 pub mod plan;
