@@ -11,6 +11,7 @@ pub mod apply;
 pub mod graph;
 pub mod hooks;
 pub mod operation;
+pub mod builtin;
 pub mod plan;
 pub mod planfile;
 pub mod planner;
