@@ -8,10 +8,10 @@
 //! it does no terminal, file or network I/O of its own.
 
 pub mod apply;
+pub mod builtin;
 pub mod graph;
 pub mod hooks;
 pub mod operation;
-pub mod builtin;
 pub mod plan;
 pub mod planfile;
 pub mod planner;
