@@ -16,6 +16,7 @@ mod output;
 pub mod plan;
 mod show;
 pub mod state;
+mod taint;
 mod validate;
 mod version;
 
@@ -69,6 +70,10 @@ pub enum Command {
     State(state::Args),
     /// Release a stuck lock on the state.
     ForceUnlock(force_unlock::Args),
+    /// Mark a resource instance as not fully functional (the next plan replaces it).
+    Taint(taint::Args),
+    /// Remove the tainted mark from a resource instance.
+    Untaint(taint::Args),
 }
 
 /// What every command gets: where it runs and where the user started.
@@ -147,6 +152,8 @@ pub fn run(argv: Vec<String>) -> u8 {
     let ctx = Context { original_dir, working_dir, var_args };
     match cli.command {
         Some(Command::Init(args)) => init::run(&args, &ctx),
+        Some(Command::Taint(args)) => taint::taint(&args, &ctx),
+        Some(Command::Untaint(args)) => taint::untaint(&args, &ctx),
         Some(Command::Validate(args)) => validate::run(&args, &ctx),
         Some(Command::Plan(args)) => plan::run(&args, &ctx),
         Some(Command::Apply(args)) => apply::run(&args, &ctx),
