@@ -21,6 +21,11 @@ impl Workdir {
         Workdir { dir: tempfile::tempdir().expect("temp dir") }
     }
 
+    /// The directory's path.
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     /// Write a file (creating parent directories).
     pub fn file(&self, name: &str, text: &str) -> &Workdir {
         let path = self.dir.path().join(name);

@@ -5,5 +5,6 @@
 mod harness;
 
 mod console;
+mod parity;
 mod validate;
 mod version;

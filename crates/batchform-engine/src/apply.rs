@@ -519,6 +519,14 @@ fn prepare(
                 }
                 _ => (current.clone().or(change.before.clone()), false),
             };
+            let config = match (&prior, resource) {
+                (Some(prior), Some(r)) => crate::planner::instance::apply_ignore_changes(
+                    config,
+                    prior,
+                    &r.lifecycle.ignore_changes,
+                ),
+                _ => config,
+            };
             let action = if change.action == Action::Read {
                 Action::Read
             } else if create {
@@ -585,6 +593,7 @@ fn prepare(
                 // that nothing it created is ever lost.
                 let mut object_out = None;
                 if let Some(new_value) = new_state {
+                    let new_value = crate::values::copy_marks(new_value, &config);
                     match object_to_state(&new_value, &schema) {
                         Ok((json, paths)) => {
                             let mut object = prior_object
@@ -758,6 +767,13 @@ async fn finish_outputs(
     for change in changes {
         let state_change = match (&change.action, &change.after) {
             (Action::Delete, _) => StateChange::RemoveOutput { name: change.name.clone() },
+            // Terraform keeps no null outputs in state: `output -json` omits them.
+            (_, Some(v)) if v.is_null() => {
+                if !outcome.state.outputs.contains_key(&change.name) {
+                    continue;
+                }
+                StateChange::RemoveOutput { name: change.name.clone() }
+            }
             (_, Some(v)) => {
                 let (bare, _) = v.clone().unmark_deep();
                 let Ok(json) = batchform_core::json::to_json(&bare) else { continue };

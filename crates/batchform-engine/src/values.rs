@@ -33,6 +33,15 @@ pub fn object_from_state(
     Ok(value)
 }
 
+/// Terraform's `v.MarkWithPaths(from.UnmarkDeepWithPaths())`: the sensitive marks of `from`
+/// put on `value` at the same paths (where `value` has them). Providers return unmarked
+/// values; this is how a planned or applied object keeps the marks of its configuration.
+pub fn copy_marks(value: Value, from: &Value) -> Value {
+    let mut paths = Vec::new();
+    collect_sensitive(from, &mut Vec::new(), &mut paths);
+    paths.iter().fold(value, |v, p| mark_at(v, &p.0))
+}
+
 fn mark_at(value: Value, path: &[model::PathStep]) -> Value {
     let Some((step, rest)) = path.split_first() else { return value.mark_sensitive() };
     let (bare, marked) = value.unmark();

@@ -233,10 +233,10 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
         );
         return 1;
     }
+    // Terraform reports a saved destroy plan as an apply ("Apply complete! ... N destroyed.").
     let kind = match plan.mode {
-        PlanMode::Destroy => Kind::Destroy,
         PlanMode::RefreshOnly => Kind::Refresh,
-        PlanMode::Normal => Kind::Apply,
+        PlanMode::Destroy | PlanMode::Normal => Kind::Apply,
     };
     finish(&mut session, ctx, plan, ui, args.op.parallelism, kind)
 }

@@ -1,6 +1,7 @@
 //! Planning one instance: evaluate its configuration, merge it with the prior object, ask the
 //! provider, and decide the action (Terraform's `NodePlannableResourceInstance`).
 
+use std::collections::BTreeMap;
 use super::Walk;
 use crate::operation::{instance_context, locate, with_address};
 use crate::plan::{Action, ActionReason, InstanceChange};
@@ -12,7 +13,7 @@ use batchform_config::scope::InstanceScope;
 use batchform_core::provider::{PlanResourceChangeRequest, ReadDataSourceRequest};
 use batchform_core::schema::{Block, Schema};
 use batchform_core::{
-    AttrPath, Diagnostic, Diagnostics, InstanceAddr, InstanceKey, Mode, PathStep, Value,
+    AttrPath, Diagnostic, Diagnostics, InstanceAddr, InstanceKey, Mode, PathStep, Type, Value,
 };
 
 pub(super) struct InstancePlanner<'p, 'w, 'a> {
@@ -69,34 +70,6 @@ pub fn expr_to_path(expr: &Expr) -> Option<AttrPath> {
         });
     }
     Some(AttrPath(path))
-}
-
-/// Replace the value at `path` in `target` with the one at `path` in `source`.
-fn copy_path(target: Value, source: &Value, path: &[PathStep]) -> Value {
-    let Some((step, rest)) = path.split_first() else { return source.clone() };
-    let (bare, marked) = target.unmark();
-    let result = match (bare, step) {
-        (Value::Object(mut attrs), PathStep::Attr(name)) => {
-            if let (Some(t), Some(s)) = (attrs.remove(name), source.get_attr(name)) {
-                attrs.insert(name.clone(), copy_path(t, s, rest));
-            }
-            Value::Object(attrs)
-        }
-        (Value::Map(ty, mut items), PathStep::Key(k) | PathStep::Attr(k)) => {
-            match source.get_attr(k) {
-                Some(s) => {
-                    let t = items.remove(k).unwrap_or(Value::NULL);
-                    items.insert(k.clone(), copy_path(t, s, rest));
-                }
-                None => {
-                    items.remove(k);
-                }
-            }
-            Value::Map(ty, items)
-        }
-        (other, _) => other,
-    };
-    result.with_sensitive(marked)
 }
 
 impl InstancePlanner<'_, '_, '_> {
@@ -177,7 +150,9 @@ impl InstancePlanner<'_, '_, '_> {
             self.walk.values.set(addr, inst.key.clone(), proposed);
             return;
         }
-        let mut planned = response.planned_state.unwrap_or(proposed);
+        // The configuration's marks go back on the planned object (after ignore_changes).
+        let mut planned =
+            crate::values::copy_marks(response.planned_state.unwrap_or(proposed), &config);
         let mut private = response.planned_private;
         let forced = self.walk.opts.replace.iter().any(|r| r == inst);
         let triggered = self.replace_triggered(inst, each_value);
@@ -233,7 +208,7 @@ impl InstancePlanner<'_, '_, '_> {
             let response = provider.plan_resource_change(request).await;
             let diags = locate(with_address(response.diagnostics, inst), Some(self.resource));
             self.walk.diags.extend(diags);
-            planned = response.planned_state.unwrap_or(proposed);
+            planned = crate::values::copy_marks(response.planned_state.unwrap_or(proposed), &config);
             private = response.planned_private;
             if self.resource.lifecycle.prevent_destroy {
                 self.walk.diags.push(super::prevent_destroy_error(inst, self.resource));
@@ -258,6 +233,17 @@ impl InstancePlanner<'_, '_, '_> {
             planned.clone()
         };
         self.walk.values.set(addr, inst.key.clone(), after_for_values);
+        let dependencies = self.walk.graph.transitive(addr);
+        if action == Action::NoOp {
+            // Apply will not touch a no-op instance, so its dependencies are brought up to
+            // date now, in the refreshed state the apply starts from (as Terraform does).
+            let refreshed = &mut self.walk.plan.refreshed_state;
+            if let Some(object) = refreshed.current(inst).filter(|o| o.dependencies != dependencies) {
+                let mut object = object.clone();
+                object.dependencies = dependencies.clone();
+                refreshed.set_current(inst, &self.entry.state_addr, object);
+            }
+        }
         let change = InstanceChange {
             addr: inst.clone(),
             provider: self.resource.provider.clone(),
@@ -270,7 +256,7 @@ impl InstancePlanner<'_, '_, '_> {
             private,
             schema_version: self.schema.version,
             create_before_destroy: self.resource.lifecycle.create_before_destroy,
-            dependencies: self.walk.graph.transitive(addr),
+            dependencies,
             importing: None,
         };
         self.walk.changes.insert(inst.clone(), change);
@@ -434,7 +420,10 @@ impl InstancePlanner<'_, '_, '_> {
             );
             return;
         }
-        let value = response.state.unwrap_or(config);
+        let value = match response.state {
+            Some(state) => crate::values::copy_marks(state, &config),
+            None => config,
+        };
         self.walk.op.hooks.event(crate::hooks::Event::ApplyComplete {
             addr: inst.clone(),
             action: Action::Read,
@@ -466,7 +455,7 @@ impl InstancePlanner<'_, '_, '_> {
 }
 
 /// Put back the prior values of ignored attributes.
-fn apply_ignore_changes(config: Value, prior: &Value, ignore: &IgnoreChanges) -> Value {
+pub(crate) fn apply_ignore_changes(config: Value, prior: &Value, ignore: &IgnoreChanges) -> Value {
     match ignore {
         IgnoreChanges::None => config,
         IgnoreChanges::All => {
@@ -481,15 +470,155 @@ fn apply_ignore_changes(config: Value, prior: &Value, ignore: &IgnoreChanges) ->
             config
         }
         IgnoreChanges::Paths(exprs) => {
-            let mut config = config;
-            for e in exprs {
-                if let Some(path) = expr_to_path(e) {
-                    config = copy_path(config, prior, &path.0);
-                }
-            }
-            config
+            let paths: Vec<AttrPath> = exprs.iter().filter_map(expr_to_path).collect();
+            ignore_paths(config, prior, &paths)
         }
     }
+}
+
+/// One ignored change: the prior value to keep at `path`, or (with `key`) at that key of the
+/// map at `path`.
+struct Ignored {
+    path: Vec<PathStep>,
+    value: Value,
+    key: Option<String>,
+}
+
+/// Terraform's `processIgnoreChangesIndividual`, step for step. A trailing string index is
+/// trimmed and applied key by key only where the value is a map; anywhere else the whole value
+/// at the trimmed path reverts to the prior one (so `input["keep"]` on an object-typed `input`
+/// keeps all of the prior `input`, as Terraform does). Paths that do not apply to both the
+/// prior and the configured value are skipped.
+fn ignore_paths(config: Value, prior: &Value, paths: &[AttrPath]) -> Value {
+    let mut ignored: Vec<Ignored> = Vec::new();
+    for path in paths {
+        let mut steps = path.0.clone();
+        let key = match steps.last() {
+            Some(PathStep::Key(k)) => {
+                let k = k.clone();
+                steps.pop();
+                Some(k)
+            }
+            _ => None,
+        };
+        let (Some(p), Some(c)) = (cty_path_apply(prior, &steps), cty_path_apply(&config, &steps))
+        else {
+            continue;
+        };
+        if p != c {
+            ignored.push(Ignored { path: steps, value: p, key });
+        }
+    }
+    if ignored.is_empty() {
+        return config;
+    }
+    // cty.Transform visits children before their containers, and a replacement at a path
+    // discards what was done below it: handle deeper paths first.
+    let mut order: Vec<&[PathStep]> = Vec::new();
+    for i in &ignored {
+        if !order.contains(&i.path.as_slice()) {
+            order.push(&i.path);
+        }
+    }
+    order.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut config = config;
+    for path in order {
+        let here: Vec<&Ignored> = ignored.iter().filter(|i| i.path == path).collect();
+        config = replace_at(config, path, &mut |v| revert(v, &here));
+    }
+    config
+}
+
+/// The transform callback at one ignored path.
+fn revert(v: Value, ignored: &[&Ignored]) -> Value {
+    if !matches!(v.ty(), Type::Map(_)) {
+        return ignored.first().map_or(v, |i| i.value.clone());
+    }
+    if !v.is_null() && !v.is_known() {
+        return v;
+    }
+    let (v, marked) = v.unmark();
+    let elem_ty = match v.ty() {
+        Type::Map(t) => *t,
+        _ => Type::Dynamic,
+    };
+    let was_null = v.is_null();
+    let mut items: BTreeMap<String, Value> = match v {
+        Value::Map(_, items) => items,
+        _ => BTreeMap::new(),
+    };
+    for i in ignored {
+        let Some(key) = &i.key else { return i.value.clone() };
+        let (prior, _) = i.value.clone().unmark();
+        match prior.entries().and_then(|m| m.get(key)) {
+            Some(elem) => {
+                items.insert(key.clone(), elem.clone());
+            }
+            None => {
+                items.remove(key);
+            }
+        }
+    }
+    let out = if !items.is_empty() {
+        let ty = items.values().next().map(Value::ty).unwrap_or(elem_ty);
+        Value::Map(ty, items)
+    } else if was_null {
+        Value::Null(Type::Map(Box::new(elem_ty)))
+    } else {
+        Value::Map(elem_ty, BTreeMap::new())
+    };
+    out.with_sensitive(marked)
+}
+
+/// cty's `Path.Apply`: attributes of objects, string keys of maps, numeric indices of lists
+/// and tuples; `None` where a step does not apply (or the value there is null or missing).
+fn cty_path_apply(v: &Value, path: &[PathStep]) -> Option<Value> {
+    let Some((step, rest)) = path.split_first() else { return Some(v.clone()) };
+    let (bare, marked) = v.clone().unmark();
+    let next = match (&bare, step) {
+        (Value::Object(attrs), PathStep::Attr(name)) => attrs.get(name)?.clone(),
+        (Value::Map(_, items), PathStep::Key(k)) => items.get(k)?.clone(),
+        (Value::List(_, items) | Value::Tuple(items), PathStep::Index(i)) => {
+            items.get(usize::try_from(*i).ok()?)?.clone()
+        }
+        _ => return None,
+    };
+    cty_path_apply(&next.with_sensitive(marked), rest)
+}
+
+/// Rebuild `target` with `f` applied to the value at `path` (unchanged where the path does
+/// not lead anywhere, as a transform walk would never visit it).
+fn replace_at(target: Value, path: &[PathStep], f: &mut dyn FnMut(Value) -> Value) -> Value {
+    let Some((step, rest)) = path.split_first() else { return f(target) };
+    let (bare, marked) = target.unmark();
+    let result = match (bare, step) {
+        (Value::Object(mut attrs), PathStep::Attr(name)) => {
+            if let Some(t) = attrs.remove(name) {
+                attrs.insert(name.clone(), replace_at(t, rest, f));
+            }
+            Value::Object(attrs)
+        }
+        (Value::Map(ty, mut items), PathStep::Key(k)) => {
+            if let Some(t) = items.remove(k) {
+                items.insert(k.clone(), replace_at(t, rest, f));
+            }
+            Value::Map(ty, items)
+        }
+        (Value::List(ty, mut items), PathStep::Index(i)) => {
+            if let Some(slot) = usize::try_from(*i).ok().and_then(|i| items.get_mut(i)) {
+                *slot = replace_at(std::mem::replace(slot, Value::NULL), rest, f);
+            }
+            Value::List(ty, items)
+        }
+        (Value::Tuple(mut items), PathStep::Index(i)) => {
+            if let Some(slot) = usize::try_from(*i).ok().and_then(|i| items.get_mut(i)) {
+                *slot = replace_at(std::mem::replace(slot, Value::NULL), rest, f);
+            }
+            Value::Tuple(items)
+        }
+        (other, _) => other,
+    };
+    result.with_sensitive(marked)
 }
 
 /// Evaluate `condition` / `error_message` rules; unknown conditions are left for later.

@@ -3,7 +3,7 @@
 //! action with Terraform's rules and reasons, plan deletions of what the configuration no
 //! longer has, and evaluate the outputs.
 
-mod instance;
+pub(crate) mod instance;
 mod refresh;
 
 pub use instance::{check_rules, expr_to_path, proposed_new};
@@ -70,7 +70,12 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
         }
     };
     match opts.mode {
-        PlanMode::Destroy => plan_destroy(op, &mut plan),
+        PlanMode::Destroy => {
+            diags.extend(plan_destroy(op, &mut plan, opts));
+            if !opts.targets.is_empty() {
+                diags.push(targeting_warning());
+            }
+        }
         PlanMode::RefreshOnly | PlanMode::Normal => {
             let mut walk = Walk::new(op, &graph, &mut plan, opts);
             walk.run().await;
@@ -82,10 +87,7 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
             plan.deferred =
                 deferred.into_iter().map(|(addr, reason)| Deferred { addr, reason }).collect();
             if !opts.targets.is_empty() {
-                diags.push(Diagnostic::warning(
-                    "Resource targeting is in effect",
-                    "You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when batchform specifically suggests to use it as part of an error message.",
-                ));
+                diags.push(targeting_warning());
             }
             if !diags.has_errors() {
                 let (outputs, d) = plan_outputs(op, &values, &plan.refreshed_state, plan.mode);
@@ -99,12 +101,35 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
     plan
 }
 
-/// Every object in state is destroyed, dependents first (the walk orders them).
-fn plan_destroy(op: &Operation<'_>, plan: &mut Plan) {
+fn targeting_warning() -> Diagnostic {
+    Diagnostic::warning(
+        "Resource targeting is in effect",
+        "You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when batchform specifically suggests to use it as part of an error message.",
+    )
+}
+
+/// Every object in state is destroyed, dependents first (the apply walk orders them). With
+/// `-target`, only the targeted instances and the objects that depend on them (by the
+/// dependencies recorded in state). `prevent_destroy` in the configuration fails the plan.
+fn plan_destroy(op: &Operation<'_>, plan: &mut Plan, opts: &PlanOptions) -> Diagnostics {
+    let mut diags = Diagnostics::new();
     let state = &plan.refreshed_state;
+    let targeted_resources: std::collections::BTreeSet<&ResourceAddr> =
+        opts.targets.iter().map(|t| t.resource()).collect();
     for (addr, object) in state.current_objects() {
         if addr.resource.mode == Mode::Data {
             continue;
+        }
+        if !opts.targets.is_empty()
+            && !opts.targets.iter().any(|t| t.contains(&addr))
+            && !object.dependencies.iter().any(|d| targeted_resources.contains(d))
+        {
+            continue;
+        }
+        if let Some(resource) = op.config.resources.get(&addr.resource)
+            && resource.lifecycle.prevent_destroy
+        {
+            diags.push(prevent_destroy_error(&addr, resource));
         }
         let provider_state_addr = state.provider(&addr.resource).unwrap_or_default().to_string();
         let provider =
@@ -133,6 +158,10 @@ fn plan_destroy(op: &Operation<'_>, plan: &mut Plan) {
             importing: None,
         });
     }
+    if !opts.targets.is_empty() {
+        // Outputs are left alone by a targeted destroy.
+        return diags;
+    }
     plan.outputs = plan
         .refreshed_state
         .outputs
@@ -145,6 +174,7 @@ fn plan_destroy(op: &Operation<'_>, plan: &mut Plan) {
             sensitive: o.sensitive,
         })
         .collect();
+    diags
 }
 
 /// A state output as a value.
@@ -183,12 +213,19 @@ pub(crate) fn plan_outputs(
             continue;
         }
         let after = after.with_sensitive(output.sensitive);
-        let before = state.outputs.get(name).and_then(output_value);
+        let stored = state.outputs.get(name);
+        let before = stored.and_then(output_value);
+        let before_null = before.as_ref().is_none_or(Value::is_null);
+        // Terraform's output actions (node_output.go); the state keeps no null outputs.
         let action = match &before {
+            _ if after.is_null() && before_null => Action::NoOp,
+            _ if after.is_null() => Action::Delete,
             None => Action::Create,
+            _ if before_null => Action::Create,
             Some(b)
                 if after.is_wholly_known()
-                    && b.clone().unmark_deep().0 == after.clone().unmark_deep().0 =>
+                    && b.clone().unmark_deep().0 == after.clone().unmark_deep().0
+                    && stored.is_some_and(|o| o.sensitive == output.sensitive) =>
             {
                 Action::NoOp
             }

@@ -1,0 +1,393 @@
+//! Parity with Terraform 1.11 on `terraform_data` configurations: every case under
+//! `fixtures/parity/cases/` (goldens written by real Terraform with `fixtures/parity/generate.py`)
+//! is run step by step by batchform the way the generator ran Terraform, and what batchform
+//! did is compared with what Terraform did: exit codes, the plan summary, plan JSON actions and
+//! values, diagnostics, the state file, outputs and convergence. See
+//! `fixtures/parity/README.md` for the layout and the normalisation applied to both sides.
+
+use crate::harness::{Output, Workdir};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+const LINEAGE: &str = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+const CONFIG_SUFFIXES: &[&str] = &[".tf", ".tfvars", ".tfvars.json", ".tf.json"];
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/parity/cases")
+}
+
+/// Random ids and deposed keys mapped to the generator's placeholders, in order of first sight.
+#[derive(Default)]
+struct Ids {
+    map: HashMap<String, String>,
+    count: usize,
+    deposed: HashMap<String, String>,
+}
+
+impl Ids {
+    fn register(&mut self, id: &str) {
+        if !self.map.contains_key(id) {
+            self.count += 1;
+            self.map.insert(id.to_string(), format!("00000000-0000-0000-0000-{:012}", self.count));
+        }
+    }
+
+    /// Ids in the order the state file lists them (resources sorted by address).
+    fn register_state(&mut self, state: &Value) {
+        if let Some(lineage) = state["lineage"].as_str() {
+            self.map.entry(lineage.to_string()).or_insert_with(|| LINEAGE.to_string());
+        }
+        for resource in state["resources"].as_array().into_iter().flatten() {
+            for instance in resource["instances"].as_array().into_iter().flatten() {
+                if let Some(id) = instance["attributes"]["id"].as_str()
+                    && is_uuid(id)
+                {
+                    self.register(id);
+                }
+            }
+        }
+    }
+
+    fn normalise(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < text.len() {
+            if i + 36 <= text.len() && text.is_char_boundary(i + 36) && is_uuid(&text[i..i + 36]) {
+                let id = &text[i..i + 36];
+                self.register(id);
+                out.push_str(&self.map[id]);
+                i += 36;
+                continue;
+            }
+            let rest = &text[i..];
+            if let Some(prefix) = ["deposed object ", "\"deposed\": \"", "\"deposed\":\""]
+                .iter()
+                .find(|p| rest.starts_with(**p))
+            {
+                let key_start = i + prefix.len();
+                if key_start + 8 <= text.len()
+                    && text[key_start..key_start + 8]
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                {
+                    let key = text[key_start..key_start + 8].to_string();
+                    let n = self.deposed.len() + 1;
+                    let placeholder =
+                        self.deposed.entry(key).or_insert_with(|| format!("{n:08}")).clone();
+                    out.push_str(prefix);
+                    out.push_str(&placeholder);
+                    i = key_start + 8;
+                    continue;
+                }
+            }
+            let ch = text[i..].chars().next().unwrap_or('\0');
+            out.push(ch);
+            i += ch.len_utf8().max(1);
+        }
+        out
+    }
+}
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+/// The state as compared: placeholders for ids and lineage, the serial as the step number,
+/// `terraform_version` dropped, order-free lists sorted.
+fn canonical_state(mut state: Value, step: usize) -> Value {
+    if let Some(obj) = state.as_object_mut() {
+        obj.remove("terraform_version");
+        obj.insert("lineage".into(), Value::String(LINEAGE.into()));
+        obj.insert("serial".into(), Value::from(step));
+    }
+    for resource in state["resources"].as_array_mut().into_iter().flatten() {
+        for instance in resource["instances"].as_array_mut().into_iter().flatten() {
+            if let Some(paths) =
+                instance.get_mut("sensitive_attributes").and_then(Value::as_array_mut)
+            {
+                paths.sort_by_key(|p| p.to_string());
+            }
+        }
+    }
+    if let Some(results) = state.get_mut("check_results").and_then(Value::as_array_mut) {
+        results.sort_by_key(|r| r.to_string());
+    }
+    state
+}
+
+/// A line diff of two JSON values, pretty-printed, with three lines of context.
+fn json_diff(expected: &Value, actual: &Value) -> String {
+    let a = serde_json::to_string_pretty(expected).unwrap_or_default();
+    let b = serde_json::to_string_pretty(actual).unwrap_or_default();
+    similar::TextDiff::from_lines(&a, &b).unified_diff().context_radius(3).to_string()
+}
+
+/// `Error: SUMMARY` lines of a diagnostic stream, in order.
+fn error_summaries(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim_start_matches(['│', '╷', ' ']).strip_prefix("Error: "))
+        .map(|s| s.trim().replace("Terraform", "batchform"))
+        .collect()
+}
+
+/// The `Plan: ...` / `No changes.` line of a plan's text.
+fn summary_line(text: &str) -> Option<String> {
+    text.lines()
+        .find(|l| {
+            l.starts_with("Plan: ")
+                || l.starts_with("No changes.")
+                || l.starts_with("Apply complete!")
+                || l.starts_with("Destroy complete!")
+        })
+        .map(|l| l.trim().replace("Terraform", "batchform").replace("terraform", "batchform"))
+}
+
+struct Step {
+    config: String,
+    args: Vec<String>,
+    destroy: bool,
+    before: Vec<Vec<String>>,
+    import: Option<(String, String)>,
+    expect_error: Option<&'static str>,
+}
+
+fn steps(case: &Value) -> Vec<Step> {
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_string)).collect()
+    };
+    case["steps"]
+        .as_array()
+        .expect("case.json has steps")
+        .iter()
+        .map(|s| Step {
+            config: s["config"].as_str().expect("step config").to_string(),
+            args: strings(&s["args"]),
+            destroy: s["destroy"].as_bool().unwrap_or(false),
+            before: s["before"].as_array().into_iter().flatten().map(strings).collect(),
+            import: s.get("import").map(|i| {
+                (
+                    i["address"].as_str().unwrap_or("").to_string(),
+                    i["id"].as_str().unwrap_or("").to_string(),
+                )
+            }),
+            expect_error: match &s["expect_error"] {
+                Value::Bool(true) => Some("plan"),
+                Value::String(s) if s == "apply" => Some("apply"),
+                Value::String(_) => Some("plan"),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+fn install_config(case_dir: &Path, label: &str, work: &Workdir) {
+    for entry in std::fs::read_dir(work.path()).expect("read workdir").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if CONFIG_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+            std::fs::remove_file(entry.path()).expect("remove config file");
+        }
+    }
+    let src = case_dir.join("config").join(label);
+    let mut names: Vec<_> =
+        std::fs::read_dir(&src).expect("config dir").flatten().map(|e| e.path()).collect();
+    names.sort();
+    for path in names {
+        std::fs::copy(&path, work.path().join(path.file_name().expect("file name")))
+            .expect("copy config");
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// Runs one case; returns the mismatches found.
+fn run_case(case_dir: &Path) -> Vec<String> {
+    let name = case_dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let case = read_json(&case_dir.join("case.json"));
+    let steps = steps(&case);
+    let work = Workdir::new();
+    let mut ids = Ids::default();
+    let mut problems = Vec::new();
+    install_config(case_dir, &steps[0].config, &work);
+    let init = work.run(&["init", "-input=false", "-no-color"]);
+    if init.code != 0 {
+        return vec![format!("{name}: init failed: {}", init.stderr)];
+    }
+    for (index, step) in steps.iter().enumerate() {
+        let number = index + 1;
+        let expected = case_dir.join("expected").join(number.to_string());
+        let mut problem = |what: String| problems.push(format!("{name} step {number}: {what}"));
+        let result = read_json(&expected.join("result.json"));
+        install_config(case_dir, &step.config, &work);
+        let mut args: Vec<String> = step.args.clone();
+        if step.destroy {
+            args.insert(0, "-destroy".into());
+        }
+        for command in &step.before {
+            let argv: Vec<&str> = command.iter().map(String::as_str).collect();
+            let out = work.run(&argv);
+            if out.code != 0 {
+                problem(format!("`{}` failed: {}", command.join(" "), out.stderr));
+            }
+        }
+        let argv = |head: &[&str]| -> Vec<String> {
+            head.iter().map(|s| s.to_string()).chain(args.iter().cloned()).collect()
+        };
+        let run = |argv: Vec<String>| -> Output {
+            let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
+            work.run(&refs)
+        };
+
+        if let Some((address, id)) = &step.import {
+            let mut full = argv(&["import", "-input=false", "-no-color"]);
+            full.push(address.clone());
+            full.push(id.clone());
+            let out = run(full);
+            if out.code != 0 {
+                problem(format!("import exited {}: {}", out.code, out.stderr));
+            }
+        } else {
+            let plan = run(argv(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]));
+            let want = result["plan_exit_code"].as_i64().unwrap_or(-1);
+            if i64::from(plan.code) != want {
+                problem(format!(
+                    "plan exited {} (Terraform: {want})\nstdout:\n{}\nstderr:\n{}",
+                    plan.code, plan.stdout, plan.stderr
+                ));
+                continue;
+            }
+            if let Some(want_text) = read_text(&expected.join("plan.txt")) {
+                let ours = summary_line(&plan.stdout);
+                let theirs = summary_line(&want_text);
+                if ours != theirs {
+                    problem(format!("plan summary {ours:?}, Terraform's {theirs:?}"));
+                }
+            }
+            if plan.code == 1 {
+                let want =
+                    error_summaries(&read_text(&expected.join("error.txt")).unwrap_or_default());
+                let ours = error_summaries(&plan.stderr);
+                if ours != want {
+                    problem(format!("plan errors {ours:?}, Terraform's {want:?}\n{}", plan.stderr));
+                }
+                continue;
+            }
+            let saved = run(argv(&["plan", "-input=false", "-no-color", "-out=tfplan"]));
+            if saved.code != 0 {
+                problem(format!("plan -out failed: {}", saved.stderr));
+                continue;
+            }
+            let apply = work.run(&["apply", "-input=false", "-no-color", "tfplan"]);
+            let want = result["apply_exit_code"].as_i64().unwrap_or(-1);
+            if i64::from(apply.code) != want {
+                problem(format!(
+                    "apply exited {} (Terraform: {want})\nstdout:\n{}\nstderr:\n{}",
+                    apply.code, apply.stdout, apply.stderr
+                ));
+            }
+            if apply.code == 1 {
+                let want =
+                    error_summaries(&read_text(&expected.join("error.txt")).unwrap_or_default());
+                let ours = error_summaries(&apply.stderr);
+                if ours != want {
+                    problem(format!("apply errors {ours:?}, Terraform's {want:?}"));
+                }
+            }
+            if let Some(want_text) = read_text(&expected.join("apply.txt")) {
+                let ours = summary_line(&apply.stdout);
+                let theirs = summary_line(&want_text);
+                if ours != theirs {
+                    problem(format!("apply summary {ours:?}, Terraform's {theirs:?}"));
+                }
+            }
+            let _ = std::fs::remove_file(work.path().join("tfplan"));
+        }
+
+        // The state file.
+        let state_path = work.path().join("terraform.tfstate");
+        let ours: Value = match std::fs::read_to_string(&state_path) {
+            Ok(text) => {
+                let raw: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                ids.register_state(&raw);
+                serde_json::from_str(&ids.normalise(&text)).unwrap_or(Value::Null)
+            }
+            Err(e) => {
+                problem(format!("no state file: {e}"));
+                continue;
+            }
+        };
+        let theirs = read_json(&expected.join("state.tfstate"));
+        let (ours, theirs) = (canonical_state(ours, number), canonical_state(theirs, number));
+        if ours != theirs {
+            problem(format!("state differs (- Terraform, + batchform):\n{}", json_diff(&theirs, &ours)));
+        }
+
+        // Outputs.
+        let out = work.run(&["output", "-json"]);
+        let ours: Value = serde_json::from_str(&ids.normalise(&out.stdout)).unwrap_or(Value::Null);
+        let theirs = read_json(&expected.join("outputs.json"));
+        if ours != theirs {
+            problem(format!("output -json differs (- Terraform, + batchform):\n{}", json_diff(&theirs, &ours)));
+        }
+
+        // Converged, as Terraform judged its own result?
+        let replan_args: Vec<String> =
+            args.iter().filter(|a| !a.starts_with("-replace")).cloned().collect();
+        let mut full: Vec<String> = ["plan", "-input=false", "-no-color", "-detailed-exitcode"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        full.extend(replan_args);
+        let replan = run(full);
+        let want = result["replan_exit_code"].as_i64().unwrap_or(-1);
+        if i64::from(replan.code) != want {
+            problem(format!(
+                "replan exited {} (Terraform: {want})\n{}{}",
+                replan.code, replan.stdout, replan.stderr
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn terraform_data_cases_match_terraform() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .expect("fixtures/parity/cases")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("case.json").exists())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 20, "the parity cases are missing: {}", dirs.len());
+    let mut report = String::new();
+    let mut failed = 0;
+    for dir in &dirs {
+        let problems = run_case(dir);
+        if !problems.is_empty() {
+            failed += 1;
+        }
+        for p in problems {
+            let _ = writeln!(report, "- {p}\n");
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "{failed} of {} parity cases differ from Terraform:\n{report}",
+        dirs.len()
+    );
+}
