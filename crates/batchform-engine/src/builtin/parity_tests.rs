@@ -178,6 +178,9 @@ fn with_unknowns(value: Value, mask: &Json) -> Value {
         (Value::Tuple(items), Json::Array(m)) => {
             Value::Tuple(items.into_iter().zip(m).map(|(v, m)| with_unknowns(v, m)).collect())
         }
+        (Value::Set(t, items), Json::Array(m)) => {
+            Value::set(t, items.into_iter().zip(m).map(|(v, m)| with_unknowns(v, m)).collect())
+        }
         (Value::List(t, items), Json::Array(m)) => {
             Value::List(t, items.into_iter().zip(m).map(|(v, m)| with_unknowns(v, m)).collect())
         }
