@@ -114,6 +114,16 @@ pub struct InstanceChange {
     pub dependencies: Vec<ResourceAddr>,
     /// For `import` blocks and `import` plans: the remote id being adopted.
     pub importing: Option<String>,
+    /// Where the object was in the previous run's state, when it moved (Terraform's implied
+    /// moves between `count` and no `count`).
+    pub previous_address: Option<InstanceAddr>,
+}
+
+impl InstanceChange {
+    /// Whether applying this change does anything: an action, an import or a move.
+    pub fn is_effective(&self) -> bool {
+        self.action != Action::NoOp || self.importing.is_some() || self.previous_address.is_some()
+    }
 }
 
 /// How an output changes.
@@ -181,7 +191,7 @@ impl Plan {
     /// Whether applying would change anything (resources, outputs or, in refresh-only mode,
     /// state).
     pub fn has_changes(&self) -> bool {
-        self.effective_changes().next().is_some()
+        self.changes.iter().any(InstanceChange::is_effective)
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
             || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
     }

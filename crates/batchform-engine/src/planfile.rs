@@ -165,6 +165,7 @@ pub fn write(plan: &Plan, config_files: &[(String, String)]) -> Result<Vec<u8>, 
                 "create_before_destroy": c.create_before_destroy,
                 "dependencies": c.dependencies.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "importing": c.importing,
+                "previous_address": c.previous_address.as_ref().map(ToString::to_string),
             })
         })
         .collect();
@@ -249,6 +250,12 @@ pub fn read(bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
                 })
                 .collect::<Vec<ResourceAddr>>(),
             importing: c["importing"].as_str().map(str::to_string),
+            previous_address: c["previous_address"].as_str().and_then(|a| {
+                match a.parse::<TargetAddr>().ok()? {
+                    TargetAddr::Instance(i) => Some(i),
+                    TargetAddr::Resource(r) => Some(r.instance(batchform_core::InstanceKey::None)),
+                }
+            }),
         });
     }
     let mut outputs = Vec::new();
@@ -359,6 +366,7 @@ mod tests {
                 create_before_destroy: true,
                 dependencies: vec![ResourceAddr::managed("openai_file", "f")],
                 importing: None,
+                previous_address: None,
             }],
             outputs: vec![],
             drift: vec![],

@@ -258,6 +258,7 @@ impl InstancePlanner<'_, '_, '_> {
             create_before_destroy: self.resource.lifecycle.create_before_destroy,
             dependencies,
             importing: None,
+            previous_address: None,
         };
         self.walk.changes.insert(inst.clone(), change);
     }
@@ -385,6 +386,7 @@ impl InstancePlanner<'_, '_, '_> {
                     create_before_destroy: false,
                     dependencies: self.walk.graph.transitive(addr),
                     importing: None,
+                    previous_address: None,
                 },
             );
             return;

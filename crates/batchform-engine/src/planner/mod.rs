@@ -156,6 +156,7 @@ fn plan_destroy(op: &Operation<'_>, plan: &mut Plan, opts: &PlanOptions) -> Diag
             create_before_destroy: false,
             dependencies: object.dependencies.clone(),
             importing: None,
+            previous_address: None,
         });
     }
     if !opts.targets.is_empty() {
@@ -574,6 +575,7 @@ impl<'w, 'a> Walk<'w, 'a> {
             create_before_destroy: object.create_before_destroy,
             dependencies: object.dependencies.clone(),
             importing: None,
+            previous_address: None,
         };
         self.changes.insert(inst.clone(), change);
     }
