@@ -2,7 +2,7 @@
 //! [`Functions`] trait, plus the `templatefile` hook (parse and render templates with our
 //! evaluator).
 
-use super::{CallError, Evaluator, Functions, NoReferences};
+use super::{CallError, CallSubject, Evaluator, Functions, NoReferences};
 use crate::functions::{
     self, FunctionContext, FunctionError, ParsedTemplate, TemplateError, TemplateRenderer,
 };
@@ -26,9 +26,13 @@ impl From<FunctionError> for CallError {
         CallError {
             summary: e.summary().to_string(),
             detail: e.detail(),
-            argument: e.argument_index(),
-            unknown_function: matches!(e, FunctionError::UnknownFunction { .. }),
-            at_end: matches!(e, FunctionError::NotEnoughArguments { .. }),
+            subject: match e {
+                FunctionError::UnknownFunction { .. } => CallSubject::Name,
+                FunctionError::NotEnoughArguments { .. } => CallSubject::CloseParen,
+                FunctionError::TooManyArguments { expected, .. } => CallSubject::Argument(expected),
+                FunctionError::InvalidArgument { index, .. } => CallSubject::Argument(index),
+                FunctionError::CallFailed { .. } => CallSubject::Start,
+            },
         }
     }
 }

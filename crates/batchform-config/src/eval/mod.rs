@@ -44,12 +44,21 @@ pub trait Resolver {
 pub struct CallError {
     pub summary: String,
     pub detail: String,
-    /// The argument the error is about (its range becomes the subject).
-    pub argument: Option<usize>,
-    /// No such function: the evaluator adds a "Did you mean" suggestion.
-    pub unknown_function: bool,
-    /// Points at the end of the call (missing arguments).
-    pub at_end: bool,
+    pub subject: CallSubject,
+}
+
+/// Where a function call's diagnostic points, as hclsyntax's `FunctionCallExpr.Value` has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallSubject {
+    /// The function name: no such function (the evaluator adds a "Did you mean").
+    Name,
+    /// The closing parenthesis: missing arguments.
+    CloseParen,
+    /// The start range of this argument (`StartRange`); the whole call when the call has no
+    /// such argument (a variadic parameter that got no arguments).
+    Argument(usize),
+    /// The name and the opening parenthesis: the function itself failed.
+    Start,
 }
 
 /// The function library, as the evaluator sees it.
@@ -67,9 +76,7 @@ impl Functions for NoFunctions {
         Err(vec![CallError {
             summary: "Call to unknown function".into(),
             detail: format!("There is no function named {name:?}."),
-            argument: None,
-            unknown_function: true,
-            at_end: false,
+            subject: CallSubject::Name,
         }])
     }
     fn names(&self) -> Vec<String> {
@@ -698,7 +705,7 @@ impl<'a> Evaluator<'a> {
         range: &SourceRange,
     ) -> EvalResult {
         match name {
-            "try" => return self.call_try(arg_exprs, range),
+            "try" => return self.call_try(arg_exprs, name_range, range),
             "can" => return self.call_can(arg_exprs, range),
             _ => {}
         }
@@ -721,8 +728,10 @@ impl<'a> Evaluator<'a> {
             let Some(last) = args.pop() else {
                 return Ok(Value::DYNAMIC_UNKNOWN);
             };
-            let last_range = arg_ranges.pop().unwrap_or_else(|| range.clone());
-            let (last, _) = last.unmark();
+            // Expanded elements point at the whole `...` argument, and carry its marks.
+            arg_ranges.pop();
+            let last_range = arg_exprs.last().map_or_else(|| range.clone(), |e| e.range.clone());
+            let (last, marked) = last.unmark();
             if last.is_null() {
                 return Err(diag(
                     "Invalid expanding argument value",
@@ -734,7 +743,7 @@ impl<'a> Evaluator<'a> {
                 Value::Unknown(_) => return Ok(Value::DYNAMIC_UNKNOWN),
                 Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
                     for item in items {
-                        args.push(item);
+                        args.push(item.with_sensitive(marked));
                         arg_ranges.push(last_range.clone());
                     }
                 }
@@ -764,43 +773,51 @@ impl<'a> Evaluator<'a> {
         arg_ranges: &[SourceRange],
         range: &SourceRange,
     ) -> Diagnostic {
-        if err.unknown_function {
-            let names = self.functions.names();
-            let mut detail = err.detail;
-            if let Some(s) =
-                batchform_core::diagnostic::name_suggestion(name, names.iter().map(String::as_str))
-            {
-                detail.push_str(&format!(" Did you mean {s:?}?"));
+        let subject = match err.subject {
+            CallSubject::Name => {
+                let names = self.functions.names();
+                let mut detail = err.detail;
+                if let Some(s) = batchform_core::diagnostic::name_suggestion(
+                    name,
+                    names.iter().map(String::as_str),
+                ) {
+                    detail.push_str(&format!(" Did you mean {s:?}?"));
+                }
+                return Diagnostic::error(err.summary, detail)
+                    .with_subject(Some(name_range.clone()))
+                    .with_context(Some(range.clone()));
             }
-            return Diagnostic::error(err.summary, detail)
-                .with_subject(Some(name_range.clone()))
-                .with_context(Some(range.clone()));
-        }
-        let subject = if err.at_end {
-            // The closing parenthesis.
-            let mut end = range.clone();
-            end.start = range.end;
-            end.start.byte = end.start.byte.saturating_sub(1);
-            end.start.column = end.start.column.saturating_sub(1).max(1);
-            end
-        } else {
-            err.argument.and_then(|i| arg_ranges.get(i).cloned()).unwrap_or_else(|| range.clone())
+            CallSubject::CloseParen => close_paren(range),
+            CallSubject::Argument(i) => arg_ranges.get(i).cloned().unwrap_or_else(|| range.clone()),
+            CallSubject::Start => call_start(name_range),
         };
         Diagnostic::error(err.summary, err.detail)
             .with_subject(Some(subject))
             .with_context(Some(range.clone()))
     }
 
-    /// `try(a, b, ...)`: the first argument that evaluates without errors.
-    fn call_try(&mut self, args: &[Expr], range: &SourceRange) -> EvalResult {
+    /// `try(a, b, ...)`: the first argument that evaluates without errors (HCL's
+    /// `ext/tryfunc`).
+    fn call_try(
+        &mut self,
+        args: &[Expr],
+        name_range: &SourceRange,
+        range: &SourceRange,
+    ) -> EvalResult {
+        let failed = |message: String| {
+            Diagnostics::from(
+                Diagnostic::error(
+                    "Error in function call",
+                    format!("Call to function \"try\" failed: {message}."),
+                )
+                .with_subject(Some(call_start(name_range)))
+                .with_context(Some(range.clone())),
+            )
+        };
         if args.is_empty() {
-            return Err(diag(
-                "Invalid function argument",
-                "At least one argument is required.",
-                range,
-            ));
+            return Err(failed("at least one argument is required".into()));
         }
-        let mut last_diags = Diagnostics::new();
+        let mut errors = Diagnostics::new();
         for arg in args {
             match self.eval(arg) {
                 Ok(v) => {
@@ -810,32 +827,45 @@ impl<'a> Evaluator<'a> {
                     }
                     return Ok(v);
                 }
-                Err(d) => last_diags = d,
+                Err(d) => errors.extend(d),
             }
         }
-        let mut detail =
-            String::from("No expression in the given arguments can be evaluated without errors.");
-        let _ = &last_diags;
-        detail.push_str("");
-        Err(diag("Invalid function argument", detail, range))
+        let mut message = String::from("no expression succeeded:\n");
+        for d in errors.errors() {
+            match &d.subject {
+                Some(at) => message.push_str(&format!(
+                    "- {} (at {})\n  {}\n",
+                    d.summary,
+                    crate::model::range_text(at),
+                    d.detail
+                )),
+                None => message.push_str(&format!("- {}\n  {}\n", d.summary, d.detail)),
+            }
+        }
+        message.push_str("\nAt least one expression must produce a successful result");
+        Err(failed(message))
     }
 
     /// `can(expr)`: whether `expr` evaluates without errors.
     fn call_can(&mut self, args: &[Expr], range: &SourceRange) -> EvalResult {
         let [arg] = args else {
-            let (summary, detail) = if args.is_empty() {
-                (
+            let (summary, detail, subject) = match args.get(1) {
+                None => (
                     "Not enough function arguments",
-                    "Function \"can\" expects 1 argument(s). Missing value for \"expression\"."
-                        .to_string(),
-                )
-            } else {
-                (
+                    "Function \"can\" expects 1 argument(s). Missing value for \"expression\".",
+                    close_paren(range),
+                ),
+                Some(extra) => (
                     "Too many function arguments",
-                    "Function \"can\" expects only 1 argument(s).".to_string(),
-                )
+                    "Function \"can\" expects only 1 argument(s).",
+                    extra.start_range(),
+                ),
             };
-            return Err(diag(summary, detail, range));
+            return Err(Diagnostics::from(
+                Diagnostic::error(summary, detail)
+                    .with_subject(Some(subject))
+                    .with_context(Some(range.clone())),
+            ));
         };
         match self.eval(arg) {
             Ok(v) if !v.is_wholly_known() => Ok(Value::Unknown(Type::Bool)),
@@ -910,6 +940,24 @@ impl<'a> Evaluator<'a> {
             .map_err(Diagnostics::from)?;
         Ok((value, consumed))
     }
+}
+
+/// hclsyntax's `FunctionCallExpr.StartRange`: the name through the opening parenthesis, which
+/// follows the name directly.
+fn call_start(name_range: &SourceRange) -> SourceRange {
+    let mut r = name_range.clone();
+    r.end.byte += 1;
+    r.end.column += 1;
+    r
+}
+
+/// The closing parenthesis of a call.
+fn close_paren(call: &SourceRange) -> SourceRange {
+    let mut end = call.clone();
+    end.start = call.end;
+    end.start.byte = end.start.byte.saturating_sub(1);
+    end.start.column = end.start.column.saturating_sub(1).max(1);
+    end
 }
 
 /// An instance key from an index value (number for count, string for for_each).

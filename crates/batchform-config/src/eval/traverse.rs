@@ -242,11 +242,7 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                             .and_then(|i| usize::try_from(i).ok())
                             .is_some_and(|i| i < elems.len());
                         if !in_range {
-                            return Err(err(
-                                INVALID_INDEX,
-                                "The given key does not identify an element in this collection value.",
-                                range,
-                            ));
+                            return Err(out_of_range(elems.len(), &n, range));
                         }
                     }
                     unknown_element_of_type(&coll_ty, n.to_i64())
@@ -259,20 +255,7 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                         .and_then(|i| items.into_iter().nth(i))
                     {
                         Some(v) => v,
-                        None if len == 0 => {
-                            return Err(err(
-                                INVALID_INDEX,
-                                "The given key does not identify an element in this collection value: the collection has no elements.",
-                                range,
-                            ));
-                        }
-                        None => {
-                            return Err(err(
-                                INVALID_INDEX,
-                                "The given key does not identify an element in this collection value: the given index is greater than or equal to the length of the collection.",
-                                range,
-                            ));
-                        }
+                        None => return Err(out_of_range(len, &n, range)),
                     }
                 }
                 _ => Value::DYNAMIC_UNKNOWN,
@@ -326,6 +309,23 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
         _ => return Err(err(INVALID_INDEX, "This value does not have any indices.", range)),
     };
     Ok(result.with_sensitive(marked))
+}
+
+/// hcl's `Index` on a sequence without that (whole, non-negative) index. Its specific
+/// messages apply only when the index equals the length (it tests `index - length < 1`);
+/// past that it falls back on the generic message, and so do we.
+fn out_of_range(len: usize, index: &Number, range: &SourceRange) -> Diagnostics {
+    let at_end = index.to_i64().and_then(|i| usize::try_from(i).ok()) == Some(len);
+    let detail = match (at_end, len) {
+        (true, 0) => {
+            "The given key does not identify an element in this collection value: the collection has no elements."
+        }
+        (true, _) => {
+            "The given key does not identify an element in this collection value: the given index is greater than or equal to the length of the collection."
+        }
+        (false, _) => "The given key does not identify an element in this collection value.",
+    };
+    err(INVALID_INDEX, detail, range)
 }
 
 fn missing_attr_index(was_number: bool, range: &SourceRange) -> Diagnostics {

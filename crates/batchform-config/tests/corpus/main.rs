@@ -87,6 +87,16 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `generate.py` cuts the Go stack trace of a panic inside Terraform (it changes from run to
+/// run), up to the end of the message: what is left is the panic message, which batchform
+/// reports ending with the usual period.
+fn without_stack_mark(detail: String) -> String {
+    match detail.strip_suffix(" [Go stack trace removed by generate.py]") {
+        Some(message) => format!("{message}."),
+        None => detail,
+    }
+}
+
 /// Summary and detail of the first error in Terraform's plain console output.
 fn parse_console_error(text: &str) -> Option<(String, String)> {
     let rest = text.trim_start().strip_prefix("Error: ")?;
@@ -96,7 +106,7 @@ fn parse_console_error(text: &str) -> Option<(String, String)> {
         None => rest,
     };
     let detail = detail.split("\nError: ").next().unwrap_or_default();
-    Some((summary.to_string(), collapse(detail)))
+    Some((summary.to_string(), without_stack_mark(collapse(detail))))
 }
 
 /// The after/after_unknown/after_sensitive of Terraform's plan JSON for a value: unknown
@@ -199,7 +209,7 @@ fn check_in(module: &Module, case: &Json, console: bool) -> Result<(), String> {
                 case.get("error").map(|e| {
                     (
                         e["summary"].as_str().unwrap_or_default().to_string(),
-                        collapse(e["detail"].as_str().unwrap_or_default()),
+                        without_stack_mark(collapse(e["detail"].as_str().unwrap_or_default())),
                     )
                 })
             },
