@@ -262,7 +262,16 @@ impl<'c> Validator<'c> {
             }
             Subject::EachKey | Subject::EachValue => {
                 let ok = matches!(ctx, Context::Resource(res) if res.for_each.is_some());
-                if !ok {
+                if !ok && r.subject == Subject::EachValue {
+                    // Terraform's evaluator words a missing each.value differently.
+                    self.diags.push(
+                        Diagnostic::error(
+                            "each.value cannot be used in this context",
+                            "A reference to \"each.value\" has been used in a context in which it is unavailable, such as when the configuration no longer contains the value in its \"for_each\" expression. Remove this reference to each.value in your configuration to work around this error.",
+                        )
+                        .with_subject(Some(range.clone())),
+                    );
+                } else if !ok {
                     self.diags.push(
                         Diagnostic::error(
                             "Reference to \"each\" in context without for_each",

@@ -265,6 +265,12 @@ fn check_in(module: &Module, case: &Json, console: bool) -> Result<(), String> {
     }
     if let Some(json) = case.get("json") {
         let (bare, _) = value.clone().unmark_deep();
+        // An output still unknown after apply (format("%v", null) is unknown: its argument
+        // has no type) is recorded as null.
+        let still_unknown = case["planned_unknown"] == Json::Bool(true) && !bare.is_known();
+        if still_unknown && json["value"].is_null() {
+            return Ok(());
+        }
         let got_value = batchform_core::json::to_json(&bare)
             .map_err(|e| format!("value not encodable: {e}"))?;
         if normalize_numbers(&got_value) != normalize_numbers(&json["value"]) {

@@ -100,7 +100,6 @@ impl Module {
         let (config, diags) = Config::from_bodies(&[(file, body)]);
         assert!(!diags.has_errors(), "{diags:?}");
         let fs = TestFs { root: dir.to_path_buf() };
-        let dir_buf = dir.to_path_buf();
         let library = library(&fs, console, impurity);
         let (variables, diags) =
             batchform_config::variables::resolve_variables(&config, Vec::new(), &library);
@@ -375,17 +374,11 @@ impl FileSystem for TestFs {
     fn home_dir(&self) -> Option<PathBuf> {
         Some(PathBuf::from("/home/corpus"))
     }
+    /// Terraform ran in the module directory, so `abspath` resolves against the same
+    /// directory `path.cwd` names.
     fn current_dir(&self) -> std::io::Result<PathBuf> {
-        Ok(PathBuf::from("/home/corpus/context"))
+        self.root.canonicalize()
     }
-}
-
-fn undeclared(
-    summary: &str,
-    detail: String,
-    range: &batchform_core::SourceRange,
-) -> batchform_core::Diagnostic {
-    batchform_core::Diagnostic::error(summary, detail).with_subject(Some(range.clone()))
 }
 
 /// Resources during the validate walk: unknown objects of `terraform_data`'s type.
