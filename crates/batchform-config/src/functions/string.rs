@@ -259,7 +259,7 @@ fn replace(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let (text, substr, with) = (str_arg(args, 0), str_arg(args, 1), str_arg(args, 2));
     if substr.len() > 1 && substr.starts_with('/') && substr.ends_with('/') {
         let re = super::regex::compile(&substr[1..substr.len() - 1])?;
-        return Ok(string_val(super::regex::replace_all(&re, text, with)));
+        return Ok(string_val(super::regex::replace_all(&re.re, text, with)));
     }
     Ok(string_val(text.replace(substr, with)))
 }
