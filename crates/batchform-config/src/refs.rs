@@ -179,7 +179,8 @@ fn module_reference_steps(steps: &[Step]) -> usize {
         return 0;
     }
     let mut n = 1;
-    if matches!(steps.get(n).map(|s| &s.kind), Some(StepKind::Index(_) | StepKind::LegacyIndex(_))) {
+    if matches!(steps.get(n).map(|s| &s.kind), Some(StepKind::Index(_) | StepKind::LegacyIndex(_)))
+    {
         n += 1;
     }
     if attr_name(steps.get(n)).is_some() {

@@ -26,6 +26,10 @@ pub enum Value {
     Tuple(Vec<Value>),
     Object(BTreeMap<String, Value>),
     Sensitive(Box<Value>),
+    /// A type as a value: what `terraform console`'s `type()` function returns. Its type is
+    /// [`Type::TypeType`]; it converts to nothing else and cannot be encoded, so it cannot
+    /// leave the console.
+    Type(Box<Type>),
 }
 
 impl Value {
@@ -109,6 +113,7 @@ impl Value {
                 Type::Object(attrs.iter().map(|(k, v)| (k.clone(), v.ty())).collect())
             }
             Value::Sensitive(v) => v.ty(),
+            Value::Type(_) => Type::TypeType,
         }
     }
 
@@ -354,6 +359,8 @@ fn append_set_hash_bytes(v: &Value, out: &mut String) {
         Value::Sensitive(inner) => append_set_hash_bytes(inner, out),
         Value::Unknown(_) => out.push('?'),
         Value::Null(_) => out.push('~'),
+        // cty writes a capsule's address; its type is what identifies it here.
+        Value::Type(t) => out.push_str(&t.to_string()),
         // big.Float's String: %.10g.
         Value::Number(n) => out.push_str(&n.to_text_format(b'g', 10)),
         Value::Bool(b) => out.push(if *b { 'T' } else { 'F' }),
@@ -409,6 +416,7 @@ fn structural_order(a: &Value, b: &Value) -> Ordering {
             Value::Unknown(_) => 5,
             Value::Null(_) => 6,
             Value::Sensitive(_) => 7,
+            Value::Type(_) => 8,
         }
     }
     match (a, b) {
@@ -435,6 +443,7 @@ fn structural_order(a: &Value, b: &Value) -> Ordering {
             })
         }
         (Value::Unknown(x), Value::Unknown(y)) => x.cmp(y),
+        (Value::Type(x), Value::Type(y)) => x.cmp(y),
         _ => rank(a).cmp(&rank(b)),
     }
 }

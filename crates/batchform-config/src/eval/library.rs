@@ -7,7 +7,7 @@ use crate::functions::{
     self, FunctionContext, FunctionError, ParsedTemplate, TemplateError, TemplateRenderer,
 };
 use crate::source::SourceFile;
-use batchform_core::Value;
+use batchform_core::{Diagnostics, Value};
 use std::collections::BTreeMap;
 
 /// Terraform's function library with its context (filesystem, base directory, impurity).
@@ -48,6 +48,10 @@ impl Functions for Library<'_> {
             .map_err(|errs| errs.into_iter().map(CallError::from).collect())
     }
 
+    fn exists(&self, name: &str) -> bool {
+        functions::exists(name) && (name != "type" || self.ctx.console)
+    }
+
     fn names(&self) -> Vec<String> {
         functions::names()
             .filter(|n| *n != "type" || self.ctx.console)
@@ -72,13 +76,17 @@ impl TemplateRenderer for Renderer {
         let file = SourceFile::new(filename, source);
         match crate::lower::parse_template(&file) {
             Ok(expr) => Ok(Box::new(Parsed { expr })),
-            Err(diags) => Err(template_error(&diags)),
+            // hcl-edit's error for unbalanced directives is a generic one: say what HCL says.
+            Err(diags) => match super::directives::check(&file) {
+                Some(unbalanced) => Err(template_error(&Diagnostics::from(unbalanced))),
+                None => Err(template_error(&diags)),
+            },
         }
     }
 }
 
 /// HCL's `Diagnostics.Error()`: `file:line,col-col: Summary; Detail`, joined with `, `.
-fn template_error(diags: &batchform_core::Diagnostics) -> TemplateError {
+fn template_error(diags: &Diagnostics) -> TemplateError {
     let parts: Vec<String> = diags
         .errors()
         .map(|d| match &d.subject {

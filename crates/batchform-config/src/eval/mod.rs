@@ -4,6 +4,7 @@
 //! The evaluator is given a [`Resolver`] (what `var.x`, `local.y`, `openai_batch.z` and
 //! friends are) and a [`Functions`] implementation (the function library); it does no I/O.
 
+mod directives;
 mod library;
 mod ops;
 mod traverse;
@@ -66,6 +67,11 @@ pub trait Functions {
     fn call(&self, name: &str, args: Vec<Value>) -> Result<Value, Vec<CallError>>;
     /// Every function name, for did-you-mean suggestions.
     fn names(&self) -> Vec<String>;
+    /// Whether a function of that name exists (checked before its arguments are evaluated,
+    /// as HCL does).
+    fn exists(&self, name: &str) -> bool {
+        self.names().iter().any(|n| n == name)
+    }
 }
 
 /// A library with no functions (for constant evaluation of defaults and tests).
@@ -708,6 +714,10 @@ impl<'a> Evaluator<'a> {
             "try" => return self.call_try(arg_exprs, name_range, range),
             "can" => return self.call_can(arg_exprs, range),
             _ => {}
+        }
+        if !self.functions.exists(name) {
+            let err = self.functions.call(name, Vec::new()).err().into_iter().flatten();
+            return Err(err.map(|e| self.call_error(name, e, name_range, &[], range)).collect());
         }
         let mut args = Vec::with_capacity(arg_exprs.len());
         let mut arg_ranges = Vec::with_capacity(arg_exprs.len());

@@ -160,6 +160,16 @@ pub fn binary_op(
 ) -> EvalResult {
     match op {
         BinaryOp::Eq | BinaryOp::NotEq => {
+            // Terraform's console marks type values so that comparing them is refused.
+            if [&lhs, &rhs].iter().any(|v| matches!(v.unmarked().0, Value::Type(_))) {
+                return Err(Diagnostics::from(
+                    Diagnostic::error(
+                        "Invalid use of type function",
+                        "The console-only \"type\" function cannot be used as part of an expression.",
+                    )
+                    .with_subject(Some(range.clone())),
+                ));
+            }
             let marked = lhs.contains_sensitive() || rhs.contains_sensitive();
             let (l, _) = lhs.unmark_deep();
             let (r, _) = rhs.unmark_deep();

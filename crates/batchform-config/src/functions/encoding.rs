@@ -119,6 +119,8 @@ fn write_json(value: &Value, out: &mut String) -> std::result::Result<(), String
         }
         Value::Null(_) => out.push_str("null"),
         Value::Unknown(_) => return Err("value is not known".into()),
+        // Go's encoding/json on a cty.Type (the console's type values): its type JSON.
+        Value::Type(t) => out.push_str(&t.to_json().to_string()),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => {
             if n.is_inf() {

@@ -293,8 +293,7 @@ pub(super) mod go_path {
             p.split('/').filter(|c| !c.is_empty()).map(str::to_string).collect()
         };
         let (base_parts, target_parts) = (split(&base), split(&target));
-        let common =
-            base_parts.iter().zip(&target_parts).take_while(|(b, t)| b == t).count();
+        let common = base_parts.iter().zip(&target_parts).take_while(|(b, t)| b == t).count();
         let rest = &base_parts[common..];
         if rest.first().is_some_and(|c| c == "..") {
             return None;

@@ -117,6 +117,7 @@ pub(crate) enum Key {
     String(String),
     Seq(Vec<Key>),
     Map(Vec<(String, Key)>),
+    Type(batchform_core::Type),
 }
 
 pub(crate) fn canonical_key(v: &Value) -> Key {
@@ -133,5 +134,6 @@ pub(crate) fn canonical_key(v: &Value) -> Key {
             Key::Map(e.iter().map(|(k, v)| (k.clone(), canonical_key(v))).collect())
         }
         Value::Sensitive(inner) => canonical_key(inner),
+        Value::Type(t) => Key::Type((**t).clone()),
     }
 }

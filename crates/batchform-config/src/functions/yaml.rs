@@ -93,6 +93,7 @@ fn emit_value(e: &mut Emitter<'_>, value: &Value) -> std::result::Result<(), Str
     match value {
         Value::Sensitive(_) => Err("cannot serialize sensitive value as YAML".into()),
         Value::Unknown(_) => Err("cannot serialize unknown value as YAML".into()),
+        Value::Type(_) => Err("cannot serialize a type as YAML".into()),
         Value::Null(_) => emit(e, scalar(NULL_TAG, "null", ScalarStyle::Plain)),
         Value::Bool(b) => {
             emit(e, scalar(BOOL_TAG, if *b { "true" } else { "false" }, ScalarStyle::Plain))

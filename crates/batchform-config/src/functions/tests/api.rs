@@ -80,7 +80,11 @@ fn unknown_functions_and_console_only_type() {
     let e = one_error(call("type", vec![Value::number(1)], &ctx()));
     assert_eq!(e, FunctionError::UnknownFunction { name: "type".into() });
     let console = FunctionContext { console: true, ..ctx() };
-    assert_eq!(call("type", vec![Value::number(1)], &console), Ok(Value::string("number")));
+    assert_eq!(
+        call("type", vec![Value::number(1).mark_sensitive()], &console),
+        Ok(Value::Type(Box::new(batchform_core::Type::Number))),
+        "a type value, without the argument's marks"
+    );
 }
 
 #[test]

@@ -8,12 +8,12 @@ mod constraints;
 mod display;
 mod literal;
 
-use super::conversion::type_string;
 use super::encoding::marshal_json;
 use super::{
     DirEntry, FileKind, FileSystem, FunctionContext, Impurity, ParsedTemplate, TemplateError,
     TemplateRenderer,
 };
+use crate::display::type_string;
 use batchform_core::Value;
 use std::collections::BTreeMap;
 use std::io;
