@@ -23,7 +23,7 @@ pub fn to_json(value: &Value) -> Result<serde_json::Value, JsonError> {
     use serde_json::Value as J;
     Ok(match value {
         Value::Sensitive(v) => to_json(v)?,
-        Value::Unknown(_) => return Err(JsonError::Unknown),
+        Value::Unknown(..) => return Err(JsonError::Unknown),
         Value::Type(_) => return Err(JsonError::Type("a type cannot be encoded as JSON".into())),
         Value::Null(_) => J::Null,
         Value::Bool(b) => J::Bool(*b),

@@ -22,4 +22,4 @@ pub use path::{AttrPath, PathStep};
 pub use provider::Provider;
 pub use schema::{Attribute, Block, ProviderSchema, Schema};
 pub use types::Type;
-pub use value::Value;
+pub use value::{Refinement, Value};

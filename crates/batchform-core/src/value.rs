@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Null(Type),
-    Unknown(Type),
+    /// A value not known yet, of this type, with what is known about it (cty's
+    /// refinements). Build one with [`Value::unknown`] or [`Value::refined_unknown`].
+    Unknown(Type, Refinement),
     Bool(bool),
     Number(Number),
     String(String),
@@ -32,9 +34,59 @@ pub enum Value {
     Type(Box<Type>),
 }
 
+/// What is known about an unknown value (cty's refinements, the ones Terraform users rely
+/// on): that it will not be null, and for strings a prefix it will start with. Refinements
+/// only ever make results more precise: dropping one is always correct, so operations that
+/// do not know about them just build plain unknowns.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+pub struct Refinement {
+    /// Known not to be null (`RefineNotNull`): `x == null` is known `false`.
+    pub not_null: bool,
+    /// A string known to start with this (`StringPrefix`), already made safe: it never ends
+    /// in a character that what follows could combine with.
+    pub prefix: Option<Box<str>>,
+}
+
+impl Refinement {
+    /// Nothing known.
+    pub const NONE: Refinement = Refinement { not_null: false, prefix: None };
+    /// Known not to be null.
+    pub const NOT_NULL: Refinement = Refinement { not_null: true, prefix: None };
+
+    pub fn is_none(&self) -> bool {
+        *self == Refinement::NONE
+    }
+}
+
 impl Value {
     pub const NULL: Value = Value::Null(Type::Dynamic);
-    pub const DYNAMIC_UNKNOWN: Value = Value::Unknown(Type::Dynamic);
+    pub const DYNAMIC_UNKNOWN: Value = Value::Unknown(Type::Dynamic, Refinement::NONE);
+
+    /// An unknown of this type, with nothing else known about it.
+    pub fn unknown(ty: Type) -> Value {
+        Value::Unknown(ty, Refinement::NONE)
+    }
+
+    /// An unknown of this type with a refinement.
+    pub fn refined_unknown(ty: Type, refinement: Refinement) -> Value {
+        Value::Unknown(ty, refinement)
+    }
+
+    /// The refinement of an unknown value (looking through the sensitive mark).
+    pub fn refinement(&self) -> Option<&Refinement> {
+        match self.unmarked().0 {
+            Value::Unknown(_, r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Known not to be null: a known non-null value, or an unknown refined as not null.
+    pub fn definitely_not_null(&self) -> bool {
+        match self.unmarked().0 {
+            Value::Unknown(_, r) => r.not_null,
+            v => !v.is_null(),
+        }
+    }
 
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
@@ -101,7 +153,7 @@ impl Value {
     /// The type of this value.
     pub fn ty(&self) -> Type {
         match self {
-            Value::Null(t) | Value::Unknown(t) => t.clone(),
+            Value::Null(t) | Value::Unknown(t, _) => t.clone(),
             Value::Bool(_) => Type::Bool,
             Value::Number(_) => Type::Number,
             Value::String(_) => Type::String,
@@ -129,7 +181,7 @@ impl Value {
     /// Known at this level (nested unknowns do not count).
     pub fn is_known(&self) -> bool {
         match self {
-            Value::Unknown(_) => false,
+            Value::Unknown(..) => false,
             Value::Sensitive(v) => v.is_known(),
             _ => true,
         }
@@ -138,7 +190,7 @@ impl Value {
     /// Known all the way down.
     pub fn is_wholly_known(&self) -> bool {
         match self {
-            Value::Unknown(_) => false,
+            Value::Unknown(..) => false,
             Value::Sensitive(v) => v.is_wholly_known(),
             Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
                 items.iter().all(Value::is_wholly_known)
@@ -275,7 +327,7 @@ impl Value {
     #[must_use]
     pub fn unknown_as_null(self) -> Value {
         match self {
-            Value::Unknown(t) => Value::Null(t),
+            Value::Unknown(t, _) => Value::Null(t),
             Value::Sensitive(v) => Value::Sensitive(Box::new(v.unknown_as_null())),
             Value::List(t, items) => {
                 Value::List(t, items.into_iter().map(Value::unknown_as_null).collect())
@@ -357,7 +409,7 @@ pub fn set_hash_bytes(v: &Value) -> String {
 fn append_set_hash_bytes(v: &Value, out: &mut String) {
     match v {
         Value::Sensitive(inner) => append_set_hash_bytes(inner, out),
-        Value::Unknown(_) => out.push('?'),
+        Value::Unknown(..) => out.push('?'),
         Value::Null(_) => out.push('~'),
         // cty writes a capsule's address; its type is what identifies it here.
         Value::Type(t) => out.push_str(&t.to_string()),
@@ -413,7 +465,7 @@ fn structural_order(a: &Value, b: &Value) -> Ordering {
             Value::String(_) => 2,
             Value::List(..) | Value::Set(..) | Value::Tuple(_) => 3,
             Value::Map(..) | Value::Object(_) => 4,
-            Value::Unknown(_) => 5,
+            Value::Unknown(..) => 5,
             Value::Null(_) => 6,
             Value::Sensitive(_) => 7,
             Value::Type(_) => 8,
@@ -442,7 +494,7 @@ fn structural_order(a: &Value, b: &Value) -> Ordering {
                     .unwrap_or(Ordering::Equal)
             })
         }
-        (Value::Unknown(x), Value::Unknown(y)) => x.cmp(y),
+        (Value::Unknown(x, _), Value::Unknown(y, _)) => x.cmp(y),
         (Value::Type(x), Value::Type(y)) => x.cmp(y),
         _ => rank(a).cmp(&rank(b)),
     }
@@ -470,13 +522,13 @@ mod tests {
         // Known values, then unknowns, then nulls.
         let s = Value::set(
             Type::String,
-            vec![Value::Null(Type::String), Value::Unknown(Type::String), Value::string("a")],
+            vec![Value::Null(Type::String), Value::unknown(Type::String), Value::string("a")],
         );
         assert_eq!(
             s,
             Value::Set(
                 Type::String,
-                vec![Value::string("a"), Value::Unknown(Type::String), Value::Null(Type::String)]
+                vec![Value::string("a"), Value::unknown(Type::String), Value::Null(Type::String)]
             )
         );
     }

@@ -320,7 +320,7 @@ impl<'a> Evaluator<'a> {
         if diags.has_errors() {
             return Err(diags);
         }
-        let result = if known { Value::String(out) } else { Value::Unknown(Type::String) };
+        let result = if known { Value::String(out) } else { Value::unknown(Type::String) };
         Ok(result.with_sensitive(marked))
     }
 
@@ -344,7 +344,7 @@ impl<'a> Evaluator<'a> {
             // Still check both branches for errors.
             self.template(then, range)?;
             self.template(otherwise, range)?;
-            return Ok(Value::Unknown(Type::String).with_sensitive(marked));
+            return Ok(Value::unknown(Type::String).with_sensitive(marked));
         }
         let Ok(b) = ops::to_bool(&c) else {
             return Err(diag(
@@ -368,7 +368,7 @@ impl<'a> Evaluator<'a> {
         let coll = self.eval(collection)?;
         let (coll, marked) = self.iterable(coll, collection, range)?;
         let Some(items) = coll else {
-            return Ok(Value::Unknown(Type::String).with_sensitive(marked));
+            return Ok(Value::unknown(Type::String).with_sensitive(marked));
         };
         let mut out = String::new();
         let mut known = true;
@@ -384,7 +384,7 @@ impl<'a> Evaluator<'a> {
                 _ => known = false,
             }
         }
-        let result = if known { Value::String(out) } else { Value::Unknown(Type::String) };
+        let result = if known { Value::String(out) } else { Value::unknown(Type::String) };
         Ok(result.with_sensitive(any_marked))
     }
 
@@ -417,7 +417,7 @@ impl<'a> Evaluator<'a> {
         }
         let (coll, marked) = coll.unmark();
         let items = match coll {
-            Value::Unknown(t) => {
+            Value::Unknown(t, _) => {
                 if matches!(t, Type::Bool | Type::Number | Type::String) {
                     return Err(non_iterable(&t, expr));
                 }
@@ -660,7 +660,7 @@ impl<'a> Evaluator<'a> {
         let (c, marked) = c.unmark_deep();
         if !c.is_known() {
             // The result carries the marks of the condition and of both branches.
-            return Ok(Value::Unknown(result_ty)
+            return Ok(Value::unknown(result_ty)
                 .with_sensitive(marked || then_sensitive || else_sensitive));
         }
         let Ok(b) = ops::to_bool(&c) else {
@@ -750,7 +750,7 @@ impl<'a> Evaluator<'a> {
                 ));
             }
             match last {
-                Value::Unknown(_) => return Ok(Value::DYNAMIC_UNKNOWN),
+                Value::Unknown(..) => return Ok(Value::DYNAMIC_UNKNOWN),
                 Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
                     for item in items {
                         args.push(item.with_sensitive(marked));
@@ -878,7 +878,7 @@ impl<'a> Evaluator<'a> {
             ));
         };
         match self.eval(arg) {
-            Ok(v) if !v.is_wholly_known() => Ok(Value::Unknown(Type::Bool)),
+            Ok(v) if !v.is_wholly_known() => Ok(Value::unknown(Type::Bool)),
             Ok(_) => Ok(Value::Bool(true)),
             Err(_) => Ok(Value::Bool(false)),
         }

@@ -99,7 +99,7 @@ fn unknown_or_null(
 ) -> Option<EvalResult> {
     for v in [lhs, rhs] {
         if !v.is_known() {
-            return Some(Ok(Value::Unknown(result_ty).with_sensitive(marked)));
+            return Some(Ok(Value::unknown(result_ty).with_sensitive(marked)));
         }
         if v.is_null() {
             return Some(Err(operation_failed("argument must not be null", range)));
@@ -127,7 +127,7 @@ pub fn unary_op(
         return Err(operation_failed("argument must not be null", range));
     }
     if !bare.is_known() {
-        return Ok(Value::Unknown(result_ty).with_sensitive(marked));
+        return Ok(Value::unknown(result_ty).with_sensitive(marked));
     }
     let result = match op {
         UnaryOp::Neg => match to_number(&bare) {
@@ -177,7 +177,7 @@ pub fn binary_op(
             let result = match (eq, op) {
                 (Some(b), BinaryOp::Eq) => Value::Bool(b),
                 (Some(b), _) => Value::Bool(!b),
-                (None, _) => Value::Unknown(Type::Bool),
+                (None, _) => Value::unknown(Type::Bool),
             };
             Ok(result.with_sensitive(marked))
         }
@@ -205,7 +205,7 @@ fn logical(
         return unknown;
     }
     let (Some(Some(a)), Some(Some(b))) = (l, r) else {
-        return Ok(Value::Unknown(Type::Bool).with_sensitive(marked));
+        return Ok(Value::unknown(Type::Bool).with_sensitive(marked));
     };
     let v = if op == BinaryOp::And { a && b } else { a || b };
     Ok(Value::Bool(v).with_sensitive(marked))
@@ -234,7 +234,7 @@ fn arithmetic(
         return early;
     }
     let (Some(Some(l)), Some(Some(r))) = (l, r) else {
-        return Ok(Value::Unknown(result_ty).with_sensitive(marked));
+        return Ok(Value::unknown(result_ty).with_sensitive(marked));
     };
     let result = match op {
         BinaryOp::Add => {
@@ -252,7 +252,7 @@ fn arithmetic(
         BinaryOp::Gt => Ok(Value::Bool(l > r)),
         BinaryOp::LtEq => Ok(Value::Bool(l <= r)),
         BinaryOp::GtEq => Ok(Value::Bool(l >= r)),
-        _ => Ok(Value::Unknown(result_ty)),
+        _ => Ok(Value::unknown(result_ty)),
     };
     match result {
         Ok(v) => Ok(v.with_sensitive(marked)),
@@ -300,7 +300,7 @@ pub fn equals(a: &Value, b: &Value) -> Option<bool> {
 
 fn structural_equal(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
-        (Value::Unknown(_), _) | (_, Value::Unknown(_)) => None,
+        (Value::Unknown(..), _) | (_, Value::Unknown(..)) => None,
         (Value::Null(_), Value::Null(_)) => Some(true),
         (Value::Null(_), _) | (_, Value::Null(_)) => Some(false),
         (Value::Bool(x), Value::Bool(y)) => Some(x == y),

@@ -79,7 +79,7 @@ fn splat(ev: &mut Evaluator<'_>, source: Value, each: &[Step], range: &SourceRan
     }
     let is_list = matches!(source_ty, Type::List(_) | Type::Set(_));
     let items = match source {
-        Value::Unknown(_) => return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked)),
+        Value::Unknown(..) => return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked)),
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => items,
         _ => Vec::new(),
     };
@@ -99,7 +99,7 @@ fn splat(ev: &mut Evaluator<'_>, source: Value, each: &[Step], range: &SourceRan
             Some(v) => v.ty(),
             // The element type an empty list's splat would have had.
             None => match source_ty.element_type() {
-                Some(ety) => apply_steps(ev, Value::Unknown(ety.clone()), each)
+                Some(ety) => apply_steps(ev, Value::unknown(ety.clone()), each)
                     .map(|v| v.ty())
                     .unwrap_or(Type::Dynamic),
                 None => Type::Dynamic,
@@ -143,8 +143,8 @@ pub fn get_attr(value: Value, name: &str, range: &SourceRange) -> EvalResult {
                 ));
             }
         },
-        Value::Unknown(Type::Object(attrs)) => match attrs.get(name) {
-            Some(t) => Value::Unknown(t.clone()),
+        Value::Unknown(Type::Object(attrs), _) => match attrs.get(name) {
+            Some(t) => Value::unknown(t.clone()),
             None => {
                 return Err(err(
                     UNSUPPORTED_ATTR,
@@ -153,9 +153,9 @@ pub fn get_attr(value: Value, name: &str, range: &SourceRange) -> EvalResult {
                 ));
             }
         },
-        Value::Unknown(Type::Map(elem)) => Value::Unknown(*elem),
-        Value::Unknown(Type::Dynamic) => Value::DYNAMIC_UNKNOWN,
-        other @ (Value::List(..) | Value::Unknown(Type::List(_)))
+        Value::Unknown(Type::Map(elem), _) => Value::unknown(*elem),
+        Value::Unknown(Type::Dynamic, _) => Value::DYNAMIC_UNKNOWN,
+        other @ (Value::List(..) | Value::Unknown(Type::List(_), _))
             if matches!(other.ty().element_type(), Some(Type::Object(_))) =>
         {
             let has =
@@ -169,7 +169,7 @@ pub fn get_attr(value: Value, name: &str, range: &SourceRange) -> EvalResult {
             };
             return Err(err(UNSUPPORTED_ATTR, detail, range));
         }
-        other @ (Value::Set(..) | Value::Unknown(Type::Set(_)))
+        other @ (Value::Set(..) | Value::Unknown(Type::Set(_), _))
             if matches!(other.ty().element_type(), Some(Type::Object(_))) =>
         {
             return Err(err(
@@ -234,7 +234,7 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                 ));
             }
             match collection {
-                Value::Unknown(_) => {
+                Value::Unknown(..) => {
                     // A tuple's length is part of its type, known even when its value is not.
                     if let Type::Tuple(elems) = &coll_ty {
                         let in_range = n
@@ -264,10 +264,10 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
         Type::Map(elem) => {
             let k = match key_string(&key, range)? {
                 Some(k) => k,
-                None => return Ok(Value::Unknown((**elem).clone()).with_sensitive(marked)),
+                None => return Ok(Value::unknown((**elem).clone()).with_sensitive(marked)),
             };
             match collection {
-                Value::Unknown(_) => Value::Unknown((**elem).clone()),
+                Value::Unknown(..) => Value::unknown((**elem).clone()),
                 Value::Map(_, mut items) => match items.remove(&k) {
                     Some(v) => v,
                     None => {
@@ -288,8 +288,8 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                 None => return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked)),
             };
             match collection {
-                Value::Unknown(_) => match attr_types.get(&k) {
-                    Some(t) => Value::Unknown(t.clone()),
+                Value::Unknown(..) => match attr_types.get(&k) {
+                    Some(t) => Value::unknown(t.clone()),
                     None => return Err(missing_attr_index(was_number, range)),
                 },
                 Value::Object(mut attrs) => match attrs.remove(&k) {
@@ -343,18 +343,18 @@ fn missing_attr_index(was_number: bool, range: &SourceRange) -> Diagnostics {
 
 fn unknown_element(collection: &Value) -> Value {
     match collection.ty() {
-        Type::List(elem) => Value::Unknown(*elem),
+        Type::List(elem) => Value::unknown(*elem),
         _ => Value::DYNAMIC_UNKNOWN,
     }
 }
 
 fn unknown_element_of_type(ty: &Type, idx: Option<i64>) -> Value {
     match ty {
-        Type::List(elem) => Value::Unknown((**elem).clone()),
+        Type::List(elem) => Value::unknown((**elem).clone()),
         Type::Tuple(elems) => idx
             .and_then(|i| usize::try_from(i).ok())
             .and_then(|i| elems.get(i))
-            .map_or(Value::DYNAMIC_UNKNOWN, |t| Value::Unknown(t.clone())),
+            .map_or(Value::DYNAMIC_UNKNOWN, |t| Value::unknown(t.clone())),
         _ => Value::DYNAMIC_UNKNOWN,
     }
 }

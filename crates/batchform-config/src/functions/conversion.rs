@@ -39,7 +39,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
         let v = arg(a, 0);
         Ok(match (v.is_sensitive(), v.is_known()) {
             (true, _) => Value::Bool(true),
-            (false, false) => Value::Unknown(Type::Bool),
+            (false, false) => Value::unknown(Type::Bool),
             (false, true) => Value::Bool(false),
         })
     }));

@@ -177,7 +177,7 @@ impl Function {
             }
         }
         if unsupported_unknowns || (self.impure && ctx.impurity == Impurity::Unknown) {
-            return Ok(Value::Unknown(ret_ty).with_sensitive(marked));
+            return Ok(Value::unknown(ret_ty).with_sensitive(marked));
         }
         let result = (self.imp)(&args, &ret_ty, ctx)?;
         Ok(result.with_sensitive(marked))

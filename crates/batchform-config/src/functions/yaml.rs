@@ -25,7 +25,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
         |a, _, _| {
             let v = arg(a, 0);
             if !v.is_wholly_known() {
-                return Ok(Value::Unknown(Type::String));
+                return Ok(Value::unknown(Type::String));
             }
             encode(v).map(string_val).map_err(CallError::msg)
         },
@@ -92,7 +92,7 @@ fn emit_value(e: &mut Emitter<'_>, value: &Value) -> std::result::Result<(), Str
     };
     match value {
         Value::Sensitive(_) => Err("cannot serialize sensitive value as YAML".into()),
-        Value::Unknown(_) => Err("cannot serialize unknown value as YAML".into()),
+        Value::Unknown(..) => Err("cannot serialize unknown value as YAML".into()),
         Value::Type(_) => Err("cannot serialize a type as YAML".into()),
         Value::Null(_) => emit(e, scalar(NULL_TAG, "null", ScalarStyle::Plain)),
         Value::Bool(b) => {

@@ -117,7 +117,7 @@ fn plan_json(v: &Value) -> (Option<Json>, Json, Json) {
     fn after(v: &Value) -> Option<Json> {
         let (bare, _) = v.unmarked();
         match bare {
-            Value::Unknown(_) => None,
+            Value::Unknown(..) => None,
             Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
                 Some(Json::Array(items.iter().map(|i| after(i).unwrap_or(Json::Null)).collect()))
             }

@@ -137,7 +137,7 @@ impl Module {
             .variables
             .iter()
             .map(|(k, v)| {
-                (k.clone(), Value::Unknown(v.type_constraint.to_type()).with_sensitive(v.sensitive))
+                (k.clone(), Value::unknown(v.type_constraint.to_type()).with_sensitive(v.sensitive))
             })
             .collect();
         let unknown = UnknownResourceValues { config: &self.resources.config };
@@ -221,9 +221,9 @@ impl Resources {
         };
         // terraform_data plans `output` as an unknown of the input's type.
         let input = eval("input");
-        let output = Value::Unknown(input.ty());
+        let output = Value::unknown(input.ty());
         Value::object([
-            ("id", Value::Unknown(Type::String)),
+            ("id", Value::unknown(Type::String)),
             ("input", input),
             ("output", output),
             ("triggers_replace", eval("triggers_replace")),
@@ -392,7 +392,7 @@ impl ResourceValues for UnknownResourceValues<'_> {
         Some(if r.count.is_some() || r.for_each.is_some() {
             Value::DYNAMIC_UNKNOWN
         } else {
-            Value::Unknown(terraform_data_type())
+            Value::unknown(terraform_data_type())
         })
     }
 }

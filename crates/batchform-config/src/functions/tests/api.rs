@@ -120,8 +120,8 @@ fn diagnostics_word_for_word() {
 #[test]
 fn impure_functions_are_unknown_during_plan() {
     let plan = FunctionContext { impurity: Impurity::Unknown, ..ctx() };
-    assert_eq!(call("uuid", vec![], &plan), Ok(Value::Unknown(Type::String)));
-    assert_eq!(call("timestamp", vec![], &plan), Ok(Value::Unknown(Type::String)));
+    assert_eq!(call("uuid", vec![], &plan), Ok(Value::unknown(Type::String)));
+    assert_eq!(call("timestamp", vec![], &plan), Ok(Value::unknown(Type::String)));
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_millis(5);
     let apply = FunctionContext { now: Some(at), ..ctx() };
     assert_eq!(call("timestamp", vec![], &apply), Ok(Value::string("2023-11-14T22:13:20Z")));
@@ -148,10 +148,10 @@ fn marks_propagate_unless_the_function_handles_them() {
     assert_eq!(call("length", vec![list], &ctx()), Ok(Value::number(2)));
     assert_eq!(call("nonsensitive", vec![secret], &ctx()), Ok(Value::string("abc")));
     // An unknown argument short-circuits to an unknown of the return type, with the marks.
-    let unknown = Value::Unknown(Type::String).mark_sensitive();
+    let unknown = Value::unknown(Type::String).mark_sensitive();
     assert_eq!(
         call("upper", vec![unknown], &ctx()),
-        Ok(Value::Unknown(Type::String).mark_sensitive())
+        Ok(Value::unknown(Type::String).mark_sensitive())
     );
 }
 

@@ -31,7 +31,7 @@ pub(super) fn format_value(v: &Value, indent: usize) -> String {
         Value::Set(_, items) => format!("toset({})", sequence(items, indent)),
         Value::Map(_, entries) => format!("tomap({})", mapping(entries, indent)),
         Value::Type(t) => crate::display::type_string(t),
-        Value::Unknown(_) | Value::Sensitive(_) => unreachable!(),
+        Value::Unknown(..) | Value::Sensitive(_) => unreachable!(),
     }
 }
 

@@ -160,7 +160,7 @@ impl ParsedTemplate for MiniTemplate {
                 Part::Var { name, .. } => {
                     let v = &vars[name];
                     if !v.is_known() {
-                        return Ok(Value::Unknown(batchform_core::Type::String));
+                        return Ok(Value::unknown(batchform_core::Type::String));
                     }
                     let s = batchform_core::convert::convert(v, &batchform_core::Type::String)
                         .map_err(|e| TemplateError {
