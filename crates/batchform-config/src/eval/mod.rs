@@ -7,6 +7,7 @@
 mod directives;
 mod library;
 mod ops;
+mod refine;
 mod traverse;
 
 pub use library::{Library, Renderer};
@@ -18,7 +19,7 @@ pub use traverse::{get_attr, index};
 use crate::ast::{Expr, ExprKind, ForExpr, ObjectKey, StepKind, TemplatePart};
 use crate::refs::Subject;
 use batchform_core::{
-    Diagnostic, Diagnostics, InstanceKey, ResourceAddr, SourceRange, Type, Value,
+    Diagnostic, Diagnostics, InstanceKey, Refinement, ResourceAddr, SourceRange, Type, Value,
 };
 use std::collections::BTreeMap;
 
@@ -257,8 +258,12 @@ impl<'a> Evaluator<'a> {
         let mut diags = Diagnostics::new();
         for part in parts {
             let value = match part {
+                // Only the text before the first unknown part is kept: it is the known
+                // prefix of the result.
                 TemplatePart::Literal(s) => {
-                    out.push_str(s);
+                    if known {
+                        out.push_str(s);
+                    }
                     continue;
                 }
                 TemplatePart::Interpolation(e) => match self.eval(e) {
@@ -309,7 +314,8 @@ impl<'a> Evaluator<'a> {
                 continue;
             }
             match ops::to_string(&v) {
-                Ok(s) => out.push_str(&s),
+                Ok(s) if known => out.push_str(&s),
+                Ok(_) => {}
                 Err(msg) => diags.extend(diag(
                     "Invalid template interpolation value",
                     format!("Cannot include the given value in a string template: {msg}."),
@@ -320,7 +326,11 @@ impl<'a> Evaluator<'a> {
         if diags.has_errors() {
             return Err(diags);
         }
-        let result = if known { Value::String(out) } else { Value::unknown(Type::String) };
+        let result = if known {
+            Value::String(out)
+        } else {
+            Value::refined_unknown(Type::String, refine::template(&out))
+        };
         Ok(result.with_sensitive(marked))
     }
 
@@ -659,9 +669,17 @@ impl<'a> Evaluator<'a> {
         }
         let (c, marked) = c.unmark_deep();
         if !c.is_known() {
-            // The result carries the marks of the condition and of both branches.
-            return Ok(Value::unknown(result_ty)
-                .with_sensitive(marked || then_sensitive || else_sensitive));
+            // The result carries the marks of the condition and of both branches, and is
+            // null when both are, not null when neither can be.
+            let sensitive = marked || then_sensitive || else_sensitive;
+            let branches = [&then_result, &else_result];
+            if branches.iter().all(|r| r.as_ref().is_ok_and(Value::is_null)) {
+                return Ok(Value::Null(result_ty).with_sensitive(sensitive));
+            }
+            let not_null =
+                branches.iter().all(|r| r.as_ref().is_ok_and(Value::definitely_not_null));
+            let refinement = if not_null { Refinement::NOT_NULL } else { Refinement::NONE };
+            return Ok(Value::refined_unknown(result_ty, refinement).with_sensitive(sensitive));
         }
         let Ok(b) = ops::to_bool(&c) else {
             return Err(Diagnostics::from(

@@ -3,7 +3,7 @@
 //! results, null operands are refused ("argument must not be null"), marks propagate.
 
 use crate::ast::{BinaryOp, UnaryOp};
-use batchform_core::{Diagnostic, Diagnostics, Number, SourceRange, Type, Value};
+use batchform_core::{Diagnostic, Diagnostics, Number, Refinement, SourceRange, Type, Value};
 
 use super::EvalResult;
 
@@ -177,7 +177,8 @@ pub fn binary_op(
             let result = match (eq, op) {
                 (Some(b), BinaryOp::Eq) => Value::Bool(b),
                 (Some(b), _) => Value::Bool(!b),
-                (None, _) => Value::unknown(Type::Bool),
+                // A comparison is never null, even when its answer is not known yet.
+                (None, _) => Value::refined_unknown(Type::Bool, Refinement::NOT_NULL),
             };
             Ok(result.with_sensitive(marked))
         }
@@ -262,6 +263,11 @@ fn arithmetic(
 
 /// cty's `Equals`: `None` when the answer is not known yet.
 pub fn equals(a: &Value, b: &Value) -> Option<bool> {
+    // Refinements decide some comparisons with unknowns: null against a value known not to
+    // be null, and a string against one known to start differently.
+    if a.is_null() && b.definitely_not_null() || b.is_null() && a.definitely_not_null() {
+        return Some(false);
+    }
     let a_known = a.is_known();
     let b_known = b.is_known();
     if !a_known && !b_known {
@@ -269,6 +275,12 @@ pub fn equals(a: &Value, b: &Value) -> Option<bool> {
     }
     if a_known != b_known {
         let (known, unknown) = if a_known { (a, b) } else { (b, a) };
+        let prefix = unknown.refinement().and_then(|r| r.prefix.as_deref());
+        if let (Some(prefix), Some(s)) = (prefix, known.as_str()) {
+            if !s.starts_with(prefix) {
+                return Some(false);
+            }
+        }
         if known.is_null() || unknown.ty().has_dynamic() {
             return None;
         }

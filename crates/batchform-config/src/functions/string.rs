@@ -81,7 +81,12 @@ pub(super) fn register(all: &mut Vec<Function>) {
             let prefix = str_arg(a, 1);
             Ok(match arg(a, 0) {
                 Value::Unknown(..) if prefix.is_empty() => Value::Bool(true),
-                Value::Unknown(..) => Value::unknown(Type::Bool),
+                // A string known to start with `known` may already decide it.
+                Value::Unknown(_, r) => match r.prefix.as_deref() {
+                    Some(known) if known.starts_with(prefix) => Value::Bool(true),
+                    Some(known) if known.len() >= prefix.len() => Value::Bool(false),
+                    _ => Value::unknown(Type::Bool),
+                },
                 v => Value::Bool(v.as_str().unwrap_or_default().starts_with(prefix)),
             })
         },

@@ -9,7 +9,7 @@ use batchform_config::functions::{DirEntry, FileKind, FileSystem, FunctionContex
 use batchform_config::model::Config;
 use batchform_config::scope::{InstanceContext, ModuleScope, Paths, ResourceValues};
 use batchform_config::source::SourceFile;
-use batchform_core::{InstanceKey, ResourceAddr, Type, Value};
+use batchform_core::{InstanceKey, Refinement, ResourceAddr, Type, Value};
 use serde_json::Value as Json;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -219,11 +219,12 @@ impl Resources {
                 .map(|a| iscope.eval(&a.expr).unwrap_or(Value::DYNAMIC_UNKNOWN))
                 .unwrap_or(Value::NULL)
         };
-        // terraform_data plans `output` as an unknown of the input's type.
+        // terraform_data plans `output` as an unknown of the input's type, and its `id` as
+        // an unknown string refined as not null.
         let input = eval("input");
         let output = Value::unknown(input.ty());
         Value::object([
-            ("id", Value::unknown(Type::String)),
+            ("id", Value::refined_unknown(Type::String, Refinement::NOT_NULL)),
             ("input", input),
             ("output", output),
             ("triggers_replace", eval("triggers_replace")),
