@@ -80,6 +80,19 @@ impl Value {
         }
     }
 
+    /// This value, refined as not null if it is unknown (looking through the sensitive mark).
+    #[must_use]
+    pub fn refined_not_null(self) -> Value {
+        match self {
+            Value::Unknown(ty, mut r) => {
+                r.not_null = true;
+                Value::Unknown(ty, r)
+            }
+            Value::Sensitive(v) => Value::Sensitive(Box::new(v.refined_not_null())),
+            v => v,
+        }
+    }
+
     /// Known not to be null: a known non-null value, or an unknown refined as not null.
     pub fn definitely_not_null(&self) -> bool {
         match self.unmarked().0 {

@@ -88,6 +88,12 @@ fn convert_operand<T>(
     }
 }
 
+/// The unknown result of an operator: never null (the cty functions behind operators refine
+/// their results so).
+fn not_null_unknown(ty: Type) -> Value {
+    Value::refined_unknown(ty, Refinement::NOT_NULL)
+}
+
 /// cty's function machinery checks arguments in order: an unknown one makes the result
 /// unknown, a null one is an error.
 fn unknown_or_null(
@@ -99,7 +105,7 @@ fn unknown_or_null(
 ) -> Option<EvalResult> {
     for v in [lhs, rhs] {
         if !v.is_known() {
-            return Some(Ok(Value::unknown(result_ty).with_sensitive(marked)));
+            return Some(Ok(not_null_unknown(result_ty).with_sensitive(marked)));
         }
         if v.is_null() {
             return Some(Err(operation_failed("argument must not be null", range)));
@@ -127,7 +133,7 @@ pub fn unary_op(
         return Err(operation_failed("argument must not be null", range));
     }
     if !bare.is_known() {
-        return Ok(Value::unknown(result_ty).with_sensitive(marked));
+        return Ok(not_null_unknown(result_ty).with_sensitive(marked));
     }
     let result = match op {
         UnaryOp::Neg => match to_number(&bare) {
@@ -177,8 +183,7 @@ pub fn binary_op(
             let result = match (eq, op) {
                 (Some(b), BinaryOp::Eq) => Value::Bool(b),
                 (Some(b), _) => Value::Bool(!b),
-                // A comparison is never null, even when its answer is not known yet.
-                (None, _) => Value::refined_unknown(Type::Bool, Refinement::NOT_NULL),
+                (None, _) => not_null_unknown(Type::Bool),
             };
             Ok(result.with_sensitive(marked))
         }
@@ -206,7 +211,7 @@ fn logical(
         return unknown;
     }
     let (Some(Some(a)), Some(Some(b))) = (l, r) else {
-        return Ok(Value::unknown(Type::Bool).with_sensitive(marked));
+        return Ok(not_null_unknown(Type::Bool).with_sensitive(marked));
     };
     let v = if op == BinaryOp::And { a && b } else { a || b };
     Ok(Value::Bool(v).with_sensitive(marked))
@@ -235,7 +240,7 @@ fn arithmetic(
         return early;
     }
     let (Some(Some(l)), Some(Some(r))) = (l, r) else {
-        return Ok(Value::unknown(result_ty).with_sensitive(marked));
+        return Ok(not_null_unknown(result_ty).with_sensitive(marked));
     };
     let result = match op {
         BinaryOp::Add => {

@@ -2,7 +2,7 @@
 
 use super::{EvalResult, Evaluator};
 use crate::ast::{Step, StepKind};
-use batchform_core::{Diagnostic, Diagnostics, Number, SourceRange, Type, Value};
+use batchform_core::{Diagnostic, Diagnostics, Number, Refinement, SourceRange, Type, Value};
 
 fn err(summary: &str, detail: impl Into<String>, range: &SourceRange) -> Diagnostics {
     Diagnostics::from(Diagnostic::error(summary, detail).with_subject(Some(range.clone())))
@@ -70,16 +70,30 @@ fn splat(ev: &mut Evaluator<'_>, source: Value, each: &[Step], range: &SourceRan
     if auto_upgrade {
         // A single value is treated as a one-element tuple; an unknown one is still checked
         // (so that `var.s[*].x` on a string is an error) but gives an unknown result.
-        let unknown = !source.is_known();
+        // An unknown known not to be null is still one element.
+        let may_be_null = !source.definitely_not_null();
         let v = apply_steps(ev, source, each)?;
-        if unknown {
+        if may_be_null {
             return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked));
         }
         return Ok(Value::Tuple(vec![v]).with_sensitive(marked));
     }
     let is_list = matches!(source_ty, Type::List(_) | Type::Set(_));
     let items = match source {
-        Value::Unknown(..) => return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked)),
+        // An unknown sequence: the result's type is known (a tuple keeps its length), and it
+        // is not null.
+        Value::Unknown(..) => {
+            let each_type = |ev: &mut Evaluator<'_>, ty: &Type| {
+                apply_steps(ev, Value::unknown(ty.clone()), each).map(|v| v.ty())
+            };
+            let ty = match &source_ty {
+                Type::Tuple(etys) => {
+                    Type::Tuple(etys.iter().map(|t| each_type(ev, t)).collect::<Result<_, _>>()?)
+                }
+                other => Type::list(each_type(ev, other.element_type().unwrap_or(&Type::Dynamic))?),
+            };
+            return Ok(Value::refined_unknown(ty, Refinement::NOT_NULL).with_sensitive(marked));
+        }
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => items,
         _ => Vec::new(),
     };

@@ -1,4 +1,4 @@
-//! The expression corpus: 1,743 expressions whose results were produced by Terraform 1.11.4
+//! The expression corpus: 1,883 expressions whose results were produced by Terraform 1.11.4
 //! (`fixtures/expressions`, see its README), evaluated by our evaluator and compared:
 //! console text, JSON value and type, sensitivity, unknown parts, and error messages.
 //!
