@@ -34,6 +34,18 @@ impl Sources {
         }
     }
 
+    /// The configuration files (not variable files), sorted by name, for saved plans.
+    pub fn files_in_order(&self) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = self
+            .files
+            .values()
+            .filter(|f| self.contexts.contains_key(&f.name))
+            .map(|f| (f.name.to_string(), f.text.clone()))
+            .collect();
+        files.sort();
+        files
+    }
+
     fn context(&self, range: &SourceRange) -> Option<&str> {
         let blocks = self.contexts.get(&range.filename)?;
         let offset = range.start.byte;

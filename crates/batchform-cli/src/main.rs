@@ -5,7 +5,11 @@ mod args;
 mod commands;
 mod diagnostics;
 mod functions;
+mod output;
 mod providers;
+mod render;
+mod session;
+mod signals;
 mod ui;
 mod workdir;
 

@@ -21,6 +21,11 @@ impl Registry {
         Registry { providers }
     }
 
+    /// A provider's source address (`terraform.io/builtin/terraform`).
+    pub fn source(&self, name: &str) -> Option<String> {
+        self.providers.get(name).map(|(src, _)| src.clone())
+    }
+
     fn provider_for(&self, type_name: &str) -> Option<&ProviderSchema> {
         let name = type_name.split('_').next().unwrap_or(type_name);
         self.providers.get(name).map(|(_, s)| s)
@@ -67,5 +72,20 @@ impl SchemaSource for Registry {
 
     fn provider_source(&self, provider: &str) -> Option<String> {
         self.providers.get(provider).map(|(src, _)| src.clone())
+    }
+}
+
+impl batchform_engine::providers::ProviderFactory for Registry {
+    fn create(&self, name: &str) -> Option<std::sync::Arc<dyn batchform_core::Provider>> {
+        match name {
+            "terraform" => {
+                Some(std::sync::Arc::new(batchform_engine::builtin::TerraformProvider::new()))
+            }
+            _ => None,
+        }
+    }
+
+    fn source(&self, name: &str) -> Option<String> {
+        Registry::source(self, name)
     }
 }

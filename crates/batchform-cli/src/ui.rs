@@ -13,3 +13,11 @@ pub fn io_error_text(err: &std::io::Error) -> String {
 /// ANSI sequences for the few places Terraform colours whole phrases.
 pub const GREEN_BOLD: &str = "\x1b[32m\x1b[1m";
 pub const RESET: &str = "\x1b[0m";
+
+/// The current time as RFC 3339 (UTC, seconds), as plan timestamps are written.
+pub fn rfc3339_now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    now.format(&format).unwrap_or_default()
+}

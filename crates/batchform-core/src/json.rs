@@ -148,10 +148,12 @@ pub fn from_json_typed(json: &serde_json::Value, ty: &Type) -> Result<Value, Jso
 }
 
 /// Encode a value of type `ty` for a place typed `ty` in JSON: dynamic places get cty's
-/// `{"value": ..., "type": ...}` wrapper (as `terraform_data`'s `input` is stored).
+/// `{"value": ..., "type": ...}` wrapper (as `terraform_data`'s `input` is stored). As in
+/// cty's `json.Marshal`, a typed null in a dynamic place is wrapped too
+/// (`{"value": null, "type": "string"}`); only an untyped null is a bare `null`.
 pub fn to_json_typed(value: &Value, ty: &Type) -> Result<serde_json::Value, JsonError> {
     let (bare, _) = value.unmarked();
-    if bare.is_null() {
+    if bare.is_null() && !(*ty == Type::Dynamic && bare.ty() != Type::Dynamic) {
         return Ok(serde_json::Value::Null);
     }
     match ty {
@@ -193,5 +195,17 @@ mod tests {
         let j = to_json_typed(&v, &Type::Dynamic).unwrap();
         assert_eq!(j.to_string(), r#"{"type":["tuple",["string"]],"value":["a"]}"#);
         assert_eq!(from_json_typed(&j, &Type::Dynamic).unwrap(), v);
+    }
+
+    #[test]
+    fn typed_nulls_in_dynamic_places_keep_their_type() {
+        // terraform_data { input = var.s } with a null string variable: Terraform 1.11 stores
+        // {"value": null, "type": "string"} (fixtures/parity/cases/dynamic_types).
+        let v = Value::Null(Type::String);
+        let j = to_json_typed(&v, &Type::Dynamic).unwrap();
+        assert_eq!(j.to_string(), r#"{"type":"string","value":null}"#);
+        assert_eq!(from_json_typed(&j, &Type::Dynamic).unwrap(), v);
+        assert_eq!(to_json_typed(&Value::NULL, &Type::Dynamic).unwrap(), serde_json::Value::Null);
+        assert_eq!(to_json_typed(&v, &Type::String).unwrap(), serde_json::Value::Null);
     }
 }

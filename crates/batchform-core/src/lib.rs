@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod json;
 pub mod number;
 pub mod path;
+pub mod plan_value;
 pub mod provider;
 pub mod schema;
 pub mod types;

@@ -102,6 +102,8 @@ fn serve(args: &ServeArgs) -> u8 {
         for warning in emulator.load_warnings() {
             eprintln!("Warning: ignored an unreadable stored object: {warning}");
         }
+        // Listen before announcing the URL: whoever reads it may signal us at once.
+        let stop = wait_for_signal();
         println!("{}", emulator.base_url());
         eprintln!(
             "OpenAI emulator listening on {} (data in {}, {} simulated s per s{}). Ctrl-C stops it.",
@@ -110,7 +112,7 @@ fn serve(args: &ServeArgs) -> u8 {
             args.speed,
             if args.api_keys.is_empty() { ", any API key accepted" } else { "" },
         );
-        wait_for_signal().await;
+        stop.await;
         eprintln!("Shutting down the emulator...");
         match emulator.shutdown().await {
             Ok(()) => 0,
@@ -143,17 +145,29 @@ fn fault_config(args: &ServeArgs) -> Result<FaultConfig, String> {
     Ok(config)
 }
 
-async fn wait_for_signal() {
+/// Registers SIGINT and SIGTERM handlers now; the returned future completes on either.
+fn wait_for_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -4,11 +4,16 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+pub mod apply;
 mod console;
 mod emulator;
 mod fmt;
 mod force_unlock;
+mod graph;
+mod import;
+mod init;
 mod output;
+pub mod plan;
 mod show;
 pub mod state;
 mod validate;
@@ -32,8 +37,22 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Prepare your working directory for other commands.
+    Init(init::Args),
     /// Check whether the configuration is valid.
     Validate(validate::Args),
+    /// Show changes required by the current configuration.
+    Plan(plan::Args),
+    /// Create or update infrastructure.
+    Apply(apply::Args),
+    /// Destroy previously-created infrastructure.
+    Destroy(apply::destroy::Args),
+    /// Update the state to match remote systems.
+    Refresh(apply::refresh::Args),
+    /// Associate existing infrastructure with a batchform resource.
+    Import(import::Args),
+    /// Generate a Graphviz graph of the steps in an operation.
+    Graph(graph::Args),
     /// Try batchform expressions at an interactive command prompt.
     Console(console::Args),
     /// Show the current batchform version.
@@ -127,7 +146,14 @@ pub fn run(argv: Vec<String>) -> u8 {
     let working_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let ctx = Context { original_dir, working_dir, var_args };
     match cli.command {
+        Some(Command::Init(args)) => init::run(&args, &ctx),
         Some(Command::Validate(args)) => validate::run(&args, &ctx),
+        Some(Command::Plan(args)) => plan::run(&args, &ctx),
+        Some(Command::Apply(args)) => apply::run(&args, &ctx),
+        Some(Command::Destroy(args)) => apply::destroy::run(&args, &ctx),
+        Some(Command::Refresh(args)) => apply::refresh::run(&args, &ctx),
+        Some(Command::Import(args)) => import::run(&args, &ctx),
+        Some(Command::Graph(args)) => graph::run(&args, &ctx),
         Some(Command::Console(args)) => console::run(&args, &ctx),
         Some(Command::Version(args)) => version::run(&args, &ctx),
         Some(Command::Fmt(args)) => fmt::run(&args, &ctx),

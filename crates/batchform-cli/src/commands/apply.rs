@@ -1,0 +1,286 @@
+//! `batchform apply [PLANFILE]`: plan (or load a saved plan), ask, and make it so. Also the
+//! engine of `destroy` and `refresh`.
+
+use super::Context;
+use super::plan::{OperationArgs, make_plan, mode_of};
+use crate::session::{self, Session};
+use batchform_engine::apply::{Cancel, Persister};
+use batchform_engine::plan::{Plan, PlanMode};
+use batchform_engine::planner::PlanOptions;
+use batchform_state::{Backend, GroupCommit, LocalBackend, StateChange};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Create or update infrastructure according to the configuration, or apply a saved plan.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub op: OperationArgs,
+    /// Skip interactive approval of the plan.
+    #[arg(long = "auto-approve")]
+    pub auto_approve: bool,
+    /// Destroy every object in state instead (same as `batchform destroy`).
+    #[arg(long)]
+    pub destroy: bool,
+    /// A plan saved with `plan -out`, applied exactly, without asking.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+}
+
+/// How an apply run was invoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Apply,
+    Destroy,
+    Refresh,
+}
+
+/// Persists changes through the state backend, one durable append each (shared syncs when
+/// changes arrive together).
+struct BackendPersister {
+    commit: Arc<GroupCommit<LocalBackend>>,
+}
+
+#[async_trait::async_trait]
+impl Persister for BackendPersister {
+    async fn persist(&self, change: StateChange) -> Result<(), String> {
+        let commit = self.commit.clone();
+        tokio::task::spawn_blocking(move || commit.persist(change))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
+    }
+}
+
+pub fn run(args: &Args, ctx: &Context) -> u8 {
+    let kind = if args.destroy { Kind::Destroy } else { Kind::Apply };
+    run_kind(args, ctx, kind)
+}
+
+pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
+    let color = args.op.color.color();
+    let ui = crate::output::Ui::new(color, args.op.json);
+    if args.op.json && !args.auto_approve && args.plan_file.is_none() {
+        eprintln!(
+            "Error: Plan file or auto-approve required\n\nbatchform cannot ask for interactive approval when -json is set. To approve, use -auto-approve or apply a saved plan file."
+        );
+        return 1;
+    }
+    if let Some(file) = &args.plan_file {
+        return apply_saved(file, args, ctx, &ui);
+    }
+    let (targets, replace) = match args.op.addresses() {
+        Ok(a) => a,
+        Err(d) => {
+            crate::diagnostics::print(&d, &crate::diagnostics::Sources::new(), color);
+            return 1;
+        }
+    };
+    let operation =
+        if kind == Kind::Refresh { "OperationTypeRefresh" } else { "OperationTypeApply" };
+    let mut session =
+        match session::open(ctx, &args.op.state_options(), operation, color, kind != Kind::Destroy)
+        {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+    let mode = match kind {
+        Kind::Destroy => PlanMode::Destroy,
+        Kind::Refresh => PlanMode::RefreshOnly,
+        Kind::Apply => mode_of(false, args.op.refresh_only),
+    };
+    let opts = PlanOptions { mode, refresh: args.op.refresh, targets, replace };
+    let plan = make_plan(&session, ctx, &opts, args.op.parallelism, ui.hooks());
+    session.print(&session.warnings);
+    if plan.errored {
+        ui.plan_failed(&plan, &session);
+        return 1;
+    }
+    ui.show_plan(&plan, &session);
+    if !plan.has_changes() {
+        // Nothing to do, but refreshed state still becomes state (as Terraform does).
+        return finish(&mut session, ctx, &plan, &ui, args.op.parallelism, kind);
+    }
+    if !args.auto_approve {
+        if !args.op.input {
+            eprintln!(
+                "\nError: No approval given\n\nApply requires interactive approval, which -input=false disables. Use -auto-approve to apply without approval."
+            );
+            return 1;
+        }
+        if !ui.ask_approval(&plan) {
+            ui.cancelled(&plan);
+            return 1;
+        }
+    }
+    finish(&mut session, ctx, &plan, &ui, args.op.parallelism, kind)
+}
+
+/// Apply `plan` in `session`, then write the final snapshot and report.
+fn finish(
+    session: &mut Session,
+    ctx: &Context,
+    plan: &Plan,
+    ui: &crate::output::Ui,
+    parallelism: usize,
+    kind: Kind,
+) -> u8 {
+    let path = session.backend.path().to_path_buf();
+    // The backend moves into the group committer for the walk and comes back for the
+    // snapshot.
+    let backend = std::mem::replace(&mut session.backend, LocalBackend::new(&path));
+    let commit = Arc::new(GroupCommit::new(backend));
+    let persister: Arc<dyn Persister> = Arc::new(BackendPersister { commit: commit.clone() });
+    let cancel = Cancel::new();
+    let signals = crate::signals::install(cancel.clone(), ui.clone(), session.runtime.handle());
+    let library = session.env.library();
+    let op = batchform_engine::operation::Operation {
+        config: session.config(),
+        variables: &session.variables,
+        functions: &library,
+        providers: &session.providers,
+        hooks: ui.hooks(),
+        paths: ctx.paths(),
+        parallelism,
+    };
+    let outcome = session.runtime.block_on(batchform_engine::apply::apply(
+        &op,
+        plan,
+        persister.clone(),
+        &cancel,
+    ));
+    drop(signals);
+    drop(persister);
+    let mut backend = match Arc::try_unwrap(commit) {
+        Ok(c) => c.into_inner(),
+        Err(_) => LocalBackend::new(&path),
+    };
+    let mut diags = outcome.diagnostics.clone();
+    if let Err(e) = backend.persist_snapshot(&outcome.state) {
+        let errored =
+            batchform_state::write_errored_state(std::path::Path::new("."), &outcome.state);
+        let detail = match errored {
+            Ok(p) => format!(
+                "Error saving state: {e}\n\nbatchform was unable to persist the state to the backend, so it was written to {} instead. Every change is also recorded in the journal beside the state file. Run \"batchform state push {}\" once the problem is fixed.",
+                p.display(),
+                p.display()
+            ),
+            Err(e2) => format!(
+                "Error saving state: {e}; writing errored.tfstate also failed: {e2}. The changes are recorded in the state journal."
+            ),
+        };
+        diags.push(batchform_core::Diagnostic::error("Failed to save state", detail));
+    }
+    let _ = backend.unlock();
+    session.print(&diags);
+    if outcome.interrupted {
+        ui.interrupted_summary();
+        return 1;
+    }
+    if diags.has_errors() {
+        return 1;
+    }
+    ui.apply_complete(kind, &outcome, plan);
+    0
+}
+
+fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::output::Ui) -> u8 {
+    let color = args.op.color.color();
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!(
+                "\nError: Failed to load \"{}\" as a plan file\n\nError: {}",
+                file.display(),
+                crate::ui::io_error_text(&e)
+            );
+            return 1;
+        }
+    };
+    let saved = match batchform_engine::planfile::read(&bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("\nError: Failed to load \"{}\" as a plan file\n\n{e}.", file.display());
+            return 1;
+        }
+    };
+    if saved.plan.errored {
+        eprintln!(
+            "\nError: Cannot apply incomplete plan\n\nbatchform encountered an error when generating this plan, so it cannot be applied."
+        );
+        return 1;
+    }
+    if !ctx.var_args.is_empty() {
+        eprintln!(
+            "\nError: Can't set variables when applying a saved plan\n\nThe -var and -var-file options cannot be used when applying a saved plan file, because a saved plan includes the variable values that were set when it was created."
+        );
+        return 1;
+    }
+    let mut session = match session::open_saved(ctx, &args.op.state_options(), color, &saved) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let plan = &saved.plan;
+    if session.state.lineage != plan.prior_state.lineage && session.state_existed {
+        eprintln!(
+            "\nError: Saved plan does not match the given state\n\nThe given plan file can not be applied because it was created from a different state lineage."
+        );
+        return 1;
+    }
+    if session.state.serial != plan.prior_state.serial {
+        eprintln!(
+            "\nError: Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by another operation after the plan was created."
+        );
+        return 1;
+    }
+    let kind = match plan.mode {
+        PlanMode::Destroy => Kind::Destroy,
+        PlanMode::RefreshOnly => Kind::Refresh,
+        PlanMode::Normal => Kind::Apply,
+    };
+    finish(&mut session, ctx, plan, ui, args.op.parallelism, kind)
+}
+
+/// `batchform destroy`.
+pub mod destroy {
+    use super::*;
+
+    /// Destroy all remote objects managed by the configuration.
+    #[derive(Debug, clap::Args)]
+    pub struct Args {
+        #[command(flatten)]
+        pub op: OperationArgs,
+        /// Skip interactive approval.
+        #[arg(long = "auto-approve")]
+        pub auto_approve: bool,
+    }
+
+    pub fn run(args: &Args, ctx: &Context) -> u8 {
+        let apply_args = super::Args {
+            op: args.op.clone(),
+            auto_approve: args.auto_approve,
+            destroy: true,
+            plan_file: None,
+        };
+        run_kind(&apply_args, ctx, Kind::Destroy)
+    }
+}
+
+/// `batchform refresh`: `apply -refresh-only -auto-approve`.
+pub mod refresh {
+    use super::*;
+
+    /// Update the state to match remote objects (same as apply -refresh-only -auto-approve).
+    #[derive(Debug, clap::Args)]
+    pub struct Args {
+        #[command(flatten)]
+        pub op: OperationArgs,
+    }
+
+    pub fn run(args: &Args, ctx: &Context) -> u8 {
+        let mut op = args.op.clone();
+        op.refresh_only = true;
+        let apply_args = super::Args { op, auto_approve: true, destroy: false, plan_file: None };
+        run_kind(&apply_args, ctx, Kind::Refresh)
+    }
+}

@@ -1,0 +1,319 @@
+//! What plan, apply, destroy, refresh and import share: load and check the configuration,
+//! resolve variables, open and lock the state, read it, and configure the providers.
+
+use crate::commands::Context;
+use crate::diagnostics::{self, Sources};
+use crate::functions::FunctionEnv;
+use crate::workdir::Loaded;
+use batchform_config::model::{Config, ProviderConfigAddr};
+use batchform_core::provider::ConfigureRequest;
+use batchform_core::{Diagnostic, Diagnostics, Value};
+use batchform_engine::providers::{ProviderFactory, ProviderSet, parse_state_address};
+use batchform_state::{Backend, LocalBackend, State};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// State and locking options every operation takes.
+pub struct StateOptions<'a> {
+    /// `-state=PATH`.
+    pub path: Option<PathBuf>,
+    pub lock: &'a crate::commands::state::LockArgs,
+}
+
+/// An open operation: configuration, variables, state (locked) and configured providers.
+pub struct Session {
+    pub loaded: Loaded,
+    pub variables: BTreeMap<String, Value>,
+    pub env: FunctionEnv,
+    pub backend: LocalBackend,
+    pub state: State,
+    /// The state file existed before this run.
+    pub state_existed: bool,
+    pub providers: ProviderSet,
+    pub runtime: tokio::runtime::Runtime,
+    pub color: bool,
+    /// Warnings to show before the plan.
+    pub warnings: Diagnostics,
+}
+
+impl Session {
+    pub fn print(&self, diags: &Diagnostics) {
+        diagnostics::print(diags, &self.loaded.sources, self.color);
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.loaded.config
+    }
+}
+
+/// The state file: `-state`, else `terraform { backend "local" { path } }`, else
+/// `terraform.tfstate`.
+pub fn state_path(config: &Config, flag: Option<&std::path::Path>) -> PathBuf {
+    let backend_path =
+        config.terraform.backend.as_ref().and_then(|b| b.body.attribute("path")).and_then(|a| {
+            match &a.expr.kind {
+                batchform_config::ast::ExprKind::String(s) => Some(PathBuf::from(s)),
+                _ => None,
+            }
+        });
+    batchform_state::resolve_state_path(flag, backend_path.as_deref())
+}
+
+/// Open a session. On failure the diagnostics are printed and the exit code returned.
+pub fn open(
+    ctx: &Context,
+    opts: &StateOptions<'_>,
+    operation: &str,
+    color: bool,
+    need_config: bool,
+) -> Result<Session, u8> {
+    let mut loaded = crate::workdir::load(&ctx.working_dir);
+    let mut diags = std::mem::take(&mut loaded.diagnostics);
+    if need_config && !loaded.has_files && diags.is_empty() {
+        diags.push(Diagnostic::error(
+            "No configuration files",
+            "Plan requires configuration to be present. Planning without a configuration would mark everything for destruction, which is normally not what is desired. If you would like to destroy everything, run plan with the -destroy option. Otherwise, create a batchform configuration file (.tf or .hcl file) and try again.",
+        ));
+    }
+    let registry = crate::providers::Registry::builtin();
+    let env = FunctionEnv::new(ctx, true, false);
+    if loaded.syntax_ok && !diags.has_errors() {
+        let library = env.library();
+        diags.extend(batchform_config::validate::validate(
+            &loaded.config,
+            Some(&registry),
+            &library,
+        ));
+    }
+    if diags.has_errors() {
+        diagnostics::print(&diags, &loaded.sources, color);
+        return Err(1);
+    }
+    let mut warnings = diags;
+    let (raw, d) =
+        crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
+    let mut diags = d;
+    let (variables, d) = {
+        let library = env.library();
+        batchform_config::variables::resolve_variables(&loaded.config, raw, &library)
+    };
+    diags.extend(d);
+    if !diags.has_errors() {
+        let library = env.library();
+        let resources = batchform_config::scope::UnknownResources;
+        let scope = batchform_config::scope::ModuleScope::new(
+            &loaded.config,
+            &variables,
+            &resources,
+            &library,
+            ctx.paths(),
+        );
+        diags.extend(batchform_config::variables::check_validations(
+            &loaded.config,
+            &scope,
+            &library,
+        ));
+    }
+    if diags.has_errors() {
+        diagnostics::print(&diags, &loaded.sources, color);
+        return Err(1);
+    }
+    warnings.extend(diags);
+    let path = state_path(&loaded.config, opts.path.as_deref());
+    let state_existed = path.exists();
+    let mut backend = crate::commands::state::lock_for_change(&path, opts.lock, operation, color)?;
+    let state = match backend.read() {
+        Ok(s) => s.unwrap_or_default(),
+        Err(e) => {
+            diagnostics::print(
+                &Diagnostics::from(Diagnostic::error(
+                    "Failed to load state",
+                    format!("Error loading state: {e}. The state file was left untouched."),
+                )),
+                &Sources::new(),
+                color,
+            );
+            return Err(1);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: failed to start the async runtime: {e}");
+            return Err(1);
+        }
+    };
+    let mut session = Session {
+        loaded,
+        variables,
+        env,
+        backend,
+        state,
+        state_existed,
+        providers: ProviderSet::new(),
+        runtime,
+        color,
+        warnings,
+    };
+    let diags = configure_providers(&mut session, ctx, &registry);
+    if diags.has_errors() {
+        session.print(&diags);
+        return Err(1);
+    }
+    session.warnings.extend(diags);
+    Ok(session)
+}
+
+/// Create and configure every provider configuration the configuration or the state uses.
+fn configure_providers(
+    session: &mut Session,
+    ctx: &Context,
+    factory: &dyn ProviderFactory,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let config = &session.loaded.config;
+    let mut needed: BTreeSet<ProviderConfigAddr> = config.providers.keys().cloned().collect();
+    needed.extend(config.resources.values().map(|r| r.provider.clone()));
+    for r in session.state.resources.values() {
+        if let Some(a) = parse_state_address(&r.provider) {
+            needed.insert(a);
+        }
+    }
+    let library = session.env.library();
+    let resources = batchform_config::scope::UnknownResources;
+    let scope = batchform_config::scope::ModuleScope::new(
+        config,
+        &session.variables,
+        &resources,
+        &library,
+        ctx.paths(),
+    );
+    for addr in needed {
+        let Some(entry) = session.providers.ensure(&addr, factory) else {
+            diags.push(Diagnostic::error(
+                "Provider not available",
+                format!("This configuration needs a provider named \"{}\", which batchform does not include. batchform includes the \"openai\" provider and the built-in \"terraform_data\" resource.", addr.name),
+            ));
+            continue;
+        };
+        let (value, d) = match config.providers.get(&addr) {
+            Some(block) => batchform_config::decode::decode_body(
+                &block.body,
+                &entry.schema.provider.block,
+                &block.open_brace_range,
+                &scope,
+            ),
+            None => {
+                if addr.alias.is_some() {
+                    diags.push(Diagnostic::error(
+                        "Provider configuration not present",
+                        format!("There is no provider block for {addr}. Add a provider \"{}\" block with alias = \"{}\".", addr.name, addr.alias.as_deref().unwrap_or_default()),
+                    ));
+                    continue;
+                }
+                (null_object(&entry.schema.provider.block), Diagnostics::new())
+            }
+        };
+        diags.extend(d);
+        let request = ConfigureRequest {
+            config: value,
+            working_dir: ctx.working_dir.to_string_lossy().into_owned(),
+        };
+        let provider = entry.provider.clone();
+        diags.extend(session.runtime.block_on(provider.configure(request)));
+    }
+    diags.extend(scope.take_diagnostics());
+    diags
+}
+
+fn null_object(block: &batchform_core::schema::Block) -> Value {
+    Value::Object(
+        block
+            .attributes
+            .iter()
+            .map(|(k, a)| (k.clone(), Value::Null(a.ty.clone())))
+            .chain(block.block_types.keys().map(|k| (k.clone(), Value::NULL)))
+            .collect(),
+    )
+}
+
+/// Open a session for applying a saved plan: the configuration and variables come from the
+/// plan file (it is self-contained), the state from the backend.
+pub fn open_saved(
+    ctx: &Context,
+    opts: &StateOptions<'_>,
+    color: bool,
+    saved: &batchform_engine::planfile::SavedPlan,
+) -> Result<Session, u8> {
+    let files: Vec<batchform_config::source::SourceFile> = saved
+        .config_files
+        .iter()
+        .map(|(name, text)| batchform_config::source::SourceFile::new(name.as_str(), text.as_str()))
+        .collect();
+    let mut sources = Sources::new();
+    let mut parsed = Vec::new();
+    let mut diags = Diagnostics::new();
+    for f in &files {
+        sources.add(f.clone());
+        match batchform_config::lower::parse_file(f) {
+            Ok(body) => parsed.push((f.clone(), body)),
+            Err(d) => diags.extend(d),
+        }
+    }
+    let (config, d) = Config::from_bodies(&parsed);
+    diags.extend(d);
+    sources.add_contexts(&config);
+    if diags.has_errors() {
+        diagnostics::print(&diags, &sources, color);
+        return Err(1);
+    }
+    let loaded = Loaded {
+        config,
+        sources,
+        diagnostics: Diagnostics::new(),
+        has_files: true,
+        syntax_ok: true,
+    };
+    let path = state_path(&loaded.config, opts.path.as_deref());
+    let state_existed = path.exists();
+    let mut backend =
+        crate::commands::state::lock_for_change(&path, opts.lock, "OperationTypeApply", color)?;
+    let state = match backend.read() {
+        Ok(s) => s.unwrap_or_default(),
+        Err(e) => {
+            diagnostics::print(
+                &Diagnostics::from(Diagnostic::error(
+                    "Failed to load state",
+                    format!("Error loading state: {e}."),
+                )),
+                &Sources::new(),
+                color,
+            );
+            return Err(1);
+        }
+    };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+            eprintln!("Error: failed to start the async runtime: {e}");
+            1u8
+        })?;
+    let mut session = Session {
+        loaded,
+        variables: saved.plan.variables.clone(),
+        env: FunctionEnv::new(ctx, false, false),
+        backend,
+        state,
+        state_existed,
+        providers: ProviderSet::new(),
+        runtime,
+        color,
+        warnings: Diagnostics::new(),
+    };
+    let registry = crate::providers::Registry::builtin();
+    let diags = configure_providers(&mut session, ctx, &registry);
+    if diags.has_errors() {
+        session.print(&diags);
+        return Err(1);
+    }
+    Ok(session)
+}

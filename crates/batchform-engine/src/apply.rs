@@ -1,0 +1,810 @@
+//! The apply walk: run a plan's changes in dependency order (reverse order for destroys), at
+//! most `parallelism` provider calls at once. Every completed change is made durable through
+//! the [`Persister`] before anything that depends on it starts, so an interrupted or killed
+//! apply never loses an object it created. A failed change stops only its dependents.
+
+use crate::graph::DepGraph;
+use crate::hooks::{Event, display_id};
+use crate::operation::{Operation, instance_context, locate, with_address};
+use crate::plan::{Action, InstanceChange, Plan, PlanMode};
+use crate::planner::proposed_new;
+use crate::values::{InstanceValues, Repetition, object_from_state, object_to_state};
+use batchform_core::provider::{
+    ApplyResourceChangeRequest, PlanResourceChangeRequest, ReadDataSourceRequest,
+};
+use batchform_core::{Diagnostic, Diagnostics, InstanceAddr, Mode, ResourceAddr, Value};
+use batchform_state::{ObjectState, State, StateChange};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Where completed changes go: durable before `persist` returns.
+#[async_trait::async_trait]
+pub trait Persister: Send + Sync {
+    async fn persist(&self, change: StateChange) -> Result<(), String>;
+}
+
+/// A persister that only keeps changes in memory (tests, `-lock=false` dry runs).
+#[derive(Default)]
+pub struct MemoryPersister {
+    pub changes: std::sync::Mutex<Vec<StateChange>>,
+}
+
+#[async_trait::async_trait]
+impl Persister for MemoryPersister {
+    async fn persist(&self, change: StateChange) -> Result<(), String> {
+        self.changes.lock().map_err(|_| "poisoned".to_string())?.push(change);
+        Ok(())
+    }
+}
+
+/// Ctrl-C: once set, no new operation starts; running ones finish.
+#[derive(Default, Clone)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// What an apply did.
+pub struct ApplyOutcome {
+    /// The state after the apply (everything that succeeded), to be written as the final
+    /// snapshot.
+    pub state: State,
+    pub diagnostics: Diagnostics,
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+    pub imported: usize,
+    /// Stopped early by Ctrl-C.
+    pub interrupted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StepKind {
+    /// Create, update, read or import the instance's current object.
+    Apply,
+    /// Destroy the instance's current object.
+    Destroy,
+    /// Destroy the object a `create_before_destroy` replacement deposed.
+    DestroyDeposed,
+    /// Ordering only: all of a resource's applies (or destroys) are done.
+    Barrier,
+}
+
+struct Step {
+    kind: StepKind,
+    change: Option<usize>,
+    successors: Vec<usize>,
+    waiting_for: usize,
+}
+
+/// The result a step's task hands back to the walk.
+struct Done {
+    step: usize,
+    diagnostics: Diagnostics,
+    /// The new current object of the instance (`None`: it no longer exists).
+    object: Option<Option<(Value, ObjectState)>>,
+    counted: Option<&'static str>,
+}
+
+/// Run `plan`.
+pub async fn apply(
+    op: &Operation<'_>,
+    plan: &Plan,
+    persister: Arc<dyn Persister>,
+    cancel: &Cancel,
+) -> ApplyOutcome {
+    let mut outcome = ApplyOutcome {
+        state: plan.refreshed_state.clone(),
+        diagnostics: Diagnostics::new(),
+        added: 0,
+        changed: 0,
+        destroyed: 0,
+        imported: 0,
+        interrupted: false,
+    };
+    // What refresh found and data sources read at plan time become state first.
+    for change in refresh_changes(&plan.prior_state, &plan.refreshed_state, op.config) {
+        if let Err(e) = persister.persist(change.clone()).await {
+            outcome.diagnostics.push(persist_error(&e));
+            return outcome;
+        }
+        outcome.state.apply(&change);
+    }
+    if plan.mode == PlanMode::RefreshOnly {
+        finish_outputs(op, plan, &mut outcome, &initial_values(op, plan), persister.as_ref()).await;
+        return outcome;
+    }
+    let graph = match DepGraph::build(op.config) {
+        Ok(g) => g,
+        Err(d) => {
+            outcome.diagnostics.extend(d);
+            return outcome;
+        }
+    };
+    let mut values = initial_values(op, plan);
+    let changes: Vec<&InstanceChange> = plan.effective_changes().collect();
+    let mut steps = build_steps(&changes, &graph);
+    let mut ready: VecDeque<usize> =
+        (0..steps.len()).filter(|i| steps[*i].waiting_for == 0).collect();
+    let mut failed: HashSet<usize> = HashSet::new();
+    let mut running = tokio::task::JoinSet::new();
+    let parallelism = op.parallelism.max(1);
+    loop {
+        while running.len() < parallelism && !cancel.is_cancelled() {
+            let Some(step) = ready.pop_front() else { break };
+            if failed.contains(&step) {
+                // A dependency failed: skip, and skip everything after it.
+                for s in steps[step].successors.clone() {
+                    mark_failed(&mut steps, s, &mut failed);
+                }
+                continue;
+            }
+            match prepare(
+                op,
+                &steps[step],
+                step,
+                &changes,
+                &values,
+                &outcome.state,
+                persister.clone(),
+            ) {
+                Prepared::Task(task) => {
+                    running.spawn(task);
+                }
+                Prepared::Immediate(done) => {
+                    complete(
+                        *done,
+                        &mut steps,
+                        &mut ready,
+                        &mut failed,
+                        &mut values,
+                        &mut outcome,
+                        &changes,
+                    );
+                }
+            }
+        }
+        if running.is_empty() {
+            if ready.is_empty() || cancel.is_cancelled() {
+                break;
+            }
+            continue;
+        }
+        match running.join_next().await {
+            Some(Ok(done)) => complete(
+                done,
+                &mut steps,
+                &mut ready,
+                &mut failed,
+                &mut values,
+                &mut outcome,
+                &changes,
+            ),
+            Some(Err(e)) => {
+                outcome.diagnostics.push(Diagnostic::error("Internal error", e.to_string()))
+            }
+            None => {}
+        }
+    }
+    outcome.interrupted =
+        cancel.is_cancelled() && (!ready.is_empty() || steps.iter().any(|s| s.waiting_for > 0));
+    if !outcome.diagnostics.has_errors() && !outcome.interrupted {
+        // Data sources no longer in the configuration leave state quietly.
+        let stale: Vec<InstanceAddr> = outcome
+            .state
+            .instance_addrs()
+            .filter(|a| {
+                a.resource.mode == Mode::Data && !op.config.resources.contains_key(&a.resource)
+            })
+            .collect();
+        for addr in stale {
+            let change = StateChange::RemoveCurrent { addr };
+            if persister.persist(change.clone()).await.is_ok() {
+                outcome.state.apply(&change);
+            }
+        }
+        finish_outputs(op, plan, &mut outcome, &values, persister.as_ref()).await;
+    }
+    outcome
+}
+
+fn persist_error(e: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Failed to persist state",
+        format!(
+            "A change could not be written to the state: {e}. No further changes were started; the changes made so far are recorded."
+        ),
+    )
+}
+
+fn mark_failed(steps: &mut [Step], step: usize, failed: &mut HashSet<usize>) {
+    let mut stack = vec![step];
+    while let Some(s) = stack.pop() {
+        if failed.insert(s) {
+            stack.extend(steps[s].successors.iter().copied());
+        }
+    }
+}
+
+/// The instance values apply starts from: state for what does not change, the plan's
+/// values (with their unknowns) for what will.
+fn initial_values(op: &Operation<'_>, plan: &Plan) -> InstanceValues {
+    let mut values = InstanceValues::new();
+    for (addr, resource) in &op.config.resources {
+        let repetition = if resource.count.is_some() {
+            Repetition::Count
+        } else if resource.for_each.is_some() {
+            Repetition::ForEach
+        } else {
+            Repetition::Single
+        };
+        values.declare(addr, repetition);
+        let Some(schema) =
+            op.providers.resource_schema(&resource.provider, addr.mode, &addr.type_name)
+        else {
+            continue;
+        };
+        if let Some(r) = plan.refreshed_state.resource(addr) {
+            for (key, inst) in &r.instances {
+                if let Some(obj) = &inst.current {
+                    if let Ok(v) = object_from_state(obj, schema) {
+                        values.set(addr, key.clone(), v);
+                    }
+                }
+            }
+        }
+    }
+    for d in &plan.deferred {
+        values.set_unknown(&d.addr, batchform_core::Type::Dynamic);
+    }
+    for change in &plan.changes {
+        match (&change.action, &change.after) {
+            (Action::Delete, _) => values.remove(&change.addr.resource, &change.addr.key),
+            (_, Some(after)) => {
+                values.set(&change.addr.resource, change.addr.key.clone(), after.clone())
+            }
+            _ => {}
+        }
+    }
+    values
+}
+
+/// Build the step graph: applies after the applies of their dependencies; destroys after
+/// the destroys of what depends on them; `-/+` destroys before creating, `+/-` after.
+fn build_steps(changes: &[&InstanceChange], graph: &DepGraph) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    let add = |steps: &mut Vec<Step>, kind, change| {
+        steps.push(Step { kind, change, successors: Vec::new(), waiting_for: 0 });
+        steps.len() - 1
+    };
+    let mut apply_barrier: HashMap<ResourceAddr, usize> = HashMap::new();
+    let mut destroy_barrier: HashMap<ResourceAddr, usize> = HashMap::new();
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    let mut apply_step: HashMap<usize, usize> = HashMap::new();
+    let mut destroy_step: HashMap<usize, usize> = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        let r = &c.addr.resource;
+        match c.action {
+            Action::Create | Action::Update | Action::Read => {
+                apply_step.insert(i, add(&mut steps, StepKind::Apply, Some(i)));
+            }
+            Action::Delete => {
+                destroy_step.insert(i, add(&mut steps, StepKind::Destroy, Some(i)));
+            }
+            Action::DeleteThenCreate => {
+                let d = add(&mut steps, StepKind::Destroy, Some(i));
+                let a = add(&mut steps, StepKind::Apply, Some(i));
+                edges.push((d, a));
+                destroy_step.insert(i, d);
+                apply_step.insert(i, a);
+            }
+            Action::CreateThenDelete => {
+                let a = add(&mut steps, StepKind::Apply, Some(i));
+                let d = add(&mut steps, StepKind::DestroyDeposed, Some(i));
+                edges.push((a, d));
+                apply_step.insert(i, a);
+                destroy_step.insert(i, d);
+            }
+            Action::NoOp => {}
+        }
+        if apply_step.contains_key(&i) && !apply_barrier.contains_key(r) {
+            let b = add(&mut steps, StepKind::Barrier, None);
+            apply_barrier.insert(r.clone(), b);
+        }
+        if destroy_step.contains_key(&i) && !destroy_barrier.contains_key(r) {
+            let b = add(&mut steps, StepKind::Barrier, None);
+            destroy_barrier.insert(r.clone(), b);
+        }
+    }
+    // Resource dependencies: from the configuration, or from state for resources it lost.
+    let deps_of = |c: &InstanceChange| -> Vec<ResourceAddr> {
+        match graph.direct.get(&c.addr.resource) {
+            Some(d) => d.iter().cloned().collect(),
+            None => c.dependencies.clone(),
+        }
+    };
+    for (i, c) in changes.iter().enumerate() {
+        let r = &c.addr.resource;
+        if let Some(&a) = apply_step.get(&i) {
+            edges.push((a, apply_barrier[r]));
+            for dep in deps_of(c) {
+                if let Some(&b) = apply_barrier.get(&dep) {
+                    edges.push((b, a));
+                }
+            }
+        }
+        if let Some(&d) = destroy_step.get(&i) {
+            edges.push((d, destroy_barrier[r]));
+        }
+    }
+    // A destroy waits for the destroys of everything that depends on its resource.
+    let mut dependents_of: HashMap<ResourceAddr, Vec<ResourceAddr>> = HashMap::new();
+    for c in changes {
+        for dep in deps_of(c) {
+            dependents_of.entry(dep).or_default().push(c.addr.resource.clone());
+        }
+    }
+    for (i, c) in changes.iter().enumerate() {
+        let Some(&d) = destroy_step.get(&i) else { continue };
+        if let Some(dependents) = dependents_of.get(&c.addr.resource) {
+            for dependent in dependents {
+                if dependent == &c.addr.resource {
+                    continue;
+                }
+                if let Some(&b) = destroy_barrier.get(dependent) {
+                    edges.push((b, d));
+                }
+            }
+        }
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    for (from, to) in edges {
+        steps[from].successors.push(to);
+        steps[to].waiting_for += 1;
+    }
+    steps
+}
+
+type StepTask = std::pin::Pin<Box<dyn std::future::Future<Output = Done> + Send>>;
+
+enum Prepared {
+    Task(StepTask),
+    Immediate(Box<Done>),
+}
+
+/// Evaluate what a step needs (on the walk's thread, where the evaluator lives) and return
+/// the provider work as a task.
+fn prepare(
+    op: &Operation<'_>,
+    step: &Step,
+    index: usize,
+    changes: &[&InstanceChange],
+    values: &InstanceValues,
+    state: &State,
+    persister: Arc<dyn Persister>,
+) -> Prepared {
+    let immediate = |diagnostics| {
+        Prepared::Immediate(Box::new(Done {
+            step: index,
+            diagnostics,
+            object: None,
+            counted: None,
+        }))
+    };
+    let (Some(ci), kind) = (step.change, step.kind) else {
+        return immediate(Diagnostics::new());
+    };
+    let change = changes[ci].clone();
+    let addr = change.addr.clone();
+    let Some(entry) = op.providers.get(&change.provider) else {
+        return immediate(Diagnostics::from(Diagnostic::error(
+            "Provider configuration not present",
+            format!("There is no provider configuration {} available for {addr}.", change.provider),
+        )));
+    };
+    let Some(schema) = op
+        .providers
+        .resource_schema(&change.provider, addr.resource.mode, &addr.resource.type_name)
+        .cloned()
+    else {
+        return immediate(Diagnostics::from(Diagnostic::error(
+            "Invalid resource type",
+            format!("No schema for {addr}."),
+        )));
+    };
+    let provider = entry.provider.clone();
+    let hooks = op.hooks.clone();
+    let resource = op.config.resources.get(&addr.resource);
+    let current = state.current(&addr).and_then(|o| object_from_state(o, &schema).ok());
+    let prior_object = state.current(&addr).cloned();
+    match kind {
+        StepKind::Barrier => immediate(Diagnostics::new()),
+        StepKind::Destroy | StepKind::DestroyDeposed => {
+            let before = if kind == StepKind::DestroyDeposed {
+                change.before.clone()
+            } else {
+                current.or(change.before.clone())
+            };
+            let Some(before) = before else {
+                return immediate(Diagnostics::new());
+            };
+            let deposed = kind == StepKind::DestroyDeposed;
+            Prepared::Task(Box::pin(async move {
+                let started = Instant::now();
+                let id = display_id(&before);
+                hooks.event(Event::ApplyStart {
+                    addr: addr.clone(),
+                    action: Action::Delete,
+                    id: id.clone(),
+                });
+                let request = ApplyResourceChangeRequest {
+                    type_name: addr.resource.type_name.clone(),
+                    address: addr.to_string(),
+                    prior_state: Some(before.clone()),
+                    planned_state: None,
+                    config: Value::NULL,
+                    planned_private: Vec::new(),
+                };
+                let response = with_progress(
+                    &*hooks,
+                    &addr,
+                    Action::Delete,
+                    id.clone(),
+                    provider.apply_resource_change(request),
+                )
+                .await;
+                let mut diagnostics = with_address(response.diagnostics, &addr);
+                if diagnostics.has_errors() {
+                    hooks.event(Event::ApplyErrored {
+                        addr: addr.clone(),
+                        action: Action::Delete,
+                        elapsed: started.elapsed(),
+                    });
+                    return Done { step: index, diagnostics, object: None, counted: None };
+                }
+                // A deposed object was never current; the new current object stays.
+                if !deposed {
+                    if let Err(e) =
+                        persister.persist(StateChange::RemoveCurrent { addr: addr.clone() }).await
+                    {
+                        diagnostics.push(persist_error(&e));
+                        return Done { step: index, diagnostics, object: None, counted: None };
+                    }
+                }
+                hooks.event(Event::ApplyComplete {
+                    addr: addr.clone(),
+                    action: Action::Delete,
+                    id,
+                    elapsed: started.elapsed(),
+                });
+                let object = if deposed { None } else { Some(None) };
+                let counted = matches!(change.action, Action::Delete).then_some("destroyed");
+                Done { step: index, diagnostics, object, counted }
+            }))
+        }
+        StepKind::Apply => {
+            // Evaluate the configuration now that every dependency has its final value.
+            let scope = op.scope(values);
+            let each_value = each_value_of(op, resource, &addr, values);
+            let iscope = scope.for_instance(instance_context(&addr.key, each_value.as_ref()));
+            let (config, diags) = match resource {
+                Some(r) => batchform_config::decode::decode_body(
+                    &r.body,
+                    &schema.block,
+                    &r.open_brace_range,
+                    &iscope,
+                ),
+                None => (Value::NULL, Diagnostics::new()),
+            };
+            let mut diags = with_address(diags, &addr);
+            diags.extend(scope.take_diagnostics());
+            if diags.has_errors() {
+                return immediate(diags);
+            }
+            let (prior, create) = match change.action {
+                Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete => {
+                    (None, true)
+                }
+                _ => (current.clone().or(change.before.clone()), false),
+            };
+            let action = if change.action == Action::Read {
+                Action::Read
+            } else if create {
+                Action::Create
+            } else {
+                Action::Update
+            };
+            let cbd = change.create_before_destroy;
+            let dependencies = change.dependencies.clone();
+            let provider_state_addr = change.provider_state_addr.clone();
+            let resource_for_locate = resource.cloned();
+            Prepared::Task(Box::pin(async move {
+                let started = Instant::now();
+                let id = if create { None } else { prior.as_ref().and_then(display_id) };
+                hooks.event(Event::ApplyStart { addr: addr.clone(), action, id: id.clone() });
+                let result = if action == Action::Read {
+                    let response = provider
+                        .read_data_source(ReadDataSourceRequest {
+                            type_name: addr.resource.type_name.clone(),
+                            address: addr.to_string(),
+                            config: config.clone(),
+                        })
+                        .await;
+                    (response.state, Vec::new(), response.diagnostics)
+                } else {
+                    let proposed = proposed_new(&schema.block, &config, prior.as_ref());
+                    let planned = provider
+                        .plan_resource_change(PlanResourceChangeRequest {
+                            type_name: addr.resource.type_name.clone(),
+                            address: addr.to_string(),
+                            prior_state: prior.clone(),
+                            proposed_new_state: proposed.clone(),
+                            config: config.clone(),
+                            prior_private: Vec::new(),
+                        })
+                        .await;
+                    if planned.diagnostics.has_errors() {
+                        (None, Vec::new(), planned.diagnostics)
+                    } else {
+                        let request = ApplyResourceChangeRequest {
+                            type_name: addr.resource.type_name.clone(),
+                            address: addr.to_string(),
+                            prior_state: prior.clone(),
+                            planned_state: Some(planned.planned_state.unwrap_or(proposed)),
+                            config: config.clone(),
+                            planned_private: planned.planned_private,
+                        };
+                        let response = with_progress(
+                            &*hooks,
+                            &addr,
+                            action,
+                            id.clone(),
+                            provider.apply_resource_change(request),
+                        )
+                        .await;
+                        (response.new_state, response.private, response.diagnostics)
+                    }
+                };
+                let (new_state, _private, diags) = result;
+                let mut diagnostics =
+                    locate(with_address(diags, &addr), resource_for_locate.as_ref());
+                let failed = diagnostics.has_errors();
+                // Whatever the provider says exists is recorded, even after an error, so
+                // that nothing it created is ever lost.
+                let mut object_out = None;
+                if let Some(new_value) = new_state {
+                    match object_to_state(&new_value, &schema) {
+                        Ok((json, paths)) => {
+                            let mut object = prior_object
+                                .filter(|_| !create)
+                                .unwrap_or_else(|| ObjectState::new(serde_json::Value::Null));
+                            object.attributes = json;
+                            object.sensitive_attributes = paths;
+                            object.schema_version = schema.version;
+                            object.dependencies = dependencies;
+                            object.create_before_destroy = cbd;
+                            object.status = if failed && create {
+                                batchform_state::ObjectStatus::Tainted
+                            } else {
+                                batchform_state::ObjectStatus::Ready
+                            };
+                            let change = StateChange::SetCurrent {
+                                addr: addr.clone(),
+                                provider: provider_state_addr,
+                                object: object.clone(),
+                            };
+                            if let Err(e) = persister.persist(change).await {
+                                diagnostics.push(persist_error(&e));
+                            }
+                            object_out = Some(Some((new_value, object)));
+                        }
+                        Err(e) => diagnostics.push(Diagnostic::error(
+                            "Provider produced invalid object",
+                            format!("{addr}: {e}"),
+                        )),
+                    }
+                }
+                if diagnostics.has_errors() {
+                    hooks.event(Event::ApplyErrored {
+                        addr: addr.clone(),
+                        action,
+                        elapsed: started.elapsed(),
+                    });
+                    return Done { step: index, diagnostics, object: object_out, counted: None };
+                }
+                let id =
+                    object_out.as_ref().and_then(|o| o.as_ref()).and_then(|(v, _)| display_id(v));
+                hooks.event(Event::ApplyComplete {
+                    addr: addr.clone(),
+                    action,
+                    id,
+                    elapsed: started.elapsed(),
+                });
+                let counted = match (action, create) {
+                    (Action::Read, _) => None,
+                    (_, true) => Some("added"),
+                    (_, false) => Some("changed"),
+                };
+                Done { step: index, diagnostics, object: object_out, counted }
+            }))
+        }
+    }
+}
+
+/// `each.value` of a `for_each` instance: the configuration's value for its key.
+fn each_value_of(
+    op: &Operation<'_>,
+    resource: Option<&batchform_config::model::Resource>,
+    addr: &InstanceAddr,
+    values: &InstanceValues,
+) -> Option<Value> {
+    let resource = resource?;
+    let expr = resource.for_each.as_ref()?;
+    let scope = op.scope(values);
+    let v = scope.eval(expr).ok()?;
+    let key = match &addr.key {
+        batchform_core::InstanceKey::Str(s) => s.clone(),
+        _ => return None,
+    };
+    let items = batchform_config::validate::for_each_value(&v, &expr.range).ok()??;
+    items.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
+/// Run a provider call, reporting progress every 10 seconds.
+async fn with_progress<F: std::future::Future>(
+    hooks: &dyn crate::hooks::Hooks,
+    addr: &InstanceAddr,
+    action: Action,
+    id: Option<String>,
+    fut: F,
+) -> F::Output {
+    let started = Instant::now();
+    tokio::pin!(fut);
+    let mut ticker = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(10),
+        Duration::from_secs(10),
+    );
+    loop {
+        tokio::select! {
+            out = &mut fut => return out,
+            _ = ticker.tick() => hooks.event(Event::ApplyProgress { addr: addr.clone(), action, id: id.clone(), elapsed: started.elapsed() }),
+        }
+    }
+}
+
+fn complete(
+    done: Done,
+    steps: &mut [Step],
+    ready: &mut VecDeque<usize>,
+    failed: &mut HashSet<usize>,
+    values: &mut InstanceValues,
+    outcome: &mut ApplyOutcome,
+    changes: &[&InstanceChange],
+) {
+    let step = done.step;
+    let ok = !done.diagnostics.has_errors();
+    outcome.diagnostics.extend(done.diagnostics);
+    if let Some(ci) = steps[step].change {
+        let addr = &changes[ci].addr;
+        match done.object {
+            Some(Some((value, object))) => {
+                values.set(&addr.resource, addr.key.clone(), value);
+                outcome.state.set_current(addr, &changes[ci].provider_state_addr, object);
+            }
+            Some(None) => {
+                values.remove(&addr.resource, &addr.key);
+                outcome.state.remove_current(addr);
+            }
+            None => {}
+        }
+        if ok {
+            match done.counted {
+                Some("added") => outcome.added += 1,
+                Some("changed") => outcome.changed += 1,
+                Some("destroyed") => outcome.destroyed += 1,
+                _ => {}
+            }
+            if changes[ci].action.is_replace() && steps[step].kind != StepKind::Apply {
+                outcome.destroyed += 1;
+            }
+        }
+    }
+    if !ok {
+        for s in steps[step].successors.clone() {
+            mark_failed(steps, s, failed);
+        }
+    }
+    for s in steps[step].successors.clone() {
+        steps[s].waiting_for -= 1;
+        if steps[s].waiting_for == 0 {
+            ready.push_back(s);
+        }
+    }
+}
+
+/// Evaluate and persist the outputs once everything else is done.
+async fn finish_outputs(
+    op: &Operation<'_>,
+    plan: &Plan,
+    outcome: &mut ApplyOutcome,
+    values: &InstanceValues,
+    persister: &dyn Persister,
+) {
+    let (changes, diags) = if plan.mode == PlanMode::Destroy {
+        let removed = outcome.state.outputs.keys().map(|n| crate::plan::OutputChange {
+            name: n.clone(),
+            action: Action::Delete,
+            before: None,
+            after: None,
+            sensitive: false,
+        });
+        (removed.collect(), Diagnostics::new())
+    } else {
+        crate::planner::plan_outputs(op, values, &outcome.state, PlanMode::Normal)
+    };
+    outcome.diagnostics.extend(diags);
+    for change in changes {
+        let state_change = match (&change.action, &change.after) {
+            (Action::Delete, _) => StateChange::RemoveOutput { name: change.name.clone() },
+            (_, Some(v)) => {
+                let (bare, _) = v.clone().unmark_deep();
+                let Ok(json) = batchform_core::json::to_json(&bare) else { continue };
+                StateChange::SetOutput {
+                    name: change.name.clone(),
+                    output: batchform_state::OutputValue {
+                        value: json,
+                        value_type: bare.ty().to_json(),
+                        sensitive: change.sensitive,
+                    },
+                }
+            }
+            _ => continue,
+        };
+        if let Err(e) = persister.persist(state_change.clone()).await {
+            outcome.diagnostics.push(persist_error(&e));
+            return;
+        }
+        outcome.state.apply(&state_change);
+    }
+}
+
+/// The state changes that turn `prior` into `refreshed` (drift, deletions found by refresh,
+/// data sources read while planning).
+fn refresh_changes(
+    prior: &State,
+    refreshed: &State,
+    config: &batchform_config::model::Config,
+) -> Vec<StateChange> {
+    let _ = config;
+    let mut out = Vec::new();
+    let before: BTreeMap<InstanceAddr, &ObjectState> = prior.current_objects().collect();
+    let after: BTreeMap<InstanceAddr, &ObjectState> = refreshed.current_objects().collect();
+    for (addr, obj) in &after {
+        if before.get(addr) != Some(obj) {
+            let provider = refreshed.provider(&addr.resource).unwrap_or_default().to_string();
+            out.push(StateChange::SetCurrent {
+                addr: addr.clone(),
+                provider,
+                object: (*obj).clone(),
+            });
+        }
+    }
+    for addr in before.keys() {
+        if !after.contains_key(addr) {
+            out.push(StateChange::RemoveCurrent { addr: addr.clone() });
+        }
+    }
+    out
+}

@@ -1,0 +1,19 @@
+//! The engine: expand `count` / `for_each` into instances, build the dependency graph
+//! (petgraph), refresh what state holds through the providers, diff configuration against it
+//! into a [`plan::Plan`], and walk the plan in dependency order with bounded parallelism,
+//! persisting every completed change through the state backend. Also the built-in
+//! `terraform_data` resource.
+//!
+//! The engine reaches the world only through the `Provider` and `Backend` traits it is given;
+//! it does no terminal, file or network I/O of its own.
+
+pub mod apply;
+pub mod builtin;
+pub mod graph;
+pub mod hooks;
+pub mod operation;
+pub mod plan;
+pub mod planfile;
+pub mod planner;
+pub mod providers;
+pub mod values;

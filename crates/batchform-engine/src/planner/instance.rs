@@ -1,0 +1,541 @@
+//! Planning one instance: evaluate its configuration, merge it with the prior object, ask the
+//! provider, and decide the action (Terraform's `NodePlannableResourceInstance`).
+
+use super::Walk;
+use crate::operation::{instance_context, locate, with_address};
+use crate::plan::{Action, ActionReason, InstanceChange};
+use crate::providers::ProviderEntry;
+use crate::values::object_from_state;
+use batchform_config::ast::{Expr, ExprKind, StepKind};
+use batchform_config::model::{CheckRule, IgnoreChanges, Resource};
+use batchform_config::scope::InstanceScope;
+use batchform_core::provider::{PlanResourceChangeRequest, ReadDataSourceRequest};
+use batchform_core::schema::{Block, Schema};
+use batchform_core::{
+    AttrPath, Diagnostic, Diagnostics, InstanceAddr, InstanceKey, Mode, PathStep, Value,
+};
+
+pub(super) struct InstancePlanner<'p, 'w, 'a> {
+    pub walk: &'p mut Walk<'w, 'a>,
+    pub resource: &'p Resource,
+    pub schema: &'p Schema,
+    pub entry: &'p ProviderEntry,
+}
+
+/// Terraform's `objchange.ProposedNew`: configured values where the configuration sets
+/// them; for computed attributes left unset, the prior value (or unknown when creating).
+pub fn proposed_new(block: &Block, config: &Value, prior: Option<&Value>) -> Value {
+    let mut out = std::collections::BTreeMap::new();
+    for (name, attr) in &block.attributes {
+        let configured = config.get_attr(name).cloned().unwrap_or(Value::Null(attr.ty.clone()));
+        let value = if attr.computed && configured.is_null() {
+            match prior.and_then(|p| p.get_attr(name)) {
+                Some(p) => p.clone(),
+                None => Value::unknown(attr.ty.clone()),
+            }
+        } else {
+            configured
+        };
+        out.insert(name.clone(), value);
+    }
+    for name in block.block_types.keys() {
+        let v = config.get_attr(name).cloned().unwrap_or(Value::NULL);
+        out.insert(name.clone(), v);
+    }
+    Value::Object(out)
+}
+
+/// A static traversal relative to a resource (`metadata["k"]`, `tags.Name`) as a path.
+pub fn expr_to_path(expr: &Expr) -> Option<AttrPath> {
+    let (root, steps) = match &expr.kind {
+        ExprKind::Variable(name) => (name.clone(), &[][..]),
+        ExprKind::Traversal { source, steps } => match &source.kind {
+            ExprKind::Variable(name) => (name.clone(), steps.as_slice()),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let mut path = vec![PathStep::Attr(root)];
+    for step in steps {
+        path.push(match &step.kind {
+            StepKind::GetAttr(a) => PathStep::Attr(a.clone()),
+            StepKind::LegacyIndex(i) => PathStep::Index(*i as i64),
+            StepKind::Index(k) => match &k.kind {
+                ExprKind::String(s) => PathStep::Key(s.clone()),
+                ExprKind::Number(n) => PathStep::Index(n.to_i64()?),
+                _ => return None,
+            },
+            _ => return None,
+        });
+    }
+    Some(AttrPath(path))
+}
+
+/// Replace the value at `path` in `target` with the one at `path` in `source`.
+fn copy_path(target: Value, source: &Value, path: &[PathStep]) -> Value {
+    let Some((step, rest)) = path.split_first() else { return source.clone() };
+    let (bare, marked) = target.unmark();
+    let result = match (bare, step) {
+        (Value::Object(mut attrs), PathStep::Attr(name)) => {
+            if let (Some(t), Some(s)) = (attrs.remove(name), source.get_attr(name)) {
+                attrs.insert(name.clone(), copy_path(t, s, rest));
+            }
+            Value::Object(attrs)
+        }
+        (Value::Map(ty, mut items), PathStep::Key(k) | PathStep::Attr(k)) => {
+            match source.get_attr(k) {
+                Some(s) => {
+                    let t = items.remove(k).unwrap_or(Value::NULL);
+                    items.insert(k.clone(), copy_path(t, s, rest));
+                }
+                None => {
+                    items.remove(k);
+                }
+            }
+            Value::Map(ty, items)
+        }
+        (other, _) => other,
+    };
+    result.with_sensitive(marked)
+}
+
+impl InstancePlanner<'_, '_, '_> {
+    pub async fn plan(self, inst: &InstanceAddr, each_value: Option<&Value>) {
+        match inst.resource.mode {
+            Mode::Managed => self.plan_managed(inst, each_value).await,
+            Mode::Data => self.plan_data(inst, each_value).await,
+        }
+    }
+
+    /// Evaluate the instance's configuration; `None` after reporting errors.
+    fn config_value(
+        &mut self,
+        inst: &InstanceAddr,
+        each_value: Option<&Value>,
+        self_value: Option<Value>,
+    ) -> Option<(Value, Diagnostics)> {
+        let op = self.walk.op;
+        let scope = op.scope(&self.walk.values);
+        let mut ctx = instance_context(&inst.key, each_value);
+        ctx.self_value = self_value;
+        let iscope = scope.for_instance(ctx);
+        let (value, diags) = batchform_config::decode::decode_body(
+            &self.resource.body,
+            &self.schema.block,
+            &self.resource.open_brace_range,
+            &iscope,
+        );
+        let mut diags = with_address(diags, inst);
+        let preconditions = check_rules(
+            &self.resource.lifecycle.preconditions,
+            &iscope,
+            "Resource precondition failed",
+        );
+        diags.extend(with_address(preconditions, inst));
+        diags.extend(scope.take_diagnostics());
+        if diags.has_errors() {
+            self.walk.diags.extend(diags);
+            return None;
+        }
+        Some((value, diags))
+    }
+
+    async fn plan_managed(mut self, inst: &InstanceAddr, each_value: Option<&Value>) {
+        let addr = &inst.resource;
+        let prior_object = self.walk.plan.refreshed_state.current(inst).cloned();
+        let prior = prior_object.as_ref().and_then(|o| object_from_state(o, self.schema).ok());
+        let tainted = prior_object
+            .as_ref()
+            .is_some_and(|o| o.status == batchform_state::ObjectStatus::Tainted);
+        let Some((mut config, warnings)) = self.config_value(inst, each_value, None) else {
+            self.walk.values.set(
+                addr,
+                inst.key.clone(),
+                Value::unknown(self.schema.block.implied_type()),
+            );
+            return;
+        };
+        self.walk.diags.extend(warnings);
+        if let Some(prior) = &prior {
+            config = apply_ignore_changes(config, prior, &self.resource.lifecycle.ignore_changes);
+        }
+        let proposed = proposed_new(&self.schema.block, &config, prior.as_ref());
+        let provider = self.entry.provider.clone();
+        let request = PlanResourceChangeRequest {
+            type_name: addr.type_name.clone(),
+            address: inst.to_string(),
+            prior_state: prior.clone(),
+            proposed_new_state: proposed.clone(),
+            config: config.clone(),
+            prior_private: Vec::new(),
+        };
+        let response = provider.plan_resource_change(request).await;
+        let diags = locate(with_address(response.diagnostics, inst), Some(self.resource));
+        let failed = diags.has_errors();
+        self.walk.diags.extend(diags);
+        if failed {
+            self.walk.values.set(addr, inst.key.clone(), proposed);
+            return;
+        }
+        let mut planned = response.planned_state.unwrap_or(proposed);
+        let mut private = response.planned_private;
+        let forced = self.walk.opts.replace.iter().any(|r| r == inst);
+        let triggered = self.replace_triggered(inst, each_value);
+        let (action, reason, replace_paths) = match &prior {
+            None => (Action::Create, None, Vec::new()),
+            Some(prior) => {
+                let unchanged = planned.is_wholly_known()
+                    && planned.clone().unmark_deep().0 == prior.clone().unmark_deep().0;
+                let replace_paths: Vec<AttrPath> = response
+                    .requires_replace
+                    .into_iter()
+                    .filter(|p| {
+                        let (a, b) = (p.get(prior), p.get(&planned));
+                        a.map(|v| v.clone().unmark_deep().0) != b.map(|v| v.clone().unmark_deep().0)
+                            || b.is_some_and(|v| !v.is_wholly_known())
+                    })
+                    .collect();
+                let replace = |reason| {
+                    let a = if self.resource.lifecycle.create_before_destroy {
+                        Action::CreateThenDelete
+                    } else {
+                        Action::DeleteThenCreate
+                    };
+                    (a, Some(reason))
+                };
+                let (action, reason) = if tainted {
+                    replace(ActionReason::ReplaceBecauseTainted)
+                } else if forced {
+                    replace(ActionReason::ReplaceByRequest)
+                } else if triggered {
+                    replace(ActionReason::ReplaceByTriggers)
+                } else if unchanged {
+                    (Action::NoOp, None)
+                } else if !replace_paths.is_empty() {
+                    replace(ActionReason::ReplaceBecauseCannotUpdate)
+                } else {
+                    (Action::Update, None)
+                };
+                (action, reason, replace_paths)
+            }
+        };
+        if action.is_replace() {
+            // The new object is planned as a create.
+            let proposed = proposed_new(&self.schema.block, &config, None);
+            let request = PlanResourceChangeRequest {
+                type_name: addr.type_name.clone(),
+                address: inst.to_string(),
+                prior_state: None,
+                proposed_new_state: proposed.clone(),
+                config: config.clone(),
+                prior_private: Vec::new(),
+            };
+            let response = provider.plan_resource_change(request).await;
+            let diags = locate(with_address(response.diagnostics, inst), Some(self.resource));
+            self.walk.diags.extend(diags);
+            planned = response.planned_state.unwrap_or(proposed);
+            private = response.planned_private;
+            if self.resource.lifecycle.prevent_destroy {
+                self.walk.diags.push(super::prevent_destroy_error(inst, self.resource));
+            }
+        }
+        // Postconditions see the planned object as `self`; unknown results wait for apply.
+        if !self.resource.lifecycle.postconditions.is_empty() {
+            let scope = self.walk.op.scope(&self.walk.values);
+            let mut ctx = instance_context(&inst.key, each_value);
+            ctx.self_value = Some(planned.clone());
+            let iscope = scope.for_instance(ctx);
+            let d = check_rules(
+                &self.resource.lifecycle.postconditions,
+                &iscope,
+                "Resource postcondition failed",
+            );
+            self.walk.diags.extend(with_address(d, inst));
+        }
+        let after_for_values = if action == Action::NoOp {
+            prior.clone().unwrap_or(planned.clone())
+        } else {
+            planned.clone()
+        };
+        self.walk.values.set(addr, inst.key.clone(), after_for_values);
+        let change = InstanceChange {
+            addr: inst.clone(),
+            provider: self.resource.provider.clone(),
+            provider_state_addr: self.entry.state_addr.clone(),
+            action,
+            reason,
+            before: prior,
+            after: Some(planned),
+            replace_paths,
+            private,
+            schema_version: self.schema.version,
+            create_before_destroy: self.resource.lifecycle.create_before_destroy,
+            dependencies: self.walk.graph.transitive(addr),
+            importing: None,
+        };
+        self.walk.changes.insert(inst.clone(), change);
+    }
+
+    /// Whether a `replace_triggered_by` reference changes (Terraform's
+    /// `EvaluateReplaceTriggeredBy`: an update or replacement of the referenced instance, or a
+    /// change of the referenced attribute).
+    fn replace_triggered(&self, inst: &InstanceAddr, each_value: Option<&Value>) -> bool {
+        for expr in &self.resource.lifecycle.replace_triggered_by {
+            let Some(r) =
+                batchform_config::refs::references(expr).into_iter().find_map(|r| {
+                    match r.subject {
+                        batchform_config::refs::Subject::Resource(a) => Some((a, r.remaining)),
+                        _ => None,
+                    }
+                })
+            else {
+                continue;
+            };
+            let (target, remaining) = r;
+            let mut steps = remaining.as_slice();
+            let mut key = None;
+            if let Some(first) = steps.first() {
+                if let StepKind::Index(k) = &first.kind {
+                    let scope = self.walk.op.scope(&self.walk.values);
+                    let iscope = scope.for_instance(instance_context(&inst.key, each_value));
+                    key = iscope.eval(k).ok().and_then(|v| match v.unmarked().0 {
+                        Value::String(s) => Some(InstanceKey::Str(s.clone())),
+                        Value::Number(n) => n.to_i64().map(InstanceKey::Int),
+                        _ => None,
+                    });
+                    steps = &steps[1..];
+                }
+            }
+            let path: Vec<PathStep> = steps
+                .iter()
+                .filter_map(|s| match &s.kind {
+                    StepKind::GetAttr(a) => Some(PathStep::Attr(a.clone())),
+                    _ => None,
+                })
+                .collect();
+            let changes = self
+                .walk
+                .changes
+                .range(target.instance(InstanceKey::None)..)
+                .take_while(|(a, _)| a.resource == target);
+            for (addr, change) in changes {
+                if key.as_ref().is_some_and(|k| *k != addr.key) {
+                    continue;
+                }
+                if !matches!(
+                    change.action,
+                    Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete
+                ) {
+                    continue;
+                }
+                if path.is_empty() {
+                    return true;
+                }
+                let p = AttrPath(path.clone());
+                let before = change
+                    .before
+                    .as_ref()
+                    .and_then(|b| p.get(b))
+                    .map(|v| v.clone().unmark_deep().0);
+                let after = change.after.as_ref().and_then(|a| p.get(a)).cloned();
+                let differs = match (&before, &after) {
+                    (Some(b), Some(a)) => !a.is_wholly_known() || *b != a.clone().unmark_deep().0,
+                    (None, None) => false,
+                    _ => true,
+                };
+                if differs {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    async fn plan_data(mut self, inst: &InstanceAddr, each_value: Option<&Value>) {
+        let addr = &inst.resource;
+        let Some((config, warnings)) = self.config_value(inst, each_value, None) else {
+            self.walk.values.set(
+                addr,
+                inst.key.clone(),
+                Value::unknown(self.schema.block.implied_type()),
+            );
+            return;
+        };
+        self.walk.diags.extend(warnings);
+        // Read now unless the configuration is not known yet, or a dependency named in
+        // depends_on has changes pending.
+        let pending = self.resource.depends_on.iter().any(|d| {
+            batchform_config::refs::references(d).into_iter().any(|r| match r.subject {
+                batchform_config::refs::Subject::Resource(a) => self
+                    .walk
+                    .changes
+                    .iter()
+                    .any(|(ia, c)| ia.resource == a && c.action != Action::NoOp),
+                _ => false,
+            })
+        });
+        let unknown_config = !config.is_wholly_known();
+        if unknown_config || pending {
+            let planned = proposed_new(&self.schema.block, &config, None);
+            self.walk.values.set(addr, inst.key.clone(), planned.clone());
+            let reason = if unknown_config {
+                ActionReason::ReadBecauseConfigUnknown
+            } else {
+                ActionReason::ReadBecauseDependencyPending
+            };
+            self.walk.changes.insert(
+                inst.clone(),
+                InstanceChange {
+                    addr: inst.clone(),
+                    provider: self.resource.provider.clone(),
+                    provider_state_addr: self.entry.state_addr.clone(),
+                    action: Action::Read,
+                    reason: Some(reason),
+                    before: None,
+                    after: Some(planned),
+                    replace_paths: Vec::new(),
+                    private: Vec::new(),
+                    schema_version: self.schema.version,
+                    create_before_destroy: false,
+                    dependencies: self.walk.graph.transitive(addr),
+                    importing: None,
+                },
+            );
+            return;
+        }
+        self.walk.op.hooks.event(crate::hooks::Event::ApplyStart {
+            addr: inst.clone(),
+            action: Action::Read,
+            id: None,
+        });
+        let started = std::time::Instant::now();
+        let response = self
+            .entry
+            .provider
+            .read_data_source(ReadDataSourceRequest {
+                type_name: addr.type_name.clone(),
+                address: inst.to_string(),
+                config: config.clone(),
+            })
+            .await;
+        let diags = locate(with_address(response.diagnostics, inst), Some(self.resource));
+        let failed = diags.has_errors();
+        self.walk.diags.extend(diags);
+        if failed {
+            self.walk.op.hooks.event(crate::hooks::Event::ApplyErrored {
+                addr: inst.clone(),
+                action: Action::Read,
+                elapsed: started.elapsed(),
+            });
+            self.walk.values.set(
+                addr,
+                inst.key.clone(),
+                Value::unknown(self.schema.block.implied_type()),
+            );
+            return;
+        }
+        let value = response.state.unwrap_or(config);
+        self.walk.op.hooks.event(crate::hooks::Event::ApplyComplete {
+            addr: inst.clone(),
+            action: Action::Read,
+            id: crate::hooks::display_id(&value),
+            elapsed: started.elapsed(),
+        });
+        // Postconditions see the result.
+        if !self.resource.lifecycle.postconditions.is_empty() {
+            let scope = self.walk.op.scope(&self.walk.values);
+            let mut ctx = instance_context(&inst.key, each_value);
+            ctx.self_value = Some(value.clone());
+            let iscope = scope.for_instance(ctx);
+            let d = check_rules(
+                &self.resource.lifecycle.postconditions,
+                &iscope,
+                "Resource postcondition failed",
+            );
+            self.walk.diags.extend(with_address(d, inst));
+        }
+        self.walk.values.set(addr, inst.key.clone(), value.clone());
+        // The result goes into state when the plan is applied.
+        if let Ok((json, paths)) = crate::values::object_to_state(&value, self.schema) {
+            let mut object = batchform_state::ObjectState::new(json);
+            object.sensitive_attributes = paths;
+            object.schema_version = self.schema.version;
+            self.walk.plan.refreshed_state.set_current(inst, &self.entry.state_addr, object);
+        }
+    }
+}
+
+/// Put back the prior values of ignored attributes.
+fn apply_ignore_changes(config: Value, prior: &Value, ignore: &IgnoreChanges) -> Value {
+    match ignore {
+        IgnoreChanges::None => config,
+        IgnoreChanges::All => {
+            let mut config = config;
+            if let (Value::Object(c), Some(p)) = (&mut config, prior.entries()) {
+                for (k, v) in p {
+                    if c.contains_key(k) {
+                        c.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            config
+        }
+        IgnoreChanges::Paths(exprs) => {
+            let mut config = config;
+            for e in exprs {
+                if let Some(path) = expr_to_path(e) {
+                    config = copy_path(config, prior, &path.0);
+                }
+            }
+            config
+        }
+    }
+}
+
+/// Evaluate `condition` / `error_message` rules; unknown conditions are left for later.
+pub fn check_rules(
+    rules: &[CheckRule],
+    scope: &InstanceScope<'_, '_>,
+    summary: &str,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for rule in rules {
+        let result = match scope.eval(&rule.condition) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        let (result, _) = result.unmark_deep();
+        if !result.is_known() {
+            continue;
+        }
+        if result.as_bool() == Some(false) {
+            let message = scope
+                .eval(&rule.error_message)
+                .ok()
+                .and_then(|m| m.as_str().map(str::to_string))
+                .unwrap_or_default();
+            diags.push(
+                Diagnostic::error(
+                    summary,
+                    format!(
+                        "{message}\n\nThis was checked by the condition at {}.",
+                        batchform_config::model::range_text(&rule.range)
+                    ),
+                )
+                .with_subject(Some(rule.condition.range.clone())),
+            );
+        } else if result.is_null() {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid condition result",
+                    "Condition expression must return either true or false, not null.",
+                )
+                .with_subject(Some(rule.condition.range.clone())),
+            );
+        }
+    }
+    diags
+}

@@ -1,0 +1,557 @@
+//! Planning: refresh what state holds, walk the resources in dependency order expanding
+//! `count` / `for_each`, ask each instance's provider for its planned object, decide the
+//! action with Terraform's rules and reasons, plan deletions of what the configuration no
+//! longer has, and evaluate the outputs.
+
+mod instance;
+mod refresh;
+
+pub use instance::{check_rules, expr_to_path, proposed_new};
+
+use crate::graph::DepGraph;
+use crate::operation::Operation;
+use crate::plan::{Action, ActionReason, Deferred, InstanceChange, OutputChange, Plan, PlanMode};
+use crate::values::{InstanceValues, Repetition, object_from_state};
+use batchform_config::validate::{count_value, for_each_value};
+use batchform_core::{
+    Diagnostic, Diagnostics, InstanceAddr, InstanceKey, Mode, ResourceAddr, TargetAddr, Type, Value,
+};
+use batchform_state::State;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How to plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub mode: PlanMode,
+    /// Read every object in state from its provider first (`-refresh=false` turns it off).
+    pub refresh: bool,
+    pub targets: Vec<TargetAddr>,
+    /// `-replace=ADDR`.
+    pub replace: Vec<InstanceAddr>,
+}
+
+/// Make a plan from `prior` (the state as read).
+pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan {
+    let mut diags = Diagnostics::new();
+    let (refreshed, drift) = if opts.refresh {
+        let (refreshed, drift, d) = refresh::refresh(op, &prior).await;
+        diags.extend(d);
+        (refreshed, drift)
+    } else {
+        (prior.clone(), Vec::new())
+    };
+    let mut plan = Plan {
+        mode: opts.mode,
+        changes: Vec::new(),
+        outputs: Vec::new(),
+        drift,
+        deferred: Vec::new(),
+        variables: op.variables.clone(),
+        targets: opts.targets.clone(),
+        replace: opts.replace.clone(),
+        prior_state: prior,
+        refreshed_state: refreshed,
+        diagnostics: Diagnostics::new(),
+        errored: false,
+        timestamp: String::new(),
+    };
+    if diags.has_errors() {
+        plan.diagnostics = diags;
+        plan.errored = true;
+        return plan;
+    }
+    let graph = match DepGraph::build(op.config) {
+        Ok(g) => g,
+        Err(d) => {
+            diags.extend(d);
+            plan.diagnostics = diags;
+            plan.errored = true;
+            return plan;
+        }
+    };
+    match opts.mode {
+        PlanMode::Destroy => plan_destroy(op, &mut plan),
+        PlanMode::RefreshOnly | PlanMode::Normal => {
+            let mut walk = Walk::new(op, &graph, &mut plan, opts);
+            walk.run().await;
+            let Walk { values, changes, deferred, diags: walk_diags, .. } = walk;
+            diags.extend(walk_diags);
+            if opts.mode == PlanMode::Normal {
+                plan.changes = changes.into_values().collect();
+            }
+            plan.deferred =
+                deferred.into_iter().map(|(addr, reason)| Deferred { addr, reason }).collect();
+            if !opts.targets.is_empty() {
+                diags.push(Diagnostic::warning(
+                    "Resource targeting is in effect",
+                    "You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when batchform specifically suggests to use it as part of an error message.",
+                ));
+            }
+            if !diags.has_errors() {
+                let (outputs, d) = plan_outputs(op, &values, &plan.refreshed_state, plan.mode);
+                plan.outputs = outputs;
+                diags.extend(d);
+            }
+        }
+    }
+    plan.errored = diags.has_errors();
+    plan.diagnostics = diags;
+    plan
+}
+
+/// Every object in state is destroyed, dependents first (the walk orders them).
+fn plan_destroy(op: &Operation<'_>, plan: &mut Plan) {
+    let state = &plan.refreshed_state;
+    for (addr, object) in state.current_objects() {
+        if addr.resource.mode == Mode::Data {
+            continue;
+        }
+        let provider_state_addr = state.provider(&addr.resource).unwrap_or_default().to_string();
+        let provider =
+            crate::providers::parse_state_address(&provider_state_addr).unwrap_or_else(|| {
+                batchform_config::model::ProviderConfigAddr::implied_by_type(
+                    &addr.resource.type_name,
+                )
+            });
+        let before = op
+            .providers
+            .resource_schema(&provider, Mode::Managed, &addr.resource.type_name)
+            .and_then(|s| object_from_state(object, s).ok());
+        plan.changes.push(InstanceChange {
+            addr: addr.clone(),
+            provider,
+            provider_state_addr,
+            action: Action::Delete,
+            reason: None,
+            before,
+            after: None,
+            replace_paths: Vec::new(),
+            private: Vec::new(),
+            schema_version: object.schema_version,
+            create_before_destroy: false,
+            dependencies: object.dependencies.clone(),
+            importing: None,
+        });
+    }
+    plan.outputs = plan
+        .refreshed_state
+        .outputs
+        .iter()
+        .map(|(name, o)| OutputChange {
+            name: name.clone(),
+            action: Action::Delete,
+            before: output_value(o),
+            after: None,
+            sensitive: o.sensitive,
+        })
+        .collect();
+}
+
+/// A state output as a value.
+pub(crate) fn output_value(o: &batchform_state::OutputValue) -> Option<Value> {
+    let ty = Type::from_json(&o.value_type)?;
+    batchform_core::json::from_json_typed(&o.value, &ty).ok().map(|v| v.with_sensitive(o.sensitive))
+}
+
+/// Evaluate the outputs against the planned values and compare with state.
+pub(crate) fn plan_outputs(
+    op: &Operation<'_>,
+    values: &InstanceValues,
+    state: &State,
+    mode: PlanMode,
+) -> (Vec<OutputChange>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut out = Vec::new();
+    let scope = op.scope(values);
+    for (name, output) in &op.config.outputs {
+        let Some(expr) = &output.value else { continue };
+        let after = match scope.eval(expr) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        if after.contains_sensitive() && !output.sensitive {
+            diags.push(
+                Diagnostic::error(
+                    "Output refers to sensitive values",
+                    "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, batchform requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true",
+                )
+                .with_subject(Some(output.decl_range.clone())),
+            );
+            continue;
+        }
+        let after = after.with_sensitive(output.sensitive);
+        let before = state.outputs.get(name).and_then(output_value);
+        let action = match &before {
+            None => Action::Create,
+            Some(b)
+                if after.is_wholly_known()
+                    && b.clone().unmark_deep().0 == after.clone().unmark_deep().0 =>
+            {
+                Action::NoOp
+            }
+            Some(_) => Action::Update,
+        };
+        out.push(OutputChange {
+            name: name.clone(),
+            action,
+            before,
+            after: Some(after),
+            sensitive: output.sensitive,
+        });
+    }
+    diags.extend(scope.take_diagnostics());
+    if mode != PlanMode::RefreshOnly || !op.config.outputs.is_empty() {
+        for (name, o) in &state.outputs {
+            if !op.config.outputs.contains_key(name) {
+                out.push(OutputChange {
+                    name: name.clone(),
+                    action: Action::Delete,
+                    before: output_value(o),
+                    after: None,
+                    sensitive: o.sensitive,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    (out, diags)
+}
+
+/// The planning walk over resources in dependency order.
+struct Walk<'w, 'a> {
+    op: &'w Operation<'a>,
+    graph: &'w DepGraph,
+    plan: &'w mut Plan,
+    opts: &'w PlanOptions,
+    values: InstanceValues,
+    changes: BTreeMap<InstanceAddr, InstanceChange>,
+    deferred: BTreeMap<ResourceAddr, String>,
+    diags: Diagnostics,
+    /// Targeted resources and their dependencies, when `-target` is used.
+    allowed: Option<BTreeSet<ResourceAddr>>,
+}
+
+impl<'w, 'a> Walk<'w, 'a> {
+    fn new(
+        op: &'w Operation<'a>,
+        graph: &'w DepGraph,
+        plan: &'w mut Plan,
+        opts: &'w PlanOptions,
+    ) -> Self {
+        let allowed = (!opts.targets.is_empty()).then(|| {
+            let targeted: BTreeSet<ResourceAddr> =
+                opts.targets.iter().map(|t| t.resource().clone()).collect();
+            graph.with_dependencies(&targeted)
+        });
+        Walk {
+            op,
+            graph,
+            plan,
+            opts,
+            values: InstanceValues::new(),
+            changes: BTreeMap::new(),
+            deferred: BTreeMap::new(),
+            diags: Diagnostics::new(),
+            allowed,
+        }
+    }
+
+    fn targeted(&self, addr: &InstanceAddr) -> bool {
+        self.opts.targets.is_empty() || self.opts.targets.iter().any(|t| t.contains(addr))
+    }
+
+    async fn run(&mut self) {
+        let order = self.graph.order.clone();
+        for addr in &order {
+            self.resource(addr).await;
+        }
+        if self.opts.mode == PlanMode::Normal {
+            self.orphaned_resources();
+        }
+    }
+
+    /// Values of a resource from the refreshed state (skipped by targeting or refresh-only).
+    fn values_from_state(&mut self, addr: &ResourceAddr, repetition: Repetition) {
+        let op = self.op;
+        let Some(resource) = op.config.resources.get(addr) else { return };
+        self.values.declare(addr, repetition);
+        let Some(state_resource) = self.plan.refreshed_state.resource(addr) else { return };
+        let Some(schema) =
+            op.providers.resource_schema(&resource.provider, addr.mode, &addr.type_name)
+        else {
+            return;
+        };
+        for (key, inst) in &state_resource.instances {
+            if let Some(obj) = &inst.current {
+                if let Ok(v) = object_from_state(obj, schema) {
+                    self.values.set(addr, key.clone(), v);
+                }
+            }
+        }
+    }
+
+    async fn resource(&mut self, addr: &ResourceAddr) {
+        let op = self.op;
+        let Some(resource) = op.config.resources.get(addr) else { return };
+        let repetition = if resource.count.is_some() {
+            Repetition::Count
+        } else if resource.for_each.is_some() {
+            Repetition::ForEach
+        } else {
+            Repetition::Single
+        };
+        if self.allowed.as_ref().is_some_and(|a| !a.contains(addr))
+            || self.opts.mode == PlanMode::RefreshOnly
+        {
+            self.values_from_state(addr, repetition);
+            return;
+        }
+        // Waiting for a deferred resource?
+        if let Some(dep) = self
+            .graph
+            .direct
+            .get(addr)
+            .and_then(|deps| deps.iter().find(|d| self.deferred.contains_key(*d)))
+        {
+            let reason = format!("it depends on {dep}, which is deferred");
+            self.deferred.insert(addr.clone(), reason);
+            self.values.set_unknown(addr, Type::Dynamic);
+            return;
+        }
+        let Some(entry) = op.providers.get(&resource.provider) else {
+            self.diags.push(
+                Diagnostic::error(
+                    "Provider configuration not present",
+                    format!(
+                        "There is no provider configuration {} available for {addr}.",
+                        resource.provider
+                    ),
+                )
+                .with_subject(Some(resource.decl_range.clone())),
+            );
+            self.values.set_unknown(addr, Type::Dynamic);
+            return;
+        };
+        let schema = match addr.mode {
+            Mode::Managed => entry.schema.resources.get(&addr.type_name),
+            Mode::Data => entry.schema.data_sources.get(&addr.type_name),
+        };
+        let Some(schema) = schema.cloned() else {
+            self.diags.push(
+                Diagnostic::error(
+                    if addr.mode == Mode::Data {
+                        "Invalid data source"
+                    } else {
+                        "Invalid resource type"
+                    },
+                    format!(
+                        "The provider {} does not support {} {:?}.",
+                        entry.state_addr,
+                        if addr.mode == Mode::Data { "data source" } else { "resource type" },
+                        addr.type_name
+                    ),
+                )
+                .with_subject(Some(resource.decl_range.clone())),
+            );
+            self.values.set_unknown(addr, Type::Dynamic);
+            return;
+        };
+        // Expand count / for_each.
+        let keys = match self.expand(addr, resource) {
+            Ok(Some(keys)) => keys,
+            Ok(None) => return,
+            Err(d) => {
+                self.diags.extend(d);
+                self.values.set_unknown(addr, Type::Dynamic);
+                return;
+            }
+        };
+        self.values.declare(addr, repetition);
+        let wanted: BTreeSet<InstanceKey> = keys.iter().map(|(k, _)| k.clone()).collect();
+        for (key, each_value) in keys {
+            let inst = addr.instance(key.clone());
+            if !self.targeted(&inst) {
+                if let Some(v) = self.state_value(&inst, &schema) {
+                    self.values.set(addr, key, v);
+                }
+                continue;
+            }
+            let plan_inst =
+                instance::InstancePlanner { walk: self, resource, schema: &schema, entry };
+            plan_inst.plan(&inst, each_value.as_ref()).await;
+        }
+        if addr.mode == Mode::Managed {
+            self.orphaned_instances(addr, resource, &wanted, repetition);
+        }
+    }
+
+    fn state_value(
+        &self,
+        inst: &InstanceAddr,
+        schema: &batchform_core::schema::Schema,
+    ) -> Option<Value> {
+        self.plan.refreshed_state.current(inst).and_then(|o| object_from_state(o, schema).ok())
+    }
+
+    /// The instance keys of a resource; `Ok(None)` when it is deferred.
+    #[allow(clippy::type_complexity)]
+    fn expand(
+        &mut self,
+        addr: &ResourceAddr,
+        resource: &batchform_config::model::Resource,
+    ) -> Result<Option<Vec<(InstanceKey, Option<Value>)>>, Diagnostics> {
+        enum Expansion {
+            Keys(Vec<(InstanceKey, Option<Value>)>),
+            Deferred(&'static str),
+        }
+        let scope = self.op.scope(&self.values);
+        let result = (|| -> Result<Expansion, Diagnostics> {
+            if let Some(count) = &resource.count {
+                let v = scope.eval(count)?;
+                Ok(match count_value(&v, &count.range).map_err(Diagnostics::from)? {
+                    Some(n) => {
+                        Expansion::Keys((0..n).map(|i| (InstanceKey::Int(i), None)).collect())
+                    }
+                    None => Expansion::Deferred(
+                        "its \"count\" depends on values known only after apply",
+                    ),
+                })
+            } else if let Some(for_each) = &resource.for_each {
+                let v = scope.eval(for_each)?;
+                Ok(match for_each_value(&v, &for_each.range).map_err(Diagnostics::from)? {
+                    Some(items) => Expansion::Keys(
+                        items.into_iter().map(|(k, v)| (InstanceKey::Str(k), Some(v))).collect(),
+                    ),
+                    None => Expansion::Deferred(
+                        "its \"for_each\" keys depend on values known only after apply",
+                    ),
+                })
+            } else {
+                Ok(Expansion::Keys(vec![(InstanceKey::None, None)]))
+            }
+        })();
+        let more = scope.take_diagnostics();
+        drop(scope);
+        if more.has_errors() {
+            return Err(more);
+        }
+        match result? {
+            Expansion::Keys(keys) => Ok(Some(keys)),
+            Expansion::Deferred(reason) => {
+                self.defer(addr, reason);
+                Ok(None)
+            }
+        }
+    }
+
+    fn defer(&mut self, addr: &ResourceAddr, reason: &str) {
+        self.deferred.insert(addr.clone(), reason.to_string());
+        self.values.set_unknown(addr, Type::Dynamic);
+    }
+
+    /// Instances in state that the configuration no longer has.
+    fn orphaned_instances(
+        &mut self,
+        addr: &ResourceAddr,
+        resource: &batchform_config::model::Resource,
+        wanted: &BTreeSet<InstanceKey>,
+        repetition: Repetition,
+    ) {
+        let Some(state_resource) = self.plan.refreshed_state.resource(addr) else { return };
+        let orphans: Vec<InstanceKey> =
+            state_resource.instances.keys().filter(|k| !wanted.contains(*k)).cloned().collect();
+        for key in orphans {
+            let inst = addr.instance(key.clone());
+            if !self.targeted(&inst) {
+                continue;
+            }
+            let reason = match (&key, repetition) {
+                (InstanceKey::Int(_), Repetition::Count) => ActionReason::DeleteBecauseCountIndex,
+                (InstanceKey::Str(_), Repetition::ForEach) => ActionReason::DeleteBecauseEachKey,
+                _ => ActionReason::DeleteBecauseWrongRepetition,
+            };
+            self.plan_delete(
+                &inst,
+                Some(reason),
+                resource.lifecycle.prevent_destroy.then_some(resource),
+            );
+        }
+    }
+
+    /// Resources in state that the configuration no longer has.
+    fn orphaned_resources(&mut self) {
+        let orphans: Vec<InstanceAddr> = self
+            .plan
+            .refreshed_state
+            .instance_addrs()
+            .filter(|a| {
+                a.resource.mode == Mode::Managed
+                    && !self.op.config.resources.contains_key(&a.resource)
+            })
+            .collect();
+        for inst in orphans {
+            if self.targeted(&inst) {
+                self.plan_delete(&inst, Some(ActionReason::DeleteBecauseNoResourceConfig), None);
+            }
+        }
+    }
+
+    fn plan_delete(
+        &mut self,
+        inst: &InstanceAddr,
+        reason: Option<ActionReason>,
+        prevent: Option<&batchform_config::model::Resource>,
+    ) {
+        let state = &self.plan.refreshed_state;
+        let Some(object) = state.current(inst) else { return };
+        let provider_state_addr = state.provider(&inst.resource).unwrap_or_default().to_string();
+        let provider =
+            crate::providers::parse_state_address(&provider_state_addr).unwrap_or_else(|| {
+                batchform_config::model::ProviderConfigAddr::implied_by_type(
+                    &inst.resource.type_name,
+                )
+            });
+        if let Some(resource) = prevent {
+            self.diags.push(prevent_destroy_error(inst, resource));
+            return;
+        }
+        let before = self
+            .op
+            .providers
+            .resource_schema(&provider, Mode::Managed, &inst.resource.type_name)
+            .and_then(|s| object_from_state(object, s).ok());
+        let change = InstanceChange {
+            addr: inst.clone(),
+            provider,
+            provider_state_addr,
+            action: Action::Delete,
+            reason,
+            before,
+            after: None,
+            replace_paths: Vec::new(),
+            private: Vec::new(),
+            schema_version: object.schema_version,
+            create_before_destroy: object.create_before_destroy,
+            dependencies: object.dependencies.clone(),
+            importing: None,
+        };
+        self.changes.insert(inst.clone(), change);
+    }
+}
+
+pub(crate) fn prevent_destroy_error(
+    inst: &InstanceAddr,
+    resource: &batchform_config::model::Resource,
+) -> Diagnostic {
+    Diagnostic::error(
+        "Instance cannot be destroyed",
+        format!(
+            "Resource {} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag.",
+            inst.resource
+        ),
+    )
+    .with_subject(Some(resource.decl_range.clone()))
+}

@@ -1,0 +1,343 @@
+//! The planner and the apply walk with a scripted provider: actions and reasons, dependency
+//! order, bounded parallelism, failures that stop only dependents, durable persistence of
+//! every change, deferred resources, and a second plan that finds nothing to do.
+
+use batchform_config::model::Config;
+use batchform_config::scope::Paths;
+use batchform_config::source::SourceFile;
+use batchform_core::provider::*;
+use batchform_core::schema::{Attribute, Block, Schema};
+use batchform_core::{Diagnostic, Diagnostics, ProviderSchema, Type, Value};
+use batchform_engine::apply::{Cancel, MemoryPersister, apply};
+use batchform_engine::hooks::NoHooks;
+use batchform_engine::operation::Operation;
+use batchform_engine::plan::{Action, ActionReason};
+use batchform_engine::planner::{PlanOptions, plan};
+use batchform_engine::providers::{ProviderFactory, ProviderSet};
+use batchform_state::State;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// `mock_thing`: `name` forces replacement, `note` updates in place, `id` and `echo` are
+/// computed (`echo` = name). Names starting with "fail" fail to create.
+#[derive(Default)]
+struct Mock {
+    next_id: AtomicUsize,
+    log: Mutex<Vec<String>>,
+    running: AtomicUsize,
+    max_running: AtomicUsize,
+}
+
+fn schema() -> Schema {
+    let attributes = BTreeMap::from([
+        ("id".to_string(), Attribute::computed(Type::String)),
+        ("name".to_string(), Attribute::required(Type::String)),
+        ("note".to_string(), Attribute::optional(Type::String)),
+        ("echo".to_string(), Attribute::computed(Type::String)),
+    ]);
+    Schema { version: 0, block: Block { attributes, ..Block::default() } }
+}
+
+#[async_trait::async_trait]
+impl Provider for Mock {
+    fn schema(&self) -> ProviderSchema {
+        ProviderSchema {
+            resources: BTreeMap::from([("mock_thing".to_string(), schema())]),
+            ..ProviderSchema::default()
+        }
+    }
+    async fn configure(&self, _r: ConfigureRequest) -> Diagnostics {
+        Diagnostics::new()
+    }
+    async fn read_resource(&self, r: ReadResourceRequest) -> ReadResourceResponse {
+        ReadResourceResponse { new_state: Some(r.prior_state), ..Default::default() }
+    }
+    async fn plan_resource_change(
+        &self,
+        r: PlanResourceChangeRequest,
+    ) -> PlanResourceChangeResponse {
+        let mut planned = r.proposed_new_state.clone();
+        if let Value::Object(attrs) = &mut planned {
+            let name_changed = r
+                .prior_state
+                .as_ref()
+                .map(|p| p.get_attr("name") != r.config.get_attr("name"))
+                .unwrap_or(true);
+            if name_changed {
+                attrs.insert("echo".into(), Value::unknown(Type::String));
+            }
+            if r.prior_state.is_none() {
+                attrs.insert("id".into(), Value::unknown(Type::String));
+            }
+        }
+        PlanResourceChangeResponse {
+            planned_state: Some(planned),
+            requires_replace: vec![AttrPath::attr("name")],
+            ..Default::default()
+        }
+    }
+    async fn apply_resource_change(
+        &self,
+        r: ApplyResourceChangeRequest,
+    ) -> ApplyResourceChangeResponse {
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_running.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        let Some(planned) = r.planned_state else {
+            self.log.lock().unwrap().push(format!("delete {}", r.address));
+            return ApplyResourceChangeResponse::default();
+        };
+        let name =
+            planned.get_attr("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        if name.starts_with("fail") {
+            return ApplyResourceChangeResponse {
+                diagnostics: Diagnostic::error("Boom", format!("{name} cannot be made")).into(),
+                ..Default::default()
+            };
+        }
+        self.log.lock().unwrap().push(format!("apply {}", r.address));
+        let mut new = planned;
+        if let Value::Object(attrs) = &mut new {
+            if !attrs.get("id").is_some_and(Value::is_known) {
+                let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+                attrs.insert("id".into(), Value::string(format!("id-{id}")));
+            }
+            attrs.insert("echo".into(), Value::string(name));
+        }
+        ApplyResourceChangeResponse { new_state: Some(new), ..Default::default() }
+    }
+    async fn import_resource_state(
+        &self,
+        _r: ImportResourceStateRequest,
+    ) -> ImportResourceStateResponse {
+        ImportResourceStateResponse::default()
+    }
+    async fn read_data_source(&self, _r: ReadDataSourceRequest) -> ReadDataSourceResponse {
+        ReadDataSourceResponse::default()
+    }
+}
+
+struct Factory(Arc<Mock>);
+
+impl ProviderFactory for Factory {
+    fn create(&self, name: &str) -> Option<Arc<dyn Provider>> {
+        (name == "mock").then(|| self.0.clone() as Arc<dyn Provider>)
+    }
+    fn source(&self, _name: &str) -> Option<String> {
+        Some("test/mock".into())
+    }
+}
+
+fn config(text: &str) -> Config {
+    let file = SourceFile::new("main.tf", text);
+    let (config, diags) = Config::load(&[file]);
+    assert!(!diags.has_errors(), "{diags:?}");
+    config
+}
+
+struct Run {
+    mock: Arc<Mock>,
+    providers: ProviderSet,
+}
+
+impl Run {
+    fn new() -> Run {
+        let mock = Arc::new(Mock::default());
+        let mut providers = ProviderSet::new();
+        providers.ensure(
+            &batchform_config::model::ProviderConfigAddr::default_for("mock"),
+            &Factory(mock.clone()),
+        );
+        Run { mock, providers }
+    }
+
+    async fn cycle(
+        &self,
+        cfg: &Config,
+        state: State,
+        parallelism: usize,
+    ) -> (batchform_engine::plan::Plan, batchform_engine::apply::ApplyOutcome, Arc<MemoryPersister>)
+    {
+        let variables = BTreeMap::new();
+        let functions = batchform_config::eval::NoFunctions;
+        let op = Operation {
+            config: cfg,
+            variables: &variables,
+            functions: &functions,
+            providers: &self.providers,
+            hooks: Arc::new(NoHooks),
+            paths: Paths::default(),
+            parallelism,
+        };
+        let p = plan(&op, state, &PlanOptions { refresh: true, ..PlanOptions::default() }).await;
+        assert!(!p.errored, "{:?}", p.diagnostics);
+        let persister = Arc::new(MemoryPersister::default());
+        let outcome = apply(&op, &p, persister.clone(), &Cancel::new()).await;
+        (p, outcome, persister)
+    }
+}
+
+const CHAIN: &str = r#"
+resource "mock_thing" "a" {
+  name = "a"
+}
+resource "mock_thing" "b" {
+  count = 3
+  name  = "b-${count.index}-${mock_thing.a.echo}"
+}
+output "names" {
+  value = mock_thing.b[*].echo
+}
+"#;
+
+#[tokio::test]
+async fn creates_in_dependency_order_then_plans_nothing() {
+    let run = Run::new();
+    let cfg = config(CHAIN);
+    let (p, outcome, persister) = run.cycle(&cfg, State::new(), 10).await;
+    assert_eq!(p.summary(), (4, 0, 0, 0));
+    assert!(p.changes.iter().all(|c| c.action == Action::Create));
+    assert!(!outcome.diagnostics.has_errors(), "{:?}", outcome.diagnostics);
+    assert_eq!(outcome.added, 4);
+    let log = run.mock.log.lock().unwrap().clone();
+    assert_eq!(log[0], "apply mock_thing.a", "a must be created before its dependents: {log:?}");
+    // Every instance and the output were persisted.
+    let persisted = persister.changes.lock().unwrap().len();
+    assert_eq!(persisted, 5);
+    let names = &outcome.state.outputs["names"].value;
+    assert_eq!(names, &serde_json::json!(["b-0-a", "b-1-a", "b-2-a"]));
+    // A second plan against the new state changes nothing.
+    let (p2, _, _) = run.cycle(&cfg, outcome.state, 10).await;
+    assert!(
+        p2.changes.iter().all(|c| c.action == Action::NoOp),
+        "{:?}",
+        p2.changes.iter().map(|c| (c.addr.to_string(), c.action)).collect::<Vec<_>>()
+    );
+    assert!(!p2.has_changes());
+}
+
+#[tokio::test]
+async fn replacement_update_and_deletion_reasons() {
+    let run = Run::new();
+    let (_, first, _) = run.cycle(&config(CHAIN), State::new(), 10).await;
+    let edited = config(
+        r#"
+resource "mock_thing" "a" {
+  name = "a2"
+}
+resource "mock_thing" "b" {
+  count = 2
+  name  = "b-${count.index}-${mock_thing.a.echo}"
+  note  = "x"
+}
+"#,
+    );
+    let variables = BTreeMap::new();
+    let functions = batchform_config::eval::NoFunctions;
+    let op = Operation {
+        config: &edited,
+        variables: &variables,
+        functions: &functions,
+        providers: &run.providers,
+        hooks: Arc::new(NoHooks),
+        paths: Paths::default(),
+        parallelism: 4,
+    };
+    let p = plan(&op, first.state, &PlanOptions { refresh: true, ..PlanOptions::default() }).await;
+    let by_addr: BTreeMap<String, (Action, Option<ActionReason>)> =
+        p.changes.iter().map(|c| (c.addr.to_string(), (c.action, c.reason))).collect();
+    assert_eq!(
+        by_addr["mock_thing.a"],
+        (Action::DeleteThenCreate, Some(ActionReason::ReplaceBecauseCannotUpdate))
+    );
+    // b's name depends on a's new echo, unknown until a is replaced: replaced too.
+    assert_eq!(by_addr["mock_thing.b[0]"].0, Action::DeleteThenCreate);
+    assert_eq!(
+        by_addr["mock_thing.b[2]"],
+        (Action::Delete, Some(ActionReason::DeleteBecauseCountIndex))
+    );
+    assert_eq!(
+        p.outputs.iter().find(|o| o.name == "names").map(|o| o.action),
+        Some(Action::Delete)
+    );
+}
+
+#[tokio::test]
+async fn a_failure_stops_only_its_dependents() {
+    let run = Run::new();
+    let cfg = config(
+        r#"
+resource "mock_thing" "bad" {
+  name = "fail-1"
+}
+resource "mock_thing" "after_bad" {
+  name = "x-${mock_thing.bad.echo}"
+}
+resource "mock_thing" "independent" {
+  count = 3
+  name  = "ok-${count.index}"
+}
+"#,
+    );
+    let (_, outcome, _) = run.cycle(&cfg, State::new(), 10).await;
+    assert!(outcome.diagnostics.has_errors());
+    let log = run.mock.log.lock().unwrap().clone();
+    assert!(!log.iter().any(|l| l.contains("after_bad")), "{log:?}");
+    assert_eq!(log.iter().filter(|l| l.contains("independent")).count(), 3);
+    assert_eq!(outcome.added, 3);
+    assert!(
+        outcome
+            .state
+            .current(
+                &"mock_thing.independent[2]"
+                    .parse::<batchform_core::TargetAddr>()
+                    .map(|t| match t {
+                        batchform_core::TargetAddr::Instance(i) => i,
+                        _ => unreachable!(),
+                    })
+                    .unwrap()
+            )
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn parallelism_bounds_concurrent_provider_calls() {
+    let run = Run::new();
+    let cfg = config(
+        "resource \"mock_thing\" \"many\" {\n  count = 12\n  name  = \"n-${count.index}\"\n}\n",
+    );
+    let (_, outcome, _) = run.cycle(&cfg, State::new(), 3).await;
+    assert_eq!(outcome.added, 12);
+    let max = run.mock.max_running.load(Ordering::SeqCst);
+    assert!((2..=3).contains(&max), "max concurrent calls {max}");
+}
+
+#[tokio::test]
+async fn unknown_count_defers_the_resource_and_its_dependents() {
+    let run = Run::new();
+    let cfg = config(
+        r#"
+resource "mock_thing" "a" {
+  name = "a"
+}
+resource "mock_thing" "later" {
+  count = mock_thing.a.echo == "" ? 0 : 2
+  name  = "later"
+}
+resource "mock_thing" "after_later" {
+  name = mock_thing.later[0].echo
+}
+"#,
+    );
+    let (p, outcome, _) = run.cycle(&cfg, State::new(), 4).await;
+    let deferred: Vec<String> = p.deferred.iter().map(|d| d.addr.to_string()).collect();
+    assert_eq!(deferred, ["mock_thing.after_later", "mock_thing.later"]);
+    assert_eq!(outcome.added, 1);
+    // The next run knows the count and creates the rest.
+    let (p2, outcome2, _) = run.cycle(&cfg, outcome.state, 4).await;
+    assert!(p2.deferred.is_empty());
+    assert_eq!(outcome2.added, 3);
+}
