@@ -12,6 +12,7 @@ pub mod number;
 pub mod path;
 pub mod plan_value;
 pub mod provider;
+pub mod refinement;
 pub mod schema;
 pub mod types;
 pub mod value;

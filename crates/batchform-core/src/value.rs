@@ -6,6 +6,8 @@
 //! off with [`Value::unmark`] and puts it back on the result, so it propagates as in
 //! Terraform.
 
+pub use crate::refinement::Refinement;
+
 use crate::number::Number;
 use crate::types::Type;
 use std::cmp::Ordering;
@@ -32,30 +34,6 @@ pub enum Value {
     /// [`Type::TypeType`]; it converts to nothing else and cannot be encoded, so it cannot
     /// leave the console.
     Type(Box<Type>),
-}
-
-/// What is known about an unknown value (cty's refinements, the ones Terraform users rely
-/// on): that it will not be null, and for strings a prefix it will start with. Refinements
-/// only ever make results more precise: dropping one is always correct, so operations that
-/// do not know about them just build plain unknowns.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
-pub struct Refinement {
-    /// Known not to be null (`RefineNotNull`): `x == null` is known `false`.
-    pub not_null: bool,
-    /// A string known to start with this (`StringPrefix`), already made safe: it never ends
-    /// in a character that what follows could combine with.
-    pub prefix: Option<Box<str>>,
-}
-
-impl Refinement {
-    /// Nothing known.
-    pub const NONE: Refinement = Refinement { not_null: false, prefix: None };
-    /// Known not to be null.
-    pub const NOT_NULL: Refinement = Refinement { not_null: true, prefix: None };
-
-    pub fn is_none(&self) -> bool {
-        *self == Refinement::NONE
-    }
 }
 
 impl Value {
@@ -554,6 +532,18 @@ mod tests {
         let (bare, marked) = v.unmark_deep();
         assert!(marked);
         assert!(!bare.contains_sensitive());
+    }
+
+    #[test]
+    fn refinements_say_what_an_unknown_will_not_be() {
+        let id = Value::refined_unknown(Type::String, Refinement::NOT_NULL);
+        assert!(id.definitely_not_null() && !id.is_known());
+        assert!(!Value::unknown(Type::String).definitely_not_null());
+        assert!(Value::string("x").definitely_not_null() && !Value::NULL.definitely_not_null());
+        // The mark stays outside; known values are left as they are.
+        let marked = Value::unknown(Type::String).mark_sensitive().refined_not_null();
+        assert!(marked.is_sensitive() && marked.definitely_not_null());
+        assert_eq!(Value::number(1).refined_not_null(), Value::number(1));
     }
 
     #[test]
