@@ -298,7 +298,12 @@ impl Expr {
         let mut r = self.range.clone();
         let quoted = self.range.end.byte > self.range.start.byte + 1;
         match &self.kind {
-            ExprKind::Tuple(_) | ExprKind::Object(_) | ExprKind::For(_) | ExprKind::Parens(_) => {
+            // The opening bracket, or a unary operator.
+            ExprKind::Tuple(_)
+            | ExprKind::Object(_)
+            | ExprKind::For(_)
+            | ExprKind::Parens(_)
+            | ExprKind::Unary { .. } => {
                 r.end = r.start;
                 r.end.byte += 1;
                 r.end.column += 1;
@@ -318,8 +323,21 @@ impl Expr {
             }
             ExprKind::Conditional { cond, .. } => return cond.start_range(),
             ExprKind::Binary { lhs, .. } => return lhs.start_range(),
-            ExprKind::FuncCall { name_range, .. } => return name_range.clone(),
-            ExprKind::Traversal { source, .. } => return source.start_range(),
+            ExprKind::FuncCall { name_range, .. } => {
+                // The name through the opening parenthesis, which follows it directly.
+                let mut r = name_range.clone();
+                r.end.byte += 1;
+                r.end.column += 1;
+                return r;
+            }
+            // The operator symbol. hcl-edit folds `-1` into one literal where hclsyntax has a
+            // negation of `1`.
+            ExprKind::Number(n) if n.is_negative() => {
+                r.end = r.start;
+                r.end.byte += 1;
+                r.end.column += 1;
+            }
+            ExprKind::Traversal { steps, .. } => return traversal_start_range(&self.range, steps),
             _ => {}
         }
         r
@@ -350,4 +368,30 @@ fn walk_parts<'a>(parts: &'a [TemplatePart], f: &mut dyn FnMut(&'a Expr)) {
             }
         }
     }
+}
+
+/// The start range of a traversal, which hclsyntax parses into nested nodes: the marker of
+/// its first splat (`[*]`, `.*`), the opening bracket of a final index whose key is not a
+/// literal (an `IndexExpr`), and otherwise the whole traversal (`ScopeTraversalExpr`,
+/// `RelativeTraversalExpr`).
+fn traversal_start_range(whole: &SourceRange, steps: &[Step]) -> SourceRange {
+    if let Some(splat) =
+        steps.iter().find(|s| matches!(s.kind, StepKind::FullSplat | StepKind::AttrSplat))
+    {
+        return splat.range.clone();
+    }
+    if let Some(Step { kind: StepKind::Index(key), range }) = steps.last() {
+        let literal = matches!(
+            key.kind,
+            ExprKind::Null | ExprKind::Bool(_) | ExprKind::Number(_) | ExprKind::String(_)
+        );
+        if !literal {
+            let mut r = range.clone();
+            r.end = r.start;
+            r.end.byte += 1;
+            r.end.column += 1;
+            return r;
+        }
+    }
+    whole.clone()
 }

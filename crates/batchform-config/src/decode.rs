@@ -86,7 +86,7 @@ pub fn decode_body(
             Ok(v) => v,
             Err(d) => {
                 diags.extend(d);
-                attrs.insert(name.clone(), Value::Unknown(spec.ty.clone()));
+                attrs.insert(name.clone(), Value::unknown(spec.ty.clone()));
                 continue;
             }
         };
@@ -103,7 +103,7 @@ pub fn decode_body(
                     )
                     .with_subject(Some(attr.expr.range.clone())),
                 );
-                attrs.insert(name.clone(), Value::Unknown(spec.ty.clone()));
+                attrs.insert(name.clone(), Value::unknown(spec.ty.clone()));
             }
         }
     }

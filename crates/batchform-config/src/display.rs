@@ -3,7 +3,34 @@
 //! heredocs for multi-line strings, `(known after apply)` and `(sensitive value)`.
 
 use batchform_core::convert::go_quote;
-use batchform_core::{Type, Value};
+use batchform_core::{Diagnostic, Type, Value};
+
+/// What `terraform console` prints for the result of one line: the value, or the type that
+/// the console-only `type()` function returned. A type anywhere else (inside a collection,
+/// compared, encoded) is an error, as Terraform's REPL makes it.
+pub fn console_result(value: &Value) -> Result<String, Diagnostic> {
+    if let (Value::Type(ty), _) = value.unmarked() {
+        return Ok(type_string(ty));
+    }
+    if contains_type(value) {
+        return Err(Diagnostic::error(
+            "Invalid use of type function",
+            "The console-only \"type\" function cannot be used as part of an expression.",
+        ));
+    }
+    Ok(console(value, 0))
+}
+
+fn contains_type(value: &Value) -> bool {
+    match value.unmarked().0 {
+        Value::Type(_) => true,
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            items.iter().any(contains_type)
+        }
+        Value::Map(_, items) | Value::Object(items) => items.values().any(contains_type),
+        _ => false,
+    }
+}
 
 /// Format a value for the console, at the given indentation.
 pub fn console(value: &Value, indent: usize) -> String {
@@ -38,6 +65,7 @@ pub fn console(value: &Value, indent: usize) -> String {
         Value::List(_, items) => format!("tolist({})", sequence(items, indent)),
         Value::Set(_, items) => format!("toset({})", sequence(items, indent)),
         Value::Map(_, items) => format!("tomap({})", mapping(items.iter(), indent)),
+        Value::Type(ty) => type_string(ty),
         _ => String::new(),
     }
 }
@@ -104,6 +132,62 @@ fn sequence(items: &[Value], indent: usize) -> String {
     out
 }
 
+/// Terraform's `TypeString`, as the `type` function prints it in the console.
+pub fn type_string(ty: &Type) -> String {
+    let mut out = String::new();
+    write_type(ty, &mut out, 0);
+    out
+}
+
+fn write_type(ty: &Type, out: &mut String, indent: usize) {
+    let pad = |n: usize| "    ".repeat(n);
+    match ty {
+        Type::Object(attrs) if attrs.is_empty() => out.push_str("object({})"),
+        Type::Object(attrs) => {
+            out.push_str("object({\n");
+            for (name, aty) in attrs {
+                out.push_str(&pad(indent + 1));
+                out.push_str(name);
+                out.push_str(": ");
+                write_type(aty, out, indent + 1);
+                out.push_str(",\n");
+            }
+            out.push_str(&pad(indent));
+            out.push_str("})");
+        }
+        Type::Tuple(etys) if etys.is_empty() => out.push_str("tuple([])"),
+        Type::Tuple(etys) => {
+            out.push_str("tuple([\n");
+            for ety in etys {
+                out.push_str(&pad(indent + 1));
+                write_type(ety, out, indent + 1);
+                out.push_str(",\n");
+            }
+            out.push_str(&pad(indent));
+            out.push_str("])");
+        }
+        Type::List(ety) | Type::Set(ety) | Type::Map(ety) => {
+            out.push_str(match ty {
+                Type::List(_) => "list(",
+                Type::Set(_) => "set(",
+                _ => "map(",
+            });
+            let complex = matches!(**ety, Type::Object(_) | Type::Tuple(_));
+            if complex {
+                out.push('\n');
+                out.push_str(&pad(indent + 1));
+                write_type(ety, out, indent + 1);
+                out.push_str(",\n");
+                out.push_str(&pad(indent));
+            } else {
+                write_type(ety, out, indent);
+            }
+            out.push(')');
+        }
+        other => out.push_str(&other.friendly_name()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +217,21 @@ mod tests {
         );
         assert_eq!(console(&Value::NULL, 0), "null");
         assert_eq!(console(&Value::string("a\nEOT\nb"), 0), "<<EOT_\na\nEOT\nb\nEOT_");
+    }
+
+    #[test]
+    fn console_prints_types_raw_and_refuses_them_inside_values() {
+        // terraform 1.11.4: `type({a = [1]})`, `type(type(1))`, `sensitive(type(1))`, `[type(1)]`.
+        let ty = Type::Object(BTreeMap::from([("a".into(), Type::Tuple(vec![Type::Number]))]));
+        assert_eq!(
+            console_result(&Value::Type(Box::new(ty))),
+            Ok("object({\n    a: tuple([\n        number,\n    ]),\n})".into())
+        );
+        assert_eq!(console_result(&Value::Type(Box::new(Type::TypeType))), Ok("type".into()));
+        let marked = Value::Type(Box::new(Type::Number)).mark_sensitive();
+        assert_eq!(console_result(&marked), Ok("number".into()));
+        let inside = Value::Tuple(vec![Value::Type(Box::new(Type::Number))]);
+        let err = console_result(&inside).expect_err("a type inside a tuple");
+        assert_eq!(err.summary, "Invalid use of type function");
     }
 }

@@ -172,6 +172,23 @@ fn attr_name(step: Option<&Step>) -> Option<&str> {
     }
 }
 
+/// How many steps Terraform's `ParseRef` takes for a `module` reference: the call name, an
+/// instance key, and an output name.
+fn module_reference_steps(steps: &[Step]) -> usize {
+    if attr_name(steps.first()).is_none() {
+        return 0;
+    }
+    let mut n = 1;
+    if matches!(steps.get(n).map(|s| &s.kind), Some(StepKind::Index(_) | StepKind::LegacyIndex(_)))
+    {
+        n += 1;
+    }
+    if attr_name(steps.get(n)).is_some() {
+        n += 1;
+    }
+    n
+}
+
 /// The range from the start of the traversal to the end of its `n`-th step.
 fn range_through(whole: &Expr, steps: &[Step], n: usize) -> SourceRange {
     let start = match &whole.kind {
@@ -246,7 +263,10 @@ fn parse_ref(name: &str, steps: &[Step], whole: &Expr) -> Result<Option<Referenc
             Some(other) => Err(invalid(
                 "Invalid \"path\" attribute",
                 &format!(
-                    "The \"path\" object does not have an attribute named {other:?}. The supported attributes are path.cwd, path.module, and path.root."
+                    "The \"path\" object does not have an attribute named {other:?}.{}",
+                    batchform_core::diagnostic::name_suggestion(other, ["cwd", "module", "root"])
+                        .map(|s| format!(" Did you mean {s:?}?"))
+                        .unwrap_or_default()
                 ),
                 range_through(whole, steps, 1),
             )),
@@ -263,7 +283,7 @@ fn parse_ref(name: &str, steps: &[Step], whole: &Expr) -> Result<Option<Referenc
             Some(other) => Err(invalid(
                 "Invalid \"terraform\" attribute",
                 &format!(
-                    "The \"terraform\" object does not have an attribute named {other:?}. The only supported attributes are terraform.workspace, the name of the currently-selected workspace, and terraform.applying."
+                    "The \"terraform\" object does not have an attribute named {other:?}. The only supported attributes are terraform.workspace, the name of the currently-selected workspace, and terraform.applying, a boolean which is true only during apply."
                 ),
                 range_through(whole, steps, 1),
             )),
@@ -280,7 +300,7 @@ fn parse_ref(name: &str, steps: &[Step], whole: &Expr) -> Result<Option<Referenc
                 "No module call named {:?} is declared in the root module.",
                 first.unwrap_or_default()
             ),
-            range_through(whole, steps, usize::from(first.is_some())),
+            range_through(whole, steps, module_reference_steps(steps)),
         )),
         "data" => {
             let type_name = first;

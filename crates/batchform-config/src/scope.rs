@@ -134,7 +134,7 @@ impl<'a> ModuleScope<'a> {
             Subject::Var(name) => match self.variables.get(name) {
                 Some(v) => Ok(v.clone()),
                 None => match self.config.variables.get(name) {
-                    Some(decl) => Ok(Value::Unknown(decl.type_constraint.to_type())),
+                    Some(decl) => Ok(Value::unknown(decl.type_constraint.to_type())),
                     None => Err(undeclared_variable(self.config, name, range)),
                 },
             },

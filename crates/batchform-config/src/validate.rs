@@ -262,7 +262,16 @@ impl<'c> Validator<'c> {
             }
             Subject::EachKey | Subject::EachValue => {
                 let ok = matches!(ctx, Context::Resource(res) if res.for_each.is_some());
-                if !ok {
+                if !ok && r.subject == Subject::EachValue {
+                    // Terraform's evaluator words a missing each.value differently.
+                    self.diags.push(
+                        Diagnostic::error(
+                            "each.value cannot be used in this context",
+                            "A reference to \"each.value\" has been used in a context in which it is unavailable, such as when the configuration no longer contains the value in its \"for_each\" expression. Remove this reference to each.value in your configuration to work around this error.",
+                        )
+                        .with_subject(Some(range.clone())),
+                    );
+                } else if !ok {
                     self.diags.push(
                         Diagnostic::error(
                             "Reference to \"each\" in context without for_each",
@@ -431,7 +440,7 @@ impl<'c> Validator<'c> {
         for (name, decl) in &config.variables {
             variables.insert(
                 name.clone(),
-                Value::Unknown(decl.type_constraint.to_type()).with_sensitive(decl.sensitive),
+                Value::unknown(decl.type_constraint.to_type()).with_sensitive(decl.sensitive),
             );
         }
         let resources = ValidateResources { config, schemas: self.schemas };
@@ -560,10 +569,10 @@ impl<'c> Validator<'c> {
             );
         }
         let instance = InstanceContext {
-            count_index: resource.count.as_ref().map(|_| Value::Unknown(Type::Number)),
-            each_key: resource.for_each.as_ref().map(|_| Value::Unknown(Type::String)),
+            count_index: resource.count.as_ref().map(|_| Value::unknown(Type::Number)),
+            each_key: resource.for_each.as_ref().map(|_| Value::unknown(Type::String)),
             each_value: resource.for_each.as_ref().map(|_| Value::DYNAMIC_UNKNOWN),
-            self_value: Some(Value::Unknown(schema.block.implied_type())),
+            self_value: Some(Value::unknown(schema.block.implied_type())),
         };
         let instance_scope = scope.for_instance(instance);
         let (_, diags) = crate::decode::decode_body(
@@ -614,7 +623,7 @@ impl ResourceValues for ValidateResources<'_> {
             .schemas
             .and_then(|s| s.resource_schema(addr.mode, &addr.type_name))
             .map_or(Type::Dynamic, |s| s.block.implied_type());
-        Some(Value::Unknown(ty))
+        Some(Value::unknown(ty))
     }
 }
 
@@ -686,8 +695,8 @@ pub fn for_each_value(
         return Err(invalid("The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed.".into()));
     }
     match bare {
-        Value::Unknown(Type::Map(_) | Type::Object(_) | Type::Dynamic) => Ok(None),
-        Value::Unknown(Type::Set(elem)) if matches!(**elem, Type::String | Type::Dynamic) => {
+        Value::Unknown(Type::Map(_) | Type::Object(_) | Type::Dynamic, _) => Ok(None),
+        Value::Unknown(Type::Set(elem), _) if matches!(**elem, Type::String | Type::Dynamic) => {
             Ok(None)
         }
         Value::Map(_, items) | Value::Object(items) => {

@@ -220,7 +220,7 @@ pub fn resolve_variables(
             }
             Err(d) => {
                 diags.extend(d);
-                values.insert(name.clone(), Value::Unknown(decl.type_constraint.to_type()));
+                values.insert(name.clone(), Value::unknown(decl.type_constraint.to_type()));
             }
         }
     }

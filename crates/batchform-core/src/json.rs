@@ -23,7 +23,8 @@ pub fn to_json(value: &Value) -> Result<serde_json::Value, JsonError> {
     use serde_json::Value as J;
     Ok(match value {
         Value::Sensitive(v) => to_json(v)?,
-        Value::Unknown(_) => return Err(JsonError::Unknown),
+        Value::Unknown(..) => return Err(JsonError::Unknown),
+        Value::Type(_) => return Err(JsonError::Type("a type cannot be encoded as JSON".into())),
         Value::Null(_) => J::Null,
         Value::Bool(b) => J::Bool(*b),
         Value::Number(n) => J::Number(json_number(n)?),
@@ -97,6 +98,7 @@ pub fn from_json_typed(json: &serde_json::Value, ty: &Type) -> Result<Value, Jso
             J::Bool(b) => Value::String(b.to_string()),
             _ => return Err(mismatch()),
         },
+        Type::TypeType => return Err(mismatch()),
         Type::List(elem) | Type::Set(elem) => {
             let items = json.as_array().ok_or_else(mismatch)?;
             let values =

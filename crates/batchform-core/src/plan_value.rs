@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 pub fn known_json(v: &Value) -> Option<Json> {
     let (bare, _) = v.unmarked();
     match bare {
-        Value::Unknown(_) => None,
+        Value::Unknown(..) => None,
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
             Some(Json::Array(items.iter().map(|i| known_json(i).unwrap_or(Json::Null)).collect()))
         }
@@ -92,7 +92,7 @@ pub fn decode(j: &Json) -> Option<Value> {
 fn rebuild(ty: &Type, value: &Json, unknown: &Json, sensitive: &Json) -> Option<Value> {
     let marked = *sensitive == Json::Bool(true);
     if *unknown == Json::Bool(true) {
-        return Some(Value::Unknown(ty.clone()).with_sensitive(marked));
+        return Some(Value::unknown(ty.clone()).with_sensitive(marked));
     }
     let no_inner = |j: &Json| match j {
         Json::Bool(_) => true,
@@ -191,10 +191,10 @@ mod tests {
     #[test]
     fn round_trips_unknowns_and_marks() {
         let v = Value::object([
-            ("id", Value::Unknown(Type::String)),
+            ("id", Value::unknown(Type::String)),
             ("name", Value::string("a")),
             ("secret", Value::string("s").mark_sensitive()),
-            ("list", Value::Tuple(vec![Value::number(1), Value::Unknown(Type::Number)])),
+            ("list", Value::Tuple(vec![Value::number(1), Value::unknown(Type::Number)])),
         ]);
         let j = encode(&v);
         assert_eq!(j["value"], serde_json::json!({"name": "a", "secret": "s", "list": [1, null]}));
@@ -207,7 +207,7 @@ mod tests {
     #[test]
     fn masks_collapse_when_nothing_is_inside() {
         assert_eq!(unknown_mask(&Value::object([("a", Value::number(1))])), Json::Bool(false));
-        assert_eq!(unknown_mask(&Value::Unknown(Type::String)), Json::Bool(true));
+        assert_eq!(unknown_mask(&Value::unknown(Type::String)), Json::Bool(true));
         assert_eq!(sensitive_mask(&Value::string("x").mark_sensitive()), Json::Bool(true));
     }
 }

@@ -17,6 +17,9 @@ pub enum Type {
     Map(Box<Type>),
     Tuple(Vec<Type>),
     Object(BTreeMap<String, Type>),
+    /// The type of a type: what `terraform console`'s `type()` function returns (Terraform's
+    /// `TypeType` capsule, named "type"). No configuration value has it.
+    TypeType,
 }
 
 impl Type {
@@ -52,7 +55,7 @@ impl Type {
     pub fn has_dynamic(&self) -> bool {
         match self {
             Type::Dynamic => true,
-            Type::Bool | Type::Number | Type::String => false,
+            Type::Bool | Type::Number | Type::String | Type::TypeType => false,
             Type::List(t) | Type::Set(t) | Type::Map(t) => t.has_dynamic(),
             Type::Tuple(ts) => ts.iter().any(Type::has_dynamic),
             Type::Object(attrs) => attrs.values().any(Type::has_dynamic),
@@ -66,6 +69,7 @@ impl Type {
             Type::Bool => "bool".into(),
             Type::Number => "number".into(),
             Type::String => "string".into(),
+            Type::TypeType => "type".into(),
             Type::List(t) => format!("list of {}", t.friendly_name()),
             Type::Set(t) => format!("set of {}", t.friendly_name()),
             Type::Map(t) => format!("map of {}", t.friendly_name()),
@@ -93,6 +97,8 @@ impl Type {
             Type::Bool => json!("bool"),
             Type::Number => json!("number"),
             Type::String => json!("string"),
+            // cty cannot encode capsule types; type values never reach state or plans.
+            Type::TypeType => json!("type"),
             Type::List(t) => json!(["list", t.to_json()]),
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
@@ -149,6 +155,7 @@ impl fmt::Display for Type {
             Type::Bool => f.write_str("bool"),
             Type::Number => f.write_str("number"),
             Type::String => f.write_str("string"),
+            Type::TypeType => f.write_str("type"),
             Type::List(t) => write!(f, "list({t})"),
             Type::Set(t) => write!(f, "set({t})"),
             Type::Map(t) => write!(f, "map({t})"),

@@ -6,6 +6,8 @@
 //! off with [`Value::unmark`] and puts it back on the result, so it propagates as in
 //! Terraform.
 
+pub use crate::refinement::Refinement;
+
 use crate::number::Number;
 use crate::types::Type;
 use std::cmp::Ordering;
@@ -14,7 +16,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Null(Type),
-    Unknown(Type),
+    /// A value not known yet, of this type, with what is known about it (cty's
+    /// refinements). Build one with [`Value::unknown`] or [`Value::refined_unknown`].
+    Unknown(Type, Refinement),
     Bool(bool),
     Number(Number),
     String(String),
@@ -26,11 +30,54 @@ pub enum Value {
     Tuple(Vec<Value>),
     Object(BTreeMap<String, Value>),
     Sensitive(Box<Value>),
+    /// A type as a value: what `terraform console`'s `type()` function returns. Its type is
+    /// [`Type::TypeType`]; it converts to nothing else and cannot be encoded, so it cannot
+    /// leave the console.
+    Type(Box<Type>),
 }
 
 impl Value {
     pub const NULL: Value = Value::Null(Type::Dynamic);
-    pub const DYNAMIC_UNKNOWN: Value = Value::Unknown(Type::Dynamic);
+    pub const DYNAMIC_UNKNOWN: Value = Value::Unknown(Type::Dynamic, Refinement::NONE);
+
+    /// An unknown of this type, with nothing else known about it.
+    pub fn unknown(ty: Type) -> Value {
+        Value::Unknown(ty, Refinement::NONE)
+    }
+
+    /// An unknown of this type with a refinement.
+    pub fn refined_unknown(ty: Type, refinement: Refinement) -> Value {
+        Value::Unknown(ty, refinement)
+    }
+
+    /// The refinement of an unknown value (looking through the sensitive mark).
+    pub fn refinement(&self) -> Option<&Refinement> {
+        match self.unmarked().0 {
+            Value::Unknown(_, r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// This value, refined as not null if it is unknown (looking through the sensitive mark).
+    #[must_use]
+    pub fn refined_not_null(self) -> Value {
+        match self {
+            Value::Unknown(ty, mut r) => {
+                r.not_null = true;
+                Value::Unknown(ty, r)
+            }
+            Value::Sensitive(v) => Value::Sensitive(Box::new(v.refined_not_null())),
+            v => v,
+        }
+    }
+
+    /// Known not to be null: a known non-null value, or an unknown refined as not null.
+    pub fn definitely_not_null(&self) -> bool {
+        match self.unmarked().0 {
+            Value::Unknown(_, r) => r.not_null,
+            v => !v.is_null(),
+        }
+    }
 
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
@@ -97,7 +144,7 @@ impl Value {
     /// The type of this value.
     pub fn ty(&self) -> Type {
         match self {
-            Value::Null(t) | Value::Unknown(t) => t.clone(),
+            Value::Null(t) | Value::Unknown(t, _) => t.clone(),
             Value::Bool(_) => Type::Bool,
             Value::Number(_) => Type::Number,
             Value::String(_) => Type::String,
@@ -109,6 +156,7 @@ impl Value {
                 Type::Object(attrs.iter().map(|(k, v)| (k.clone(), v.ty())).collect())
             }
             Value::Sensitive(v) => v.ty(),
+            Value::Type(_) => Type::TypeType,
         }
     }
 
@@ -124,7 +172,7 @@ impl Value {
     /// Known at this level (nested unknowns do not count).
     pub fn is_known(&self) -> bool {
         match self {
-            Value::Unknown(_) => false,
+            Value::Unknown(..) => false,
             Value::Sensitive(v) => v.is_known(),
             _ => true,
         }
@@ -133,7 +181,7 @@ impl Value {
     /// Known all the way down.
     pub fn is_wholly_known(&self) -> bool {
         match self {
-            Value::Unknown(_) => false,
+            Value::Unknown(..) => false,
             Value::Sensitive(v) => v.is_wholly_known(),
             Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
                 items.iter().all(Value::is_wholly_known)
@@ -270,7 +318,7 @@ impl Value {
     #[must_use]
     pub fn unknown_as_null(self) -> Value {
         match self {
-            Value::Unknown(t) => Value::Null(t),
+            Value::Unknown(t, _) => Value::Null(t),
             Value::Sensitive(v) => Value::Sensitive(Box::new(v.unknown_as_null())),
             Value::List(t, items) => {
                 Value::List(t, items.into_iter().map(Value::unknown_as_null).collect())
@@ -352,8 +400,10 @@ pub fn set_hash_bytes(v: &Value) -> String {
 fn append_set_hash_bytes(v: &Value, out: &mut String) {
     match v {
         Value::Sensitive(inner) => append_set_hash_bytes(inner, out),
-        Value::Unknown(_) => out.push('?'),
+        Value::Unknown(..) => out.push('?'),
         Value::Null(_) => out.push('~'),
+        // cty writes a capsule's address; its type is what identifies it here.
+        Value::Type(t) => out.push_str(&t.to_string()),
         // big.Float's String: %.10g.
         Value::Number(n) => out.push_str(&n.to_text_format(b'g', 10)),
         Value::Bool(b) => out.push(if *b { 'T' } else { 'F' }),
@@ -406,9 +456,10 @@ fn structural_order(a: &Value, b: &Value) -> Ordering {
             Value::String(_) => 2,
             Value::List(..) | Value::Set(..) | Value::Tuple(_) => 3,
             Value::Map(..) | Value::Object(_) => 4,
-            Value::Unknown(_) => 5,
+            Value::Unknown(..) => 5,
             Value::Null(_) => 6,
             Value::Sensitive(_) => 7,
+            Value::Type(_) => 8,
         }
     }
     match (a, b) {
@@ -434,7 +485,8 @@ fn structural_order(a: &Value, b: &Value) -> Ordering {
                     .unwrap_or(Ordering::Equal)
             })
         }
-        (Value::Unknown(x), Value::Unknown(y)) => x.cmp(y),
+        (Value::Unknown(x, _), Value::Unknown(y, _)) => x.cmp(y),
+        (Value::Type(x), Value::Type(y)) => x.cmp(y),
         _ => rank(a).cmp(&rank(b)),
     }
 }
@@ -461,13 +513,13 @@ mod tests {
         // Known values, then unknowns, then nulls.
         let s = Value::set(
             Type::String,
-            vec![Value::Null(Type::String), Value::Unknown(Type::String), Value::string("a")],
+            vec![Value::Null(Type::String), Value::unknown(Type::String), Value::string("a")],
         );
         assert_eq!(
             s,
             Value::Set(
                 Type::String,
-                vec![Value::string("a"), Value::Unknown(Type::String), Value::Null(Type::String)]
+                vec![Value::string("a"), Value::unknown(Type::String), Value::Null(Type::String)]
             )
         );
     }
@@ -480,6 +532,18 @@ mod tests {
         let (bare, marked) = v.unmark_deep();
         assert!(marked);
         assert!(!bare.contains_sensitive());
+    }
+
+    #[test]
+    fn refinements_say_what_an_unknown_will_not_be() {
+        let id = Value::refined_unknown(Type::String, Refinement::NOT_NULL);
+        assert!(id.definitely_not_null() && !id.is_known());
+        assert!(!Value::unknown(Type::String).definitely_not_null());
+        assert!(Value::string("x").definitely_not_null() && !Value::NULL.definitely_not_null());
+        // The mark stays outside; known values are left as they are.
+        let marked = Value::unknown(Type::String).mark_sensitive().refined_not_null();
+        assert!(marked.is_sensitive() && marked.definitely_not_null());
+        assert_eq!(Value::number(1).refined_not_null(), Value::number(1));
     }
 
     #[test]

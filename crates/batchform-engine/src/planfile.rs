@@ -357,7 +357,7 @@ mod tests {
                 reason: Some(ActionReason::ReplaceByTriggers),
                 before: Some(Value::object([("id", Value::string("batch_1"))])),
                 after: Some(Value::object([
-                    ("id", Value::Unknown(Type::String)),
+                    ("id", Value::unknown(Type::String)),
                     ("k", Value::string("s").mark_sensitive()),
                 ])),
                 replace_paths: vec![AttrPath::attr("endpoint")],

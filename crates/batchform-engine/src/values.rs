@@ -208,7 +208,7 @@ impl InstanceValues {
 impl ResourceValues for InstanceValues {
     fn resource(&self, addr: &ResourceAddr) -> Option<Value> {
         if let Some(ty) = self.unknown.get(addr) {
-            return Some(Value::Unknown(ty.clone()));
+            return Some(Value::unknown(ty.clone()));
         }
         let (repetition, instances) = self.resources.get(addr)?;
         Some(match repetition {

@@ -65,10 +65,10 @@ impl Provider for Mock {
                 .map(|p| p.get_attr("name") != r.config.get_attr("name"))
                 .unwrap_or(true);
             if name_changed {
-                attrs.insert("echo".into(), Value::Unknown(Type::String));
+                attrs.insert("echo".into(), Value::unknown(Type::String));
             }
             if r.prior_state.is_none() {
-                attrs.insert("id".into(), Value::Unknown(Type::String));
+                attrs.insert("id".into(), Value::unknown(Type::String));
             }
         }
         PlanResourceChangeResponse {

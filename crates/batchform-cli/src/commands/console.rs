@@ -112,5 +112,5 @@ pub fn evaluate(
     if more.has_errors() {
         return Err(more);
     }
-    Ok(batchform_config::display::console(&value?, 0))
+    batchform_config::display::console_result(&value?).map_err(batchform_core::Diagnostics::from)
 }

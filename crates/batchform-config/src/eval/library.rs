@@ -2,12 +2,12 @@
 //! [`Functions`] trait, plus the `templatefile` hook (parse and render templates with our
 //! evaluator).
 
-use super::{CallError, Evaluator, Functions, NoReferences};
+use super::{CallError, CallSubject, Evaluator, Functions, NoReferences};
 use crate::functions::{
     self, FunctionContext, FunctionError, ParsedTemplate, TemplateError, TemplateRenderer,
 };
 use crate::source::SourceFile;
-use batchform_core::Value;
+use batchform_core::{Diagnostics, Value};
 use std::collections::BTreeMap;
 
 /// Terraform's function library with its context (filesystem, base directory, impurity).
@@ -26,9 +26,13 @@ impl From<FunctionError> for CallError {
         CallError {
             summary: e.summary().to_string(),
             detail: e.detail(),
-            argument: e.argument_index(),
-            unknown_function: matches!(e, FunctionError::UnknownFunction { .. }),
-            at_end: matches!(e, FunctionError::NotEnoughArguments { .. }),
+            subject: match e {
+                FunctionError::UnknownFunction { .. } => CallSubject::Name,
+                FunctionError::NotEnoughArguments { .. } => CallSubject::CloseParen,
+                FunctionError::TooManyArguments { expected, .. } => CallSubject::Argument(expected),
+                FunctionError::InvalidArgument { index, .. } => CallSubject::Argument(index),
+                FunctionError::CallFailed { .. } => CallSubject::Start,
+            },
         }
     }
 }
@@ -42,6 +46,10 @@ impl Functions for Library<'_> {
         }
         functions::call(name, args, &ctx)
             .map_err(|errs| errs.into_iter().map(CallError::from).collect())
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        functions::exists(name) && (name != "type" || self.ctx.console)
     }
 
     fn names(&self) -> Vec<String> {
@@ -68,13 +76,17 @@ impl TemplateRenderer for Renderer {
         let file = SourceFile::new(filename, source);
         match crate::lower::parse_template(&file) {
             Ok(expr) => Ok(Box::new(Parsed { expr })),
-            Err(diags) => Err(template_error(&diags)),
+            // hcl-edit's error for unbalanced directives is a generic one: say what HCL says.
+            Err(diags) => match super::directives::check(&file) {
+                Some(unbalanced) => Err(template_error(&Diagnostics::from(unbalanced))),
+                None => Err(template_error(&diags)),
+            },
         }
     }
 }
 
 /// HCL's `Diagnostics.Error()`: `file:line,col-col: Summary; Detail`, joined with `, `.
-fn template_error(diags: &batchform_core::Diagnostics) -> TemplateError {
+fn template_error(diags: &Diagnostics) -> TemplateError {
     let parts: Vec<String> = diags
         .errors()
         .map(|d| match &d.subject {

@@ -4,8 +4,11 @@
 //! The evaluator is given a [`Resolver`] (what `var.x`, `local.y`, `openai_batch.z` and
 //! friends are) and a [`Functions`] implementation (the function library); it does no I/O.
 
+mod call;
+mod directives;
 mod library;
 mod ops;
+mod refine;
 mod traverse;
 
 pub use library::{Library, Renderer};
@@ -17,7 +20,7 @@ pub use traverse::{get_attr, index};
 use crate::ast::{Expr, ExprKind, ForExpr, ObjectKey, StepKind, TemplatePart};
 use crate::refs::Subject;
 use batchform_core::{
-    Diagnostic, Diagnostics, InstanceKey, ResourceAddr, SourceRange, Type, Value,
+    Diagnostic, Diagnostics, InstanceKey, Refinement, ResourceAddr, SourceRange, Type, Value,
 };
 use std::collections::BTreeMap;
 
@@ -44,12 +47,21 @@ pub trait Resolver {
 pub struct CallError {
     pub summary: String,
     pub detail: String,
-    /// The argument the error is about (its range becomes the subject).
-    pub argument: Option<usize>,
-    /// No such function: the evaluator adds a "Did you mean" suggestion.
-    pub unknown_function: bool,
-    /// Points at the end of the call (missing arguments).
-    pub at_end: bool,
+    pub subject: CallSubject,
+}
+
+/// Where a function call's diagnostic points, as hclsyntax's `FunctionCallExpr.Value` has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallSubject {
+    /// The function name: no such function (the evaluator adds a "Did you mean").
+    Name,
+    /// The closing parenthesis: missing arguments.
+    CloseParen,
+    /// The start range of this argument (`StartRange`); the whole call when the call has no
+    /// such argument (a variadic parameter that got no arguments).
+    Argument(usize),
+    /// The name and the opening parenthesis: the function itself failed.
+    Start,
 }
 
 /// The function library, as the evaluator sees it.
@@ -57,6 +69,11 @@ pub trait Functions {
     fn call(&self, name: &str, args: Vec<Value>) -> Result<Value, Vec<CallError>>;
     /// Every function name, for did-you-mean suggestions.
     fn names(&self) -> Vec<String>;
+    /// Whether a function of that name exists (checked before its arguments are evaluated,
+    /// as HCL does).
+    fn exists(&self, name: &str) -> bool {
+        self.names().iter().any(|n| n == name)
+    }
 }
 
 /// A library with no functions (for constant evaluation of defaults and tests).
@@ -67,9 +84,7 @@ impl Functions for NoFunctions {
         Err(vec![CallError {
             summary: "Call to unknown function".into(),
             detail: format!("There is no function named {name:?}."),
-            argument: None,
-            unknown_function: true,
-            at_end: false,
+            subject: CallSubject::Name,
         }])
     }
     fn names(&self) -> Vec<String> {
@@ -244,8 +259,12 @@ impl<'a> Evaluator<'a> {
         let mut diags = Diagnostics::new();
         for part in parts {
             let value = match part {
+                // Only the text before the first unknown part is kept: it is the known
+                // prefix of the result.
                 TemplatePart::Literal(s) => {
-                    out.push_str(s);
+                    if known {
+                        out.push_str(s);
+                    }
                     continue;
                 }
                 TemplatePart::Interpolation(e) => match self.eval(e) {
@@ -296,7 +315,8 @@ impl<'a> Evaluator<'a> {
                 continue;
             }
             match ops::to_string(&v) {
-                Ok(s) => out.push_str(&s),
+                Ok(s) if known => out.push_str(&s),
+                Ok(_) => {}
                 Err(msg) => diags.extend(diag(
                     "Invalid template interpolation value",
                     format!("Cannot include the given value in a string template: {msg}."),
@@ -307,7 +327,11 @@ impl<'a> Evaluator<'a> {
         if diags.has_errors() {
             return Err(diags);
         }
-        let result = if known { Value::String(out) } else { Value::Unknown(Type::String) };
+        let result = if known {
+            Value::String(out)
+        } else {
+            Value::refined_unknown(Type::String, refine::template(&out))
+        };
         Ok(result.with_sensitive(marked))
     }
 
@@ -331,7 +355,7 @@ impl<'a> Evaluator<'a> {
             // Still check both branches for errors.
             self.template(then, range)?;
             self.template(otherwise, range)?;
-            return Ok(Value::Unknown(Type::String).with_sensitive(marked));
+            return Ok(Value::unknown(Type::String).with_sensitive(marked));
         }
         let Ok(b) = ops::to_bool(&c) else {
             return Err(diag(
@@ -355,7 +379,7 @@ impl<'a> Evaluator<'a> {
         let coll = self.eval(collection)?;
         let (coll, marked) = self.iterable(coll, collection, range)?;
         let Some(items) = coll else {
-            return Ok(Value::Unknown(Type::String).with_sensitive(marked));
+            return Ok(Value::unknown(Type::String).with_sensitive(marked));
         };
         let mut out = String::new();
         let mut known = true;
@@ -371,7 +395,7 @@ impl<'a> Evaluator<'a> {
                 _ => known = false,
             }
         }
-        let result = if known { Value::String(out) } else { Value::Unknown(Type::String) };
+        let result = if known { Value::String(out) } else { Value::unknown(Type::String) };
         Ok(result.with_sensitive(any_marked))
     }
 
@@ -404,7 +428,7 @@ impl<'a> Evaluator<'a> {
         }
         let (coll, marked) = coll.unmark();
         let items = match coll {
-            Value::Unknown(t) => {
+            Value::Unknown(t, _) => {
                 if matches!(t, Type::Bool | Type::Number | Type::String) {
                     return Err(non_iterable(&t, expr));
                 }
@@ -646,9 +670,17 @@ impl<'a> Evaluator<'a> {
         }
         let (c, marked) = c.unmark_deep();
         if !c.is_known() {
-            // The result carries the marks of the condition and of both branches.
-            return Ok(Value::Unknown(result_ty)
-                .with_sensitive(marked || then_sensitive || else_sensitive));
+            // The result carries the marks of the condition and of both branches, and is
+            // null when both are, not null when neither can be.
+            let sensitive = marked || then_sensitive || else_sensitive;
+            let branches = [&then_result, &else_result];
+            if branches.iter().all(|r| r.as_ref().is_ok_and(Value::is_null)) {
+                return Ok(Value::Null(result_ty).with_sensitive(sensitive));
+            }
+            let not_null =
+                branches.iter().all(|r| r.as_ref().is_ok_and(Value::definitely_not_null));
+            let refinement = if not_null { Refinement::NOT_NULL } else { Refinement::NONE };
+            return Ok(Value::refined_unknown(result_ty, refinement).with_sensitive(sensitive));
         }
         let Ok(b) = ops::to_bool(&c) else {
             return Err(Diagnostics::from(
@@ -687,161 +719,6 @@ impl<'a> Evaluator<'a> {
             (0, _, s) | (_, s, _) => *s,
         };
         Ok(converted.with_sensitive(marked || other_sensitive))
-    }
-
-    fn call(
-        &mut self,
-        name: &str,
-        name_range: &SourceRange,
-        arg_exprs: &[Expr],
-        expand_final: bool,
-        range: &SourceRange,
-    ) -> EvalResult {
-        match name {
-            "try" => return self.call_try(arg_exprs, range),
-            "can" => return self.call_can(arg_exprs, range),
-            _ => {}
-        }
-        let mut args = Vec::with_capacity(arg_exprs.len());
-        let mut arg_ranges = Vec::with_capacity(arg_exprs.len());
-        let mut diags = Diagnostics::new();
-        for e in arg_exprs {
-            match self.eval(e) {
-                Ok(v) => {
-                    args.push(v);
-                    arg_ranges.push(e.start_range());
-                }
-                Err(d) => diags.extend(d),
-            }
-        }
-        if diags.has_errors() {
-            return Err(diags);
-        }
-        if expand_final {
-            let Some(last) = args.pop() else {
-                return Ok(Value::DYNAMIC_UNKNOWN);
-            };
-            let last_range = arg_ranges.pop().unwrap_or_else(|| range.clone());
-            let (last, _) = last.unmark();
-            if last.is_null() {
-                return Err(diag(
-                    "Invalid expanding argument value",
-                    "The expanding argument (indicated by ...) must not be null.",
-                    &last_range,
-                ));
-            }
-            match last {
-                Value::Unknown(_) => return Ok(Value::DYNAMIC_UNKNOWN),
-                Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
-                    for item in items {
-                        args.push(item);
-                        arg_ranges.push(last_range.clone());
-                    }
-                }
-                _ => {
-                    return Err(diag(
-                        "Invalid expanding argument value",
-                        "The expanding argument (indicated by ...) must be of a tuple, list, or set type.",
-                        &last_range,
-                    ));
-                }
-            }
-        }
-        match self.functions.call(name, args) {
-            Ok(v) => Ok(v),
-            Err(errs) => Err(errs
-                .into_iter()
-                .map(|err| self.call_error(name, err, name_range, &arg_ranges, range))
-                .collect()),
-        }
-    }
-
-    fn call_error(
-        &self,
-        name: &str,
-        err: CallError,
-        name_range: &SourceRange,
-        arg_ranges: &[SourceRange],
-        range: &SourceRange,
-    ) -> Diagnostic {
-        if err.unknown_function {
-            let names = self.functions.names();
-            let mut detail = err.detail;
-            if let Some(s) =
-                batchform_core::diagnostic::name_suggestion(name, names.iter().map(String::as_str))
-            {
-                detail.push_str(&format!(" Did you mean {s:?}?"));
-            }
-            return Diagnostic::error(err.summary, detail)
-                .with_subject(Some(name_range.clone()))
-                .with_context(Some(range.clone()));
-        }
-        let subject = if err.at_end {
-            // The closing parenthesis.
-            let mut end = range.clone();
-            end.start = range.end;
-            end.start.byte = end.start.byte.saturating_sub(1);
-            end.start.column = end.start.column.saturating_sub(1).max(1);
-            end
-        } else {
-            err.argument.and_then(|i| arg_ranges.get(i).cloned()).unwrap_or_else(|| range.clone())
-        };
-        Diagnostic::error(err.summary, err.detail)
-            .with_subject(Some(subject))
-            .with_context(Some(range.clone()))
-    }
-
-    /// `try(a, b, ...)`: the first argument that evaluates without errors.
-    fn call_try(&mut self, args: &[Expr], range: &SourceRange) -> EvalResult {
-        if args.is_empty() {
-            return Err(diag(
-                "Invalid function argument",
-                "At least one argument is required.",
-                range,
-            ));
-        }
-        let mut last_diags = Diagnostics::new();
-        for arg in args {
-            match self.eval(arg) {
-                Ok(v) => {
-                    if !v.is_wholly_known() {
-                        // It might still fail once known: the result is not known yet.
-                        return Ok(Value::DYNAMIC_UNKNOWN);
-                    }
-                    return Ok(v);
-                }
-                Err(d) => last_diags = d,
-            }
-        }
-        let mut detail =
-            String::from("No expression in the given arguments can be evaluated without errors.");
-        let _ = &last_diags;
-        detail.push_str("");
-        Err(diag("Invalid function argument", detail, range))
-    }
-
-    /// `can(expr)`: whether `expr` evaluates without errors.
-    fn call_can(&mut self, args: &[Expr], range: &SourceRange) -> EvalResult {
-        let [arg] = args else {
-            let (summary, detail) = if args.is_empty() {
-                (
-                    "Not enough function arguments",
-                    "Function \"can\" expects 1 argument(s). Missing value for \"expression\"."
-                        .to_string(),
-                )
-            } else {
-                (
-                    "Too many function arguments",
-                    "Function \"can\" expects only 1 argument(s).".to_string(),
-                )
-            };
-            return Err(diag(summary, detail, range));
-        };
-        match self.eval(arg) {
-            Ok(v) if !v.is_wholly_known() => Ok(Value::Unknown(Type::Bool)),
-            Ok(_) => Ok(Value::Bool(true)),
-            Err(_) => Ok(Value::Bool(false)),
-        }
     }
 
     fn traversal(&mut self, expr: &Expr) -> EvalResult {

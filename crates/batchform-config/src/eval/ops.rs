@@ -3,7 +3,7 @@
 //! results, null operands are refused ("argument must not be null"), marks propagate.
 
 use crate::ast::{BinaryOp, UnaryOp};
-use batchform_core::{Diagnostic, Diagnostics, Number, SourceRange, Type, Value};
+use batchform_core::{Diagnostic, Diagnostics, Number, Refinement, SourceRange, Type, Value};
 
 use super::EvalResult;
 
@@ -88,6 +88,12 @@ fn convert_operand<T>(
     }
 }
 
+/// The unknown result of an operator: never null (the cty functions behind operators refine
+/// their results so).
+fn not_null_unknown(ty: Type) -> Value {
+    Value::refined_unknown(ty, Refinement::NOT_NULL)
+}
+
 /// cty's function machinery checks arguments in order: an unknown one makes the result
 /// unknown, a null one is an error.
 fn unknown_or_null(
@@ -99,7 +105,7 @@ fn unknown_or_null(
 ) -> Option<EvalResult> {
     for v in [lhs, rhs] {
         if !v.is_known() {
-            return Some(Ok(Value::Unknown(result_ty).with_sensitive(marked)));
+            return Some(Ok(not_null_unknown(result_ty).with_sensitive(marked)));
         }
         if v.is_null() {
             return Some(Err(operation_failed("argument must not be null", range)));
@@ -127,7 +133,7 @@ pub fn unary_op(
         return Err(operation_failed("argument must not be null", range));
     }
     if !bare.is_known() {
-        return Ok(Value::Unknown(result_ty).with_sensitive(marked));
+        return Ok(not_null_unknown(result_ty).with_sensitive(marked));
     }
     let result = match op {
         UnaryOp::Neg => match to_number(&bare) {
@@ -160,6 +166,16 @@ pub fn binary_op(
 ) -> EvalResult {
     match op {
         BinaryOp::Eq | BinaryOp::NotEq => {
+            // Terraform's console marks type values so that comparing them is refused.
+            if [&lhs, &rhs].iter().any(|v| matches!(v.unmarked().0, Value::Type(_))) {
+                return Err(Diagnostics::from(
+                    Diagnostic::error(
+                        "Invalid use of type function",
+                        "The console-only \"type\" function cannot be used as part of an expression.",
+                    )
+                    .with_subject(Some(range.clone())),
+                ));
+            }
             let marked = lhs.contains_sensitive() || rhs.contains_sensitive();
             let (l, _) = lhs.unmark_deep();
             let (r, _) = rhs.unmark_deep();
@@ -167,7 +183,7 @@ pub fn binary_op(
             let result = match (eq, op) {
                 (Some(b), BinaryOp::Eq) => Value::Bool(b),
                 (Some(b), _) => Value::Bool(!b),
-                (None, _) => Value::Unknown(Type::Bool),
+                (None, _) => not_null_unknown(Type::Bool),
             };
             Ok(result.with_sensitive(marked))
         }
@@ -195,7 +211,7 @@ fn logical(
         return unknown;
     }
     let (Some(Some(a)), Some(Some(b))) = (l, r) else {
-        return Ok(Value::Unknown(Type::Bool).with_sensitive(marked));
+        return Ok(not_null_unknown(Type::Bool).with_sensitive(marked));
     };
     let v = if op == BinaryOp::And { a && b } else { a || b };
     Ok(Value::Bool(v).with_sensitive(marked))
@@ -224,7 +240,7 @@ fn arithmetic(
         return early;
     }
     let (Some(Some(l)), Some(Some(r))) = (l, r) else {
-        return Ok(Value::Unknown(result_ty).with_sensitive(marked));
+        return Ok(not_null_unknown(result_ty).with_sensitive(marked));
     };
     let result = match op {
         BinaryOp::Add => {
@@ -242,7 +258,7 @@ fn arithmetic(
         BinaryOp::Gt => Ok(Value::Bool(l > r)),
         BinaryOp::LtEq => Ok(Value::Bool(l <= r)),
         BinaryOp::GtEq => Ok(Value::Bool(l >= r)),
-        _ => Ok(Value::Unknown(result_ty)),
+        _ => Ok(Value::unknown(result_ty)),
     };
     match result {
         Ok(v) => Ok(v.with_sensitive(marked)),
@@ -252,6 +268,11 @@ fn arithmetic(
 
 /// cty's `Equals`: `None` when the answer is not known yet.
 pub fn equals(a: &Value, b: &Value) -> Option<bool> {
+    // Refinements decide some comparisons with unknowns: null against a value known not to
+    // be null, and a string against one known to start differently.
+    if a.is_null() && b.definitely_not_null() || b.is_null() && a.definitely_not_null() {
+        return Some(false);
+    }
     let a_known = a.is_known();
     let b_known = b.is_known();
     if !a_known && !b_known {
@@ -259,6 +280,12 @@ pub fn equals(a: &Value, b: &Value) -> Option<bool> {
     }
     if a_known != b_known {
         let (known, unknown) = if a_known { (a, b) } else { (b, a) };
+        let prefix = unknown.refinement().and_then(|r| r.prefix.as_deref());
+        if let (Some(prefix), Some(s)) = (prefix, known.as_str()) {
+            if !s.starts_with(prefix) {
+                return Some(false);
+            }
+        }
         if known.is_null() || unknown.ty().has_dynamic() {
             return None;
         }
@@ -290,7 +317,7 @@ pub fn equals(a: &Value, b: &Value) -> Option<bool> {
 
 fn structural_equal(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
-        (Value::Unknown(_), _) | (_, Value::Unknown(_)) => None,
+        (Value::Unknown(..), _) | (_, Value::Unknown(..)) => None,
         (Value::Null(_), Value::Null(_)) => Some(true),
         (Value::Null(_), _) | (_, Value::Null(_)) => Some(false),
         (Value::Bool(x), Value::Bool(y)) => Some(x == y),

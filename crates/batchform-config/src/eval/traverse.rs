@@ -2,7 +2,7 @@
 
 use super::{EvalResult, Evaluator};
 use crate::ast::{Step, StepKind};
-use batchform_core::{Diagnostic, Diagnostics, Number, SourceRange, Type, Value};
+use batchform_core::{Diagnostic, Diagnostics, Number, Refinement, SourceRange, Type, Value};
 
 fn err(summary: &str, detail: impl Into<String>, range: &SourceRange) -> Diagnostics {
     Diagnostics::from(Diagnostic::error(summary, detail).with_subject(Some(range.clone())))
@@ -70,16 +70,30 @@ fn splat(ev: &mut Evaluator<'_>, source: Value, each: &[Step], range: &SourceRan
     if auto_upgrade {
         // A single value is treated as a one-element tuple; an unknown one is still checked
         // (so that `var.s[*].x` on a string is an error) but gives an unknown result.
-        let unknown = !source.is_known();
+        // An unknown known not to be null is still one element.
+        let may_be_null = !source.definitely_not_null();
         let v = apply_steps(ev, source, each)?;
-        if unknown {
+        if may_be_null {
             return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked));
         }
         return Ok(Value::Tuple(vec![v]).with_sensitive(marked));
     }
     let is_list = matches!(source_ty, Type::List(_) | Type::Set(_));
     let items = match source {
-        Value::Unknown(_) => return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked)),
+        // An unknown sequence: the result's type is known (a tuple keeps its length), and it
+        // is not null.
+        Value::Unknown(..) => {
+            let each_type = |ev: &mut Evaluator<'_>, ty: &Type| {
+                apply_steps(ev, Value::unknown(ty.clone()), each).map(|v| v.ty())
+            };
+            let ty = match &source_ty {
+                Type::Tuple(etys) => {
+                    Type::Tuple(etys.iter().map(|t| each_type(ev, t)).collect::<Result<_, _>>()?)
+                }
+                other => Type::list(each_type(ev, other.element_type().unwrap_or(&Type::Dynamic))?),
+            };
+            return Ok(Value::refined_unknown(ty, Refinement::NOT_NULL).with_sensitive(marked));
+        }
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => items,
         _ => Vec::new(),
     };
@@ -99,7 +113,7 @@ fn splat(ev: &mut Evaluator<'_>, source: Value, each: &[Step], range: &SourceRan
             Some(v) => v.ty(),
             // The element type an empty list's splat would have had.
             None => match source_ty.element_type() {
-                Some(ety) => apply_steps(ev, Value::Unknown(ety.clone()), each)
+                Some(ety) => apply_steps(ev, Value::unknown(ety.clone()), each)
                     .map(|v| v.ty())
                     .unwrap_or(Type::Dynamic),
                 None => Type::Dynamic,
@@ -143,8 +157,8 @@ pub fn get_attr(value: Value, name: &str, range: &SourceRange) -> EvalResult {
                 ));
             }
         },
-        Value::Unknown(Type::Object(attrs)) => match attrs.get(name) {
-            Some(t) => Value::Unknown(t.clone()),
+        Value::Unknown(Type::Object(attrs), _) => match attrs.get(name) {
+            Some(t) => Value::unknown(t.clone()),
             None => {
                 return Err(err(
                     UNSUPPORTED_ATTR,
@@ -153,9 +167,9 @@ pub fn get_attr(value: Value, name: &str, range: &SourceRange) -> EvalResult {
                 ));
             }
         },
-        Value::Unknown(Type::Map(elem)) => Value::Unknown(*elem),
-        Value::Unknown(Type::Dynamic) => Value::DYNAMIC_UNKNOWN,
-        other @ (Value::List(..) | Value::Unknown(Type::List(_)))
+        Value::Unknown(Type::Map(elem), _) => Value::unknown(*elem),
+        Value::Unknown(Type::Dynamic, _) => Value::DYNAMIC_UNKNOWN,
+        other @ (Value::List(..) | Value::Unknown(Type::List(_), _))
             if matches!(other.ty().element_type(), Some(Type::Object(_))) =>
         {
             let has =
@@ -169,7 +183,7 @@ pub fn get_attr(value: Value, name: &str, range: &SourceRange) -> EvalResult {
             };
             return Err(err(UNSUPPORTED_ATTR, detail, range));
         }
-        other @ (Value::Set(..) | Value::Unknown(Type::Set(_)))
+        other @ (Value::Set(..) | Value::Unknown(Type::Set(_), _))
             if matches!(other.ty().element_type(), Some(Type::Object(_))) =>
         {
             return Err(err(
@@ -234,7 +248,7 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                 ));
             }
             match collection {
-                Value::Unknown(_) => {
+                Value::Unknown(..) => {
                     // A tuple's length is part of its type, known even when its value is not.
                     if let Type::Tuple(elems) = &coll_ty {
                         let in_range = n
@@ -242,11 +256,7 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                             .and_then(|i| usize::try_from(i).ok())
                             .is_some_and(|i| i < elems.len());
                         if !in_range {
-                            return Err(err(
-                                INVALID_INDEX,
-                                "The given key does not identify an element in this collection value.",
-                                range,
-                            ));
+                            return Err(out_of_range(elems.len(), &n, range));
                         }
                     }
                     unknown_element_of_type(&coll_ty, n.to_i64())
@@ -259,20 +269,7 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                         .and_then(|i| items.into_iter().nth(i))
                     {
                         Some(v) => v,
-                        None if len == 0 => {
-                            return Err(err(
-                                INVALID_INDEX,
-                                "The given key does not identify an element in this collection value: the collection has no elements.",
-                                range,
-                            ));
-                        }
-                        None => {
-                            return Err(err(
-                                INVALID_INDEX,
-                                "The given key does not identify an element in this collection value: the given index is greater than or equal to the length of the collection.",
-                                range,
-                            ));
-                        }
+                        None => return Err(out_of_range(len, &n, range)),
                     }
                 }
                 _ => Value::DYNAMIC_UNKNOWN,
@@ -281,10 +278,10 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
         Type::Map(elem) => {
             let k = match key_string(&key, range)? {
                 Some(k) => k,
-                None => return Ok(Value::Unknown((**elem).clone()).with_sensitive(marked)),
+                None => return Ok(Value::unknown((**elem).clone()).with_sensitive(marked)),
             };
             match collection {
-                Value::Unknown(_) => Value::Unknown((**elem).clone()),
+                Value::Unknown(..) => Value::unknown((**elem).clone()),
                 Value::Map(_, mut items) => match items.remove(&k) {
                     Some(v) => v,
                     None => {
@@ -305,8 +302,8 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
                 None => return Ok(Value::DYNAMIC_UNKNOWN.with_sensitive(marked)),
             };
             match collection {
-                Value::Unknown(_) => match attr_types.get(&k) {
-                    Some(t) => Value::Unknown(t.clone()),
+                Value::Unknown(..) => match attr_types.get(&k) {
+                    Some(t) => Value::unknown(t.clone()),
                     None => return Err(missing_attr_index(was_number, range)),
                 },
                 Value::Object(mut attrs) => match attrs.remove(&k) {
@@ -328,6 +325,23 @@ pub fn index(collection: Value, key: Value, range: &SourceRange) -> EvalResult {
     Ok(result.with_sensitive(marked))
 }
 
+/// hcl's `Index` on a sequence without that (whole, non-negative) index. Its specific
+/// messages apply only when the index equals the length (it tests `index - length < 1`);
+/// past that it falls back on the generic message, and so do we.
+fn out_of_range(len: usize, index: &Number, range: &SourceRange) -> Diagnostics {
+    let at_end = index.to_i64().and_then(|i| usize::try_from(i).ok()) == Some(len);
+    let detail = match (at_end, len) {
+        (true, 0) => {
+            "The given key does not identify an element in this collection value: the collection has no elements."
+        }
+        (true, _) => {
+            "The given key does not identify an element in this collection value: the given index is greater than or equal to the length of the collection."
+        }
+        (false, _) => "The given key does not identify an element in this collection value.",
+    };
+    err(INVALID_INDEX, detail, range)
+}
+
 fn missing_attr_index(was_number: bool, range: &SourceRange) -> Diagnostics {
     let addendum = if was_number {
         " An object only supports looking up attributes by name, not by numeric index."
@@ -343,18 +357,18 @@ fn missing_attr_index(was_number: bool, range: &SourceRange) -> Diagnostics {
 
 fn unknown_element(collection: &Value) -> Value {
     match collection.ty() {
-        Type::List(elem) => Value::Unknown(*elem),
+        Type::List(elem) => Value::unknown(*elem),
         _ => Value::DYNAMIC_UNKNOWN,
     }
 }
 
 fn unknown_element_of_type(ty: &Type, idx: Option<i64>) -> Value {
     match ty {
-        Type::List(elem) => Value::Unknown((**elem).clone()),
+        Type::List(elem) => Value::unknown((**elem).clone()),
         Type::Tuple(elems) => idx
             .and_then(|i| usize::try_from(i).ok())
             .and_then(|i| elems.get(i))
-            .map_or(Value::DYNAMIC_UNKNOWN, |t| Value::Unknown(t.clone())),
+            .map_or(Value::DYNAMIC_UNKNOWN, |t| Value::unknown(t.clone())),
         _ => Value::DYNAMIC_UNKNOWN,
     }
 }

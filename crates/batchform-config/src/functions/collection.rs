@@ -94,14 +94,14 @@ pub(super) fn register(all: &mut Vec<Function>) {
 fn length(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let (coll, marked) = arg(args, 0).unmarked();
     let n = match coll.ty() {
-        Type::Dynamic => return Ok(Value::Unknown(Type::Number).with_sensitive(marked)),
+        Type::Dynamic => return Ok(Value::unknown(Type::Number).with_sensitive(marked)),
         Type::Tuple(etys) => etys.len(),
         Type::Object(attrs) => attrs.len(),
-        _ if !coll.is_known() => return Ok(Value::Unknown(Type::Number).with_sensitive(marked)),
+        _ if !coll.is_known() => return Ok(Value::unknown(Type::Number).with_sensitive(marked)),
         Type::String => coll.as_str().unwrap_or_default().graphemes(true).count(),
         _ => match coll {
             Value::Set(_, items) if !set_length_known(items) => {
-                return Ok(Value::Unknown(Type::Number).with_sensitive(marked));
+                return Ok(Value::unknown(Type::Number).with_sensitive(marked));
             }
             Value::List(_, items) | Value::Set(_, items) => items.len(),
             Value::Map(_, entries) => entries.len(),
@@ -114,7 +114,7 @@ fn length(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
 fn alltrue(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     for v in arg(args, 0).elements().unwrap_or(&[]) {
         match v {
-            Value::Unknown(_) => return Ok(Value::Unknown(Type::Bool)),
+            Value::Unknown(..) => return Ok(Value::unknown(Type::Bool)),
             Value::Bool(true) => {}
             _ => return Ok(Value::Bool(false)),
         }
@@ -126,12 +126,12 @@ fn anytrue(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let mut unknown = false;
     for v in arg(args, 0).elements().unwrap_or(&[]) {
         match v {
-            Value::Unknown(_) => unknown = true,
+            Value::Unknown(..) => unknown = true,
             Value::Bool(true) => return Ok(Value::Bool(true)),
             _ => {}
         }
     }
-    Ok(if unknown { Value::Unknown(Type::Bool) } else { Value::Bool(false) })
+    Ok(if unknown { Value::unknown(Type::Bool) } else { Value::Bool(false) })
 }
 
 fn coalesce_type(args: &[Value], _: &FunctionContext<'_>) -> Result<Type> {
@@ -145,7 +145,7 @@ fn coalesce(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value
     for v in args {
         let v = convert(v, ret).unwrap_or(Value::NULL);
         if !v.is_known() {
-            return Ok(Value::Unknown(ret.clone()));
+            return Ok(Value::unknown(ret.clone()));
         }
         if v.is_null() || (*ret == Type::String && v.as_str() == Some("")) {
             continue;
@@ -177,7 +177,7 @@ fn coalescelist_type(args: &[Value], _: &FunctionContext<'_>) -> Result<Type> {
 fn coalescelist(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     for v in args {
         if !v.is_known() {
-            return Ok(Value::Unknown(ret.clone()));
+            return Ok(Value::unknown(ret.clone()));
         }
         if v.is_null() {
             continue;
@@ -192,7 +192,7 @@ fn coalescelist(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<V
 fn compact(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let list = arg(args, 0);
     if !list.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
+        return Ok(Value::unknown(ret.clone()));
     }
     let kept = list
         .elements()
@@ -214,7 +214,7 @@ fn contains(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> 
         return Ok(Value::Bool(false));
     }
     if !arg(args, 1).is_known() {
-        return Ok(Value::Unknown(Type::Bool));
+        return Ok(Value::unknown(Type::Bool));
     }
     let mut unknown = false;
     for v in items {
@@ -224,13 +224,13 @@ fn contains(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> 
             Some(false) => {}
         }
     }
-    Ok(if unknown { Value::Unknown(Type::Bool) } else { Value::Bool(false) })
+    Ok(if unknown { Value::unknown(Type::Bool) } else { Value::Bool(false) })
 }
 
 fn distinct(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let list = arg(args, 0);
     if !list.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
+        return Ok(Value::unknown(ret.clone()));
     }
     let mut out: Vec<Value> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -273,7 +273,7 @@ fn element(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value>
     let i = to_int(&num_arg(args, 1)).map_err(|e| format!("invalid index: {e}"))?;
     let (list, marked) = arg(args, 0).unmarked();
     if !list.is_known() {
-        return Ok(Value::Unknown(ret.clone()).with_sensitive(marked));
+        return Ok(Value::unknown(ret.clone()).with_sensitive(marked));
     }
     let items = list.elements().unwrap_or(&[]);
     if items.is_empty() {
@@ -295,7 +295,7 @@ fn index(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
         return Err(CallError::msg("argument must be a list or tuple"));
     }
     if !list.is_known() {
-        return Ok(Value::Unknown(Type::Number));
+        return Ok(Value::unknown(Type::Number));
     }
     let items = list.elements().unwrap_or(&[]);
     if items.is_empty() {
@@ -303,7 +303,7 @@ fn index(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     }
     for (i, v) in items.iter().enumerate() {
         match equals(v, arg(args, 1)) {
-            None => return Ok(Value::Unknown(Type::Number)),
+            None => return Ok(Value::unknown(Type::Number)),
             Some(true) => return Ok(Value::number(i as i64)),
             Some(false) => {}
         }
@@ -327,7 +327,7 @@ fn one(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let v = arg(args, 0);
     if let Value::Set(_, items) = v {
         if !set_length_known(items) {
-            return Ok(Value::Unknown(ret.clone()));
+            return Ok(Value::unknown(ret.clone()));
         }
     }
     match v.elements().unwrap_or(&[]) {
@@ -360,7 +360,7 @@ fn sum(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
         ));
     }
     if !list.is_wholly_known() {
-        return Ok(Value::Unknown(Type::Number));
+        return Ok(Value::unknown(Type::Number));
     }
     let bad = || CallError::arg(0, "argument must be list, set, or tuple of number values");
     let mut total: Option<Number> = None;

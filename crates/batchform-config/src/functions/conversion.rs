@@ -39,7 +39,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
         let v = arg(a, 0);
         Ok(match (v.is_sensitive(), v.is_known()) {
             (true, _) => Value::Bool(true),
-            (false, false) => Value::Unknown(Type::Bool),
+            (false, false) => Value::unknown(Type::Bool),
             (false, true) => Value::Bool(false),
         })
     }));
@@ -50,11 +50,12 @@ pub(super) fn register(all: &mut Vec<Function>) {
         Ret::Computed(|a, _| Ok(arg(a, 0).ty())),
         |a, _, _| Ok(arg(a, 0).clone()),
     ));
+    // The console's type values carry no marks: `type(var.secret)` shows `string`.
     all.push(Function::new(
         "type",
-        vec![Param::new("value", Type::Dynamic).dynamic().unknown().null()],
-        Ret::Static(|| Type::String),
-        |a, _, _| Ok(Value::String(type_string(&arg(a, 0).ty()))),
+        vec![Param::new("value", Type::Dynamic).dynamic().unknown().null().marked()],
+        Ret::Static(|| Type::TypeType),
+        |a, _, _| Ok(Value::Type(Box::new(arg(a, 0).ty()))),
     ));
 }
 
@@ -113,60 +114,4 @@ fn to_impl(args: &[Value], ret: &Type, want: &Type) -> Result<Value> {
             },
         )
     })
-}
-
-/// Terraform's `TypeString`, as the `type` function prints it in the console.
-pub(crate) fn type_string(ty: &Type) -> String {
-    let mut out = String::new();
-    write_type(ty, &mut out, 0);
-    out
-}
-
-fn write_type(ty: &Type, out: &mut String, indent: usize) {
-    let pad = |n: usize| "    ".repeat(n);
-    match ty {
-        Type::Object(attrs) if attrs.is_empty() => out.push_str("object({})"),
-        Type::Object(attrs) => {
-            out.push_str("object({\n");
-            for (name, aty) in attrs {
-                out.push_str(&pad(indent + 1));
-                out.push_str(name);
-                out.push_str(": ");
-                write_type(aty, out, indent + 1);
-                out.push_str(",\n");
-            }
-            out.push_str(&pad(indent));
-            out.push_str("})");
-        }
-        Type::Tuple(etys) if etys.is_empty() => out.push_str("tuple([])"),
-        Type::Tuple(etys) => {
-            out.push_str("tuple([\n");
-            for ety in etys {
-                out.push_str(&pad(indent + 1));
-                write_type(ety, out, indent + 1);
-                out.push_str(",\n");
-            }
-            out.push_str(&pad(indent));
-            out.push_str("])");
-        }
-        Type::List(ety) | Type::Set(ety) | Type::Map(ety) => {
-            out.push_str(match ty {
-                Type::List(_) => "list(",
-                Type::Set(_) => "set(",
-                _ => "map(",
-            });
-            let complex = matches!(**ety, Type::Object(_) | Type::Tuple(_));
-            if complex {
-                out.push('\n');
-                out.push_str(&pad(indent + 1));
-                write_type(ety, out, indent + 1);
-                out.push_str(",\n");
-                out.push_str(&pad(indent));
-            } else {
-                write_type(ety, out, indent);
-            }
-            out.push(')');
-        }
-        other => out.push_str(&other.friendly_name()),
-    }
 }

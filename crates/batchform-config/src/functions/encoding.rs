@@ -20,7 +20,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
         |a, _, _| {
             let v = arg(a, 0);
             if !v.is_wholly_known() {
-                return Ok(Value::Unknown(Type::String));
+                return Ok(Value::unknown(Type::String));
             }
             marshal_json(v).map(string_val).map_err(CallError::msg)
         },
@@ -118,7 +118,9 @@ fn write_json(value: &Value, out: &mut String) -> std::result::Result<(), String
             return Err("value has marks, so it cannot be serialized as JSON".into());
         }
         Value::Null(_) => out.push_str("null"),
-        Value::Unknown(_) => return Err("value is not known".into()),
+        Value::Unknown(..) => return Err("value is not known".into()),
+        // Go's encoding/json on a cty.Type (the console's type values): its type JSON.
+        Value::Type(t) => out.push_str(&t.to_json().to_string()),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => {
             if n.is_inf() {

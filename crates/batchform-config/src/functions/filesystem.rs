@@ -276,13 +276,30 @@ pub(super) mod go_path {
     }
 
     /// `filepath.Rel` for a target known to be inside `base` (as glob results are).
+    /// Go's `filepath.Rel` on Unix: `target` relative to `base`, with `..` where `base`
+    /// goes deeper; None when one is absolute and the other not, or `base` climbs out of
+    /// where `target` is.
     pub fn rel(base: &str, target: &str) -> Option<String> {
         let base = clean(base);
         let target = clean(target);
         if base == target {
             return Some(".".to_string());
         }
-        let prefix = if base == "/" { "/".to_string() } else { format!("{base}/") };
-        target.strip_prefix(&prefix).map(str::to_string)
+        let base = if base == "." { String::new() } else { base };
+        if base.starts_with('/') != target.starts_with('/') {
+            return None;
+        }
+        let split = |p: &str| -> Vec<String> {
+            p.split('/').filter(|c| !c.is_empty()).map(str::to_string).collect()
+        };
+        let (base_parts, target_parts) = (split(&base), split(&target));
+        let common = base_parts.iter().zip(&target_parts).take_while(|(b, t)| b == t).count();
+        let rest = &base_parts[common..];
+        if rest.first().is_some_and(|c| c == "..") {
+            return None;
+        }
+        let mut parts: Vec<&str> = rest.iter().map(|_| "..").collect();
+        parts.extend(target_parts[common..].iter().map(String::as_str));
+        Some(parts.join("/"))
     }
 }

@@ -34,7 +34,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
 
 fn format(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     if !args[1..].iter().all(Value::is_wholly_known) {
-        return Ok(Value::Unknown(Type::String));
+        return Ok(Value::unknown(Type::String));
     }
     format_fsm(str_arg(args, 0), &args[1..]).map(string_val)
 }
@@ -92,14 +92,14 @@ fn formatlist(args: &[Value], ret: &Type, ctx: &FunctionContext<'_>) -> Result<V
             }
             slots.push(Slot::Each(v.elements().unwrap_or(&[])));
         } else {
-            if *v == Value::DYNAMIC_UNKNOWN {
+            if matches!(v, Value::Unknown(Type::Dynamic, _)) {
                 unknown = true;
             }
             slots.push(Slot::Single(v));
         }
     }
     if unknown {
-        return Ok(Value::Unknown(ret.clone()));
+        return Ok(Value::unknown(ret.clone()));
     }
     let n = iter_len.map_or(1, |(len, _)| len);
     let mut out = Vec::with_capacity(n);
@@ -112,7 +112,7 @@ fn formatlist(args: &[Value], ret: &Type, ctx: &FunctionContext<'_>) -> Result<V
             })
             .collect();
         if !call_args.iter().all(Value::is_wholly_known) {
-            out.push(Value::Unknown(Type::String));
+            out.push(Value::unknown(Type::String));
             continue;
         }
         let s = format_fsm(fmt, &call_args).map_err(|e| {

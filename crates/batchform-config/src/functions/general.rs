@@ -78,7 +78,7 @@ fn known_vs_unknown(known: &Value, unknown: &Value) -> Option<bool> {
 /// `HasWhollyKnownType` negated).
 fn has_unknown_type(v: &Value) -> bool {
     match v.unmarked().0 {
-        Value::Unknown(t) => t.has_dynamic(),
+        Value::Unknown(t, _) => t.has_dynamic(),
         Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
             items.iter().any(has_unknown_type)
         }
@@ -117,12 +117,13 @@ pub(crate) enum Key {
     String(String),
     Seq(Vec<Key>),
     Map(Vec<(String, Key)>),
+    Type(batchform_core::Type),
 }
 
 pub(crate) fn canonical_key(v: &Value) -> Key {
     match v.unmarked().0 {
         Value::Null(_) => Key::Null,
-        Value::Unknown(_) => Key::Unknown,
+        Value::Unknown(..) => Key::Unknown,
         Value::Bool(b) => Key::Bool(*b),
         Value::Number(n) => Key::Number(n.clone()),
         Value::String(s) => Key::String(s.clone()),
@@ -133,5 +134,6 @@ pub(crate) fn canonical_key(v: &Value) -> Key {
             Key::Map(e.iter().map(|(k, v)| (k.clone(), canonical_key(v))).collect())
         }
         Value::Sensitive(inner) => canonical_key(inner),
+        Value::Type(t) => Key::Type((**t).clone()),
     }
 }

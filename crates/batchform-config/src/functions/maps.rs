@@ -70,7 +70,7 @@ fn keys(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let (m, marked) = arg(args, 0).unmarked();
     let out = match m.ty() {
         Type::Object(attrs) => Value::Tuple(attrs.into_keys().map(string_val).collect()),
-        _ if !m.is_known() => Value::Unknown(ret.clone()),
+        _ if !m.is_known() => Value::unknown(ret.clone()),
         _ => Value::List(
             Type::String,
             m.entries().map(|e| e.keys().map(string_val).collect()).unwrap_or_default(),
@@ -122,7 +122,7 @@ fn lookup(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> 
     let marked = map_marked || key_marked;
     let key = key.as_str().unwrap_or_default();
     if !m.is_known() {
-        return Ok(Value::Unknown(ret.clone()).with_sensitive(marked));
+        return Ok(Value::unknown(ret.clone()).with_sensitive(marked));
     }
     if let Some(v) = m.entries().and_then(|e| e.get(key)) {
         return Ok(v.clone().with_sensitive(marked));
@@ -143,7 +143,7 @@ fn matchkeys(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Valu
     let ety = ret.element_type().cloned().unwrap_or(Type::Dynamic);
     let values = arg(args, 0);
     if !values.is_known() {
-        return Ok(Value::Unknown(Type::list(ety)));
+        return Ok(Value::unknown(Type::list(ety)));
     }
     let values_items = values.elements().unwrap_or(&[]);
     let len = |v: &Value| v.elements().map_or(0, <[Value]>::len);
@@ -160,7 +160,7 @@ fn matchkeys(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Valu
         return Ok(Value::List(ety, Vec::new()));
     }
     if !values.is_wholly_known() || !keys.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
+        return Ok(Value::unknown(ret.clone()));
     }
     let key_items = keys.elements().unwrap_or(&[]);
     let mut out = Vec::new();
@@ -262,7 +262,7 @@ fn merge(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
 fn transpose(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let input = arg(args, 0);
     if !input.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()));
+        return Ok(Value::unknown(ret.clone()));
     }
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (key, list) in input.entries().into_iter().flatten() {
@@ -336,7 +336,7 @@ fn zipmap(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> 
     let (values, values_marked) = arg(args, 1).unmarked();
     let mut marked = keys_marked || values_marked;
     if !keys.is_wholly_known() {
-        return Ok(Value::Unknown(ret.clone()).with_sensitive(marked));
+        return Ok(Value::unknown(ret.clone()).with_sensitive(marked));
     }
     let key_items = keys.elements().unwrap_or(&[]);
     let value_items = values.elements().unwrap_or(&[]);

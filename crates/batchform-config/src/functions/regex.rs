@@ -48,6 +48,7 @@ fn regex_fn(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value
         .map_err(|e| CallError::arg(0, format!("error parsing pattern: {}", message(&e))))?;
     let text = str_arg(args, 1);
     let caps = re
+        .re
         .captures(text)
         .ok_or_else(|| CallError::msg("pattern did not match any part of the given string"))?;
     Ok(result(&re, &caps, ret))
@@ -61,7 +62,7 @@ fn regexall(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value
     let re = compile(str_arg(args, 0))
         .map_err(|e| CallError::arg(0, format!("error parsing pattern: {}", message(&e))))?;
     let text = str_arg(args, 1);
-    let elems = re.captures_iter(text).map(|caps| result(&re, &caps, &ety)).collect();
+    let elems = re.re.captures_iter(text).map(|caps| result(&re, &caps, &ety)).collect();
     Ok(Value::List(ety, elems))
 }
 
@@ -74,7 +75,7 @@ fn result_type(pattern: &str) -> std::result::Result<Type, String> {
     })?;
     let mut names = Vec::new();
     let mut unnamed = 0;
-    for name in re.capture_names().skip(1) {
+    for name in re.group_names() {
         match name {
             Some(n) => names.push(n.to_string()),
             None => unnamed += 1,
@@ -90,7 +91,7 @@ fn result_type(pattern: &str) -> std::result::Result<Type, String> {
     }
 }
 
-fn result(re: &Regex, caps: &regex::Captures<'_>, ty: &Type) -> Value {
+fn result(re: &GoRegex, caps: &regex::Captures<'_>, ty: &Type) -> Value {
     let group = |i: usize| match caps.get(i) {
         Some(m) => string_val(m.as_str()),
         None => Value::Null(Type::String),
@@ -98,11 +99,11 @@ fn result(re: &Regex, caps: &regex::Captures<'_>, ty: &Type) -> Value {
     match ty {
         Type::Tuple(etys) => Value::Tuple((1..=etys.len()).map(group).collect()),
         Type::Object(_) => {
+            // A repeated name takes its last group's match, as cty's loop over the names does.
             let attrs: BTreeMap<String, Value> = re
-                .capture_names()
+                .group_names()
                 .enumerate()
-                .skip(1)
-                .filter_map(|(i, name)| Some((name?.to_string(), group(i))))
+                .filter_map(|(i, name)| Some((name?.to_string(), group(i + 1))))
                 .collect();
             Value::Object(attrs)
         }
@@ -131,19 +132,112 @@ impl From<PatternError> for CallError {
     }
 }
 
+/// A compiled Go RE2 pattern.
+pub(super) struct GoRegex {
+    pub re: Regex,
+    /// The capture group names as Go has them, by group index. Go allows a name twice; the
+    /// `regex` crate does not, so repeated names are compiled under other names.
+    names: Vec<Option<String>>,
+}
+
+impl GoRegex {
+    /// The names of the capture groups after the whole match, in order.
+    fn group_names(&self) -> impl Iterator<Item = Option<&str>> {
+        self.names.iter().skip(1).map(Option::as_deref)
+    }
+}
+
 /// Compile a Go RE2 pattern.
-pub(super) fn compile(pattern: &str) -> std::result::Result<Regex, PatternError> {
+pub(super) fn compile(pattern: &str) -> std::result::Result<GoRegex, PatternError> {
+    use regex_syntax::ast::ErrorKind;
+    let (unique, go_names) = rename_repeated_groups(pattern);
     // Syntax errors are found on the pattern as written, so they can name its text.
     if let Err(e) = regex_syntax::ast::parse::Parser::new().parse(pattern) {
-        return Err(go_error(pattern, &e));
-    }
-    let translated = translate(pattern)?;
-    regex::RegexBuilder::new(&translated).size_limit(1 << 24).build().map_err(|e| match e {
-        regex::Error::CompiledTooBig(_) => {
-            PatternError::Syntax { code: "expression too large", expr: pattern.to_string() }
+        if !matches!(e.kind(), ErrorKind::GroupNameDuplicate { .. }) {
+            return Err(go_error(pattern, &e));
         }
-        other => PatternError::Other(format!("error parsing regexp: {other}")),
-    })
+        if let Err(e) = regex_syntax::ast::parse::Parser::new().parse(&unique) {
+            return Err(go_error(&unique, &e));
+        }
+    }
+    let translated = translate(&unique)?;
+    let re =
+        regex::RegexBuilder::new(&translated).size_limit(1 << 24).build().map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => {
+                PatternError::Syntax { code: "expression too large", expr: pattern.to_string() }
+            }
+            other => PatternError::Other(format!("error parsing regexp: {other}")),
+        })?;
+    // Our renamed groups back to the names Go gives them.
+    let names = re
+        .capture_names()
+        .map(|n| n.map(|n| go_names.get(n).cloned().unwrap_or_else(|| n.to_string())))
+        .collect();
+    Ok(GoRegex { re, names })
+}
+
+/// The pattern with every repeated group name (`(?P<x>` or `(?<x>`) replaced by a fresh one,
+/// and the fresh names mapped to the names they replace.
+fn rename_repeated_groups(pattern: &str) -> (String, BTreeMap<String, String>) {
+    let names = group_name_spans(pattern);
+    let taken: std::collections::BTreeSet<&str> =
+        names.iter().map(|&(s, e)| &pattern[s..e]).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut renamed = BTreeMap::new();
+    let mut out = String::with_capacity(pattern.len());
+    let mut last = 0;
+    for (start, end) in names {
+        let name = &pattern[start..end];
+        if seen.insert(name) {
+            continue;
+        }
+        let fresh = (1..)
+            .map(|i| format!("{name}_{i}"))
+            .find(|n| !taken.contains(n.as_str()) && !renamed.contains_key(n))
+            .unwrap_or_default();
+        out.push_str(&pattern[last..start]);
+        out.push_str(&fresh);
+        renamed.insert(fresh, name.to_string());
+        last = end;
+    }
+    out.push_str(&pattern[last..]);
+    (out, renamed)
+}
+
+/// Byte spans of the names of named groups, outside character classes and escapes.
+fn group_name_spans(pattern: &str) -> Vec<(usize, usize)> {
+    let bytes = pattern.as_bytes();
+    let mut spans = Vec::new();
+    let (mut i, mut in_class) = (0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => {
+                in_class = true;
+                // A `]` right after `[` or `[^` is a literal.
+                if bytes.get(i + 1) == Some(&b'^') {
+                    i += 1;
+                }
+                if bytes.get(i + 1) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b']' if in_class => in_class = false,
+            b'(' if !in_class => {
+                let rest = &pattern[i + 1..];
+                let intro = ["?P<", "?<"].into_iter().find(|p| rest.starts_with(p));
+                if let Some(intro) = intro {
+                    let start = i + 1 + intro.len();
+                    if let Some(len) = pattern[start..].find('>') {
+                        spans.push((start, start + len));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    spans
 }
 
 /// Go's `Regexp.ReplaceAllString`: `$1`, `${name}` and `$$` in the replacement, where a

@@ -61,7 +61,7 @@ fn chunklist(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value>
     let (size, size_marked) = arg(args, 1).unmarked();
     let marked = list_marked || size_marked;
     if !size.is_known() || !list.is_known() {
-        return Ok(Value::Unknown(Type::list(list.ty())).with_sensitive(marked));
+        return Ok(Value::unknown(Type::list(list.ty())).with_sensitive(marked));
     }
     let size = size.as_number().ok_or_else(|| CallError::msg("invalid size"))?;
     let size = to_int(size).map_err(|e| format!("invalid size: {e}"))?;
@@ -170,7 +170,7 @@ fn flattener(list: &Value, out: &mut Vec<Value>, marked: &mut bool) -> bool {
     }
     let mut known = true;
     for v in list.elements().unwrap_or(&[]) {
-        if *v == Value::DYNAMIC_UNKNOWN {
+        if matches!(v, Value::Unknown(Type::Dynamic, _)) {
             known = false;
         }
         let is_seq = matches!(v.ty(), Type::List(_) | Type::Set(_) | Type::Tuple(_));
@@ -199,7 +199,7 @@ fn flatten(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value>
     let mut out = Vec::new();
     let mut marked = false;
     if !flattener(input, &mut out, &mut marked) {
-        return Ok(Value::Unknown(ret.clone()).with_sensitive(marked));
+        return Ok(Value::unknown(ret.clone()).with_sensitive(marked));
     }
     Ok(Value::Tuple(out).with_sensitive(marked))
 }
@@ -328,7 +328,7 @@ fn slice(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     }
     let (start, end, _) = slice_indexes(args)?;
     if !list.is_known() {
-        return Ok(Value::Unknown(ret.clone()).with_sensitive(marked));
+        return Ok(Value::unknown(ret.clone()).with_sensitive(marked));
     }
     let items = list.elements().unwrap_or(&[]);
     let part = items.get(start..end).unwrap_or(&[]).to_vec();

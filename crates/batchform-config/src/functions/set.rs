@@ -68,7 +68,7 @@ fn set_operation(args: &[Value], ret: &Type, op: Op) -> Result<Value> {
     for (i, v) in args.iter().enumerate() {
         let v = convert(v, ret).map_err(|e| CallError::arg(i, e.message))?;
         if !allow_unknowns && !v.is_wholly_known() {
-            return Ok(Value::Unknown(ret.clone()));
+            return Ok(Value::unknown(ret.clone()));
         }
         let items = v.elements().unwrap_or(&[]).to_vec();
         result = Some(match result {
@@ -142,7 +142,7 @@ fn setproduct(args: &[Value], ret: &Type, _: &FunctionContext<'_>) -> Result<Val
         lists.push(v.elements().unwrap_or(&[]));
     }
     if unknown_length {
-        return Ok(Value::Unknown(ret.clone()).with_sensitive(marked));
+        return Ok(Value::unknown(ret.clone()).with_sensitive(marked));
     }
     let total = lists.iter().try_fold(1usize, |acc, l| acc.checked_mul(l.len()));
     let Some(total) = total else {

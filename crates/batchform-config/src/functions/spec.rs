@@ -71,11 +71,13 @@ pub(crate) struct Function {
     pub imp: ImplFn,
     /// Returns an unknown unless impure functions are evaluated.
     pub impure: bool,
+    /// An unknown result is known not to be null (cty's `RefineResult: refineNotNull`).
+    pub not_null: bool,
 }
 
 impl Function {
     pub fn new(name: &'static str, params: Vec<Param>, ret: Ret, imp: ImplFn) -> Function {
-        Function { name, params, var_param: None, ret, imp, impure: false }
+        Function { name, params, var_param: None, ret, imp, impure: false, not_null: false }
     }
 
     pub fn variadic(mut self, param: Param) -> Function {
@@ -176,10 +178,12 @@ impl Function {
                 marked |= m;
             }
         }
-        if unsupported_unknowns || (self.impure && ctx.impurity == Impurity::Unknown) {
-            return Ok(Value::Unknown(ret_ty).with_sensitive(marked));
-        }
-        let result = (self.imp)(&args, &ret_ty, ctx)?;
+        let result = if unsupported_unknowns || (self.impure && ctx.impurity == Impurity::Unknown) {
+            Value::unknown(ret_ty)
+        } else {
+            (self.imp)(&args, &ret_ty, ctx)?
+        };
+        let result = if self.not_null { result.refined_not_null() } else { result };
         Ok(result.with_sensitive(marked))
     }
 
@@ -233,8 +237,104 @@ static FUNCTIONS: LazyLock<BTreeMap<&'static str, Function>> = LazyLock::new(|| 
     super::conversion::register(&mut all);
     super::general::register(&mut all);
     super::network::register(&mut all);
+    for f in &mut all {
+        f.not_null = NOT_NULL_RESULTS.contains(&f.name);
+    }
     all.into_iter().map(|f| (f.name, f)).collect()
 });
+
+/// The functions whose unknown results Terraform 1.11 refines as not null (cty's
+/// `RefineResult: refineNotNull`), so that `upper(x) == null` is known `false` while
+/// `x` is not known yet. Found with `terraform console -plan` on `f(unknown) == null`
+/// for every function: the others (`lookup`, `one`, `element`, `jsondecode`, the `to*`
+/// conversions, ...) may return null and give plain unknowns.
+pub(crate) const NOT_NULL_RESULTS: &[&str] = &[
+    "abs",
+    "abspath",
+    "alltrue",
+    "anytrue",
+    "base64decode",
+    "base64encode",
+    "base64sha256",
+    "base64sha512",
+    "basename",
+    "ceil",
+    "chomp",
+    "chunklist",
+    "cidrhost",
+    "cidrnetmask",
+    "cidrsubnet",
+    "cidrsubnets",
+    "coalesce",
+    "compact",
+    "concat",
+    "contains",
+    "dirname",
+    "distinct",
+    "endswith",
+    "file",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
+    "fileexists",
+    "filemd5",
+    "fileset",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "floor",
+    "format",
+    "formatdate",
+    "formatlist",
+    "indent",
+    "index",
+    "join",
+    "jsonencode",
+    "keys",
+    "length",
+    "log",
+    "lower",
+    "matchkeys",
+    "max",
+    "md5",
+    "merge",
+    "min",
+    "parseint",
+    "pathexpand",
+    "pow",
+    "range",
+    "regexall",
+    "replace",
+    "reverse",
+    "setintersection",
+    "setproduct",
+    "setsubtract",
+    "setunion",
+    "sha1",
+    "sha256",
+    "sha512",
+    "signum",
+    "slice",
+    "sort",
+    "split",
+    "startswith",
+    "strrev",
+    "substr",
+    "sum",
+    "timecmp",
+    "timestamp",
+    "title",
+    "transpose",
+    "trim",
+    "trimprefix",
+    "trimspace",
+    "trimsuffix",
+    "upper",
+    "urlencode",
+    "uuid",
+    "uuidv5",
+    "values",
+];
 
 pub(crate) fn lookup(name: &str) -> Option<&'static Function> {
     FUNCTIONS.get(name)

@@ -80,8 +80,13 @@ pub(super) fn register(all: &mut Vec<Function>) {
         |a, _, _| {
             let prefix = str_arg(a, 1);
             Ok(match arg(a, 0) {
-                Value::Unknown(_) if prefix.is_empty() => Value::Bool(true),
-                Value::Unknown(_) => Value::Unknown(Type::Bool),
+                Value::Unknown(..) if prefix.is_empty() => Value::Bool(true),
+                // A string known to start with `known` may already decide it.
+                Value::Unknown(_, r) => match r.prefix.as_deref() {
+                    Some(known) if known.starts_with(prefix) => Value::Bool(true),
+                    Some(known) if known.len() >= prefix.len() => Value::Bool(false),
+                    _ => Value::unknown(Type::Bool),
+                },
                 v => Value::Bool(v.as_str().unwrap_or_default().starts_with(prefix)),
             })
         },
@@ -184,7 +189,7 @@ fn join(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
         return Err(CallError::msg("at least one list is required"));
     }
     if !lists.iter().all(Value::is_wholly_known) {
-        return Ok(Value::Unknown(Type::String));
+        return Ok(Value::unknown(Type::String));
     }
     let mut items = Vec::new();
     for (li, list) in lists.iter().enumerate() {
@@ -217,7 +222,7 @@ fn sort(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let items = list.elements().unwrap_or(&[]);
     if !list.is_wholly_known() {
         // The order is not known yet, but the length is.
-        return Ok(Value::List(Type::String, vec![Value::Unknown(Type::String); items.len()]));
+        return Ok(Value::List(Type::String, vec![Value::unknown(Type::String); items.len()]));
     }
     let mut strings = Vec::with_capacity(items.len());
     for (i, v) in items.iter().enumerate() {
@@ -259,7 +264,7 @@ fn replace(args: &[Value], _: &Type, _: &FunctionContext<'_>) -> Result<Value> {
     let (text, substr, with) = (str_arg(args, 0), str_arg(args, 1), str_arg(args, 2));
     if substr.len() > 1 && substr.starts_with('/') && substr.ends_with('/') {
         let re = super::regex::compile(&substr[1..substr.len() - 1])?;
-        return Ok(string_val(super::regex::replace_all(&re, text, with)));
+        return Ok(string_val(super::regex::replace_all(&re.re, text, with)));
     }
     Ok(string_val(text.replace(substr, with)))
 }

@@ -25,7 +25,7 @@ pub(super) fn register(all: &mut Vec<Function>) {
         |a, _, _| {
             let v = arg(a, 0);
             if !v.is_wholly_known() {
-                return Ok(Value::Unknown(Type::String));
+                return Ok(Value::unknown(Type::String));
             }
             encode(v).map(string_val).map_err(CallError::msg)
         },
@@ -42,12 +42,9 @@ pub(super) fn register(all: &mut Vec<Function>) {
                 .map(|v| v.ty())
                 .map_err(CallError::msg)
         }),
-        |a, ret, _| {
-            if *ret == Type::Dynamic {
-                return Ok(Value::DYNAMIC_UNKNOWN);
-            }
-            super::yaml_decode::decode(str_arg(a, 0)).map_err(CallError::msg)
-        },
+        // An unknown `src` never gets here (the parameter does not take unknowns); a null
+        // document decodes to a null of type dynamic.
+        |a, _, _| super::yaml_decode::decode(str_arg(a, 0)).map_err(CallError::msg),
     ));
 }
 
@@ -95,7 +92,8 @@ fn emit_value(e: &mut Emitter<'_>, value: &Value) -> std::result::Result<(), Str
     };
     match value {
         Value::Sensitive(_) => Err("cannot serialize sensitive value as YAML".into()),
-        Value::Unknown(_) => Err("cannot serialize unknown value as YAML".into()),
+        Value::Unknown(..) => Err("cannot serialize unknown value as YAML".into()),
+        Value::Type(_) => Err("cannot serialize a type as YAML".into()),
         Value::Null(_) => emit(e, scalar(NULL_TAG, "null", ScalarStyle::Plain)),
         Value::Bool(b) => {
             emit(e, scalar(BOOL_TAG, if *b { "true" } else { "false" }, ScalarStyle::Plain))

@@ -1,4 +1,4 @@
-//! The expression corpus: 1,743 expressions whose results were produced by Terraform 1.11.4
+//! The expression corpus: 1,883 expressions whose results were produced by Terraform 1.11.4
 //! (`fixtures/expressions`, see its README), evaluated by our evaluator and compared:
 //! console text, JSON value and type, sensitivity, unknown parts, and error messages.
 //!
@@ -87,6 +87,16 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `generate.py` cuts the Go stack trace of a panic inside Terraform (it changes from run to
+/// run), up to the end of the message: what is left is the panic message, which batchform
+/// reports ending with the usual period.
+fn without_stack_mark(detail: String) -> String {
+    match detail.strip_suffix(" [Go stack trace removed by generate.py]") {
+        Some(message) => format!("{message}."),
+        None => detail,
+    }
+}
+
 /// Summary and detail of the first error in Terraform's plain console output.
 fn parse_console_error(text: &str) -> Option<(String, String)> {
     let rest = text.trim_start().strip_prefix("Error: ")?;
@@ -96,18 +106,18 @@ fn parse_console_error(text: &str) -> Option<(String, String)> {
         None => rest,
     };
     let detail = detail.split("\nError: ").next().unwrap_or_default();
-    Some((summary.to_string(), collapse(detail)))
+    Some((summary.to_string(), without_stack_mark(collapse(detail))))
 }
 
 /// The after/after_unknown/after_sensitive of Terraform's plan JSON for a value: unknown
-/// object attributes are left out of `after` (null in sequences); the masks are `false` when
-/// nothing inside is unknown / sensitive, and otherwise mirror the value keeping only `true`
+/// object attributes are left out of `after` (null in sequences); the unknown mask is `false`
+/// when nothing inside is unknown, and otherwise mirrors the value keeping only `true`
 /// entries in objects.
 fn plan_json(v: &Value) -> (Option<Json>, Json, Json) {
     fn after(v: &Value) -> Option<Json> {
         let (bare, _) = v.unmarked();
         match bare {
-            Value::Unknown(_) => None,
+            Value::Unknown(..) => None,
             Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
                 Some(Json::Array(items.iter().map(|i| after(i).unwrap_or(Json::Null)).collect()))
             }
@@ -136,28 +146,9 @@ fn plan_json(v: &Value) -> (Option<Json>, Json, Json) {
             _ => Json::Bool(true),
         }
     }
-    fn sensitive(v: &Value) -> Json {
-        if v.is_sensitive() {
-            return Json::Bool(true);
-        }
-        if !v.contains_sensitive() {
-            return Json::Bool(false);
-        }
-        match v {
-            Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
-                Json::Array(items.iter().map(sensitive).collect())
-            }
-            Value::Map(_, items) | Value::Object(items) => Json::Object(
-                items
-                    .iter()
-                    .map(|(k, i)| (k.clone(), sensitive(i)))
-                    .filter(|(_, j)| *j != Json::Bool(false))
-                    .collect(),
-            ),
-            _ => Json::Bool(false),
-        }
-    }
-    (after(v), unknown(v), sensitive(v))
+    // generate.py declares an output `sensitive = true` when Terraform refuses it otherwise
+    // (a mark anywhere inside), and the whole value is then sensitive.
+    (after(v), unknown(v), Json::Bool(v.contains_sensitive()))
 }
 
 /// A module in console mode (where `type` exists) and in output mode.
@@ -199,11 +190,20 @@ fn check_in(module: &Module, case: &Json, console: bool) -> Result<(), String> {
                 case.get("error").map(|e| {
                     (
                         e["summary"].as_str().unwrap_or_default().to_string(),
-                        collapse(e["detail"].as_str().unwrap_or_default()),
+                        without_stack_mark(collapse(e["detail"].as_str().unwrap_or_default())),
                     )
                 })
             },
         );
+    // What the console prints for the value: a type (from `type()`), or an error for a
+    // type used inside an expression.
+    let outcome = match (console, outcome.value) {
+        (true, Ok(v)) => match batchform_config::display::console_result(&v) {
+            Ok(_) => Outcome { value: Ok(v), ..outcome },
+            Err(d) => Outcome { value: Err(d.into()), ..outcome },
+        },
+        (_, value) => Outcome { value, ..outcome },
+    };
     let value = match (&outcome.value, &expected_error) {
         (Err(diags), Some((summary, detail))) => {
             let first = diags
@@ -239,6 +239,15 @@ fn check_in(module: &Module, case: &Json, console: bool) -> Result<(), String> {
                 first.map_or("(none)".to_string(), |d| format!("{}: {}", d.summary, d.detail))
             ));
         }
+        // Terraform evaluates an infinite output and then fails to write it into the plan.
+        // batchform's values reach plans and state only through `json::to_json`, which
+        // refuses infinities the same way, so the output fails at the same step.
+        (Ok(v), Some((summary, _)))
+            if summary == "Failed to write plan file"
+                && batchform_core::json::to_json(&v.clone().unmark_deep().0).is_err() =>
+        {
+            return Ok(());
+        }
         (Ok(v), Some((summary, _))) => {
             return Err(format!(
                 "expected error {summary:?}, got value {}",
@@ -248,13 +257,20 @@ fn check_in(module: &Module, case: &Json, console: bool) -> Result<(), String> {
         (Ok(v), None) => v,
     };
     if let Some(console) = case.get("console").and_then(Json::as_str) {
-        let got = format!("{}\n", batchform_config::display::console(value, 0));
+        let got =
+            format!("{}\n", batchform_config::display::console_result(value).unwrap_or_default());
         if got != console {
             return Err(format!("console differs:\n    want {console:?}\n    got  {got:?}"));
         }
     }
     if let Some(json) = case.get("json") {
         let (bare, _) = value.clone().unmark_deep();
+        // An output still unknown after apply (format("%v", null) is unknown: its argument
+        // has no type) is recorded as null.
+        let still_unknown = case["planned_unknown"] == Json::Bool(true) && !bare.is_known();
+        if still_unknown && json["value"].is_null() {
+            return Ok(());
+        }
         let got_value = batchform_core::json::to_json(&bare)
             .map_err(|e| format!("value not encodable: {e}"))?;
         if normalize_numbers(&got_value) != normalize_numbers(&json["value"]) {
@@ -342,6 +358,12 @@ fn corpus_matches_terraform() {
                 check_case(module, &case)
             }))
             .unwrap_or_else(|_| Err("panicked".to_string()));
+            if result.is_ok() && allowed.contains_key(&id) {
+                // Keep the list honest: an entry whose case matches must go.
+                entry.1 += 1;
+                failures.push(format!("{id}: matches now; remove it from known_differences.txt"));
+                continue;
+            }
             if let Err(why) = result {
                 if allowed.contains_key(&id) {
                     continue;

@@ -9,7 +9,7 @@ use batchform_config::functions::{DirEntry, FileKind, FileSystem, FunctionContex
 use batchform_config::model::Config;
 use batchform_config::scope::{InstanceContext, ModuleScope, Paths, ResourceValues};
 use batchform_config::source::SourceFile;
-use batchform_core::{InstanceKey, ResourceAddr, Type, Value};
+use batchform_core::{InstanceKey, Refinement, ResourceAddr, Type, Value};
 use serde_json::Value as Json;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -100,7 +100,6 @@ impl Module {
         let (config, diags) = Config::from_bodies(&[(file, body)]);
         assert!(!diags.has_errors(), "{diags:?}");
         let fs = TestFs { root: dir.to_path_buf() };
-        let dir_buf = dir.to_path_buf();
         let library = library(&fs, console, impurity);
         let (variables, diags) =
             batchform_config::variables::resolve_variables(&config, Vec::new(), &library);
@@ -138,7 +137,7 @@ impl Module {
             .variables
             .iter()
             .map(|(k, v)| {
-                (k.clone(), Value::Unknown(v.type_constraint.to_type()).with_sensitive(v.sensitive))
+                (k.clone(), Value::unknown(v.type_constraint.to_type()).with_sensitive(v.sensitive))
             })
             .collect();
         let unknown = UnknownResourceValues { config: &self.resources.config };
@@ -220,11 +219,12 @@ impl Resources {
                 .map(|a| iscope.eval(&a.expr).unwrap_or(Value::DYNAMIC_UNKNOWN))
                 .unwrap_or(Value::NULL)
         };
-        // terraform_data plans `output` as an unknown of the input's type.
+        // terraform_data plans `output` as an unknown of the input's type, and its `id` as
+        // an unknown string refined as not null.
         let input = eval("input");
-        let output = Value::Unknown(input.ty());
+        let output = Value::unknown(input.ty());
         Value::object([
-            ("id", Value::Unknown(Type::String)),
+            ("id", Value::refined_unknown(Type::String, Refinement::NOT_NULL)),
             ("input", input),
             ("output", output),
             ("triggers_replace", eval("triggers_replace")),
@@ -375,17 +375,11 @@ impl FileSystem for TestFs {
     fn home_dir(&self) -> Option<PathBuf> {
         Some(PathBuf::from("/home/corpus"))
     }
+    /// Terraform ran in the module directory, so `abspath` resolves against the same
+    /// directory `path.cwd` names.
     fn current_dir(&self) -> std::io::Result<PathBuf> {
-        Ok(PathBuf::from("/home/corpus/context"))
+        self.root.canonicalize()
     }
-}
-
-fn undeclared(
-    summary: &str,
-    detail: String,
-    range: &batchform_core::SourceRange,
-) -> batchform_core::Diagnostic {
-    batchform_core::Diagnostic::error(summary, detail).with_subject(Some(range.clone()))
 }
 
 /// Resources during the validate walk: unknown objects of `terraform_data`'s type.
@@ -399,7 +393,7 @@ impl ResourceValues for UnknownResourceValues<'_> {
         Some(if r.count.is_some() || r.for_each.is_some() {
             Value::DYNAMIC_UNKNOWN
         } else {
-            Value::Unknown(terraform_data_type())
+            Value::unknown(terraform_data_type())
         })
     }
 }

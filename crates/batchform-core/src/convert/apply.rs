@@ -7,7 +7,7 @@ use super::{ConvertError, mismatch_message};
 use crate::number::Number;
 use crate::path::PathStep;
 use crate::types::Type;
-use crate::value::Value;
+use crate::value::{Refinement, Value};
 use std::collections::BTreeMap;
 
 impl Conversion {
@@ -25,7 +25,11 @@ impl Conversion {
             return Ok(value.clone());
         }
         match value {
-            Value::Unknown(t) => return Ok(Value::Unknown(dynamic_replace(t, &self.out))),
+            // A value known not to be null stays so (cty's `prepareUnknownResult`).
+            Value::Unknown(t, r) => {
+                let refinement = Refinement { not_null: r.not_null, prefix: None };
+                return Ok(Value::refined_unknown(dynamic_replace(t, &self.out), refinement));
+            }
             Value::Null(t) => return Ok(Value::Null(dynamic_replace(t, &self.out))),
             _ => {}
         }
@@ -106,7 +110,7 @@ impl Kind {
                 let (in_ety, items) = collection_parts(value);
                 if matches!(value, Value::Set(..)) && !set_length_known(items) {
                     // Unknown elements might coalesce: the length is not known yet.
-                    return Ok(Value::Unknown(Type::list(in_ety)));
+                    return Ok(Value::unknown(Type::list(in_ety)));
                 }
                 let elems = convert_elements(items, conv.as_deref(), path)?;
                 if elems.is_empty() {

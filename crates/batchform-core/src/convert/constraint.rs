@@ -22,6 +22,8 @@ pub enum TypeConstraint {
     Map(Box<TypeConstraint>),
     Tuple(Vec<TypeConstraint>),
     Object(BTreeMap<String, AttrConstraint>),
+    /// [`Type::TypeType`]: only a type value conforms.
+    TypeType,
 }
 
 /// One attribute of an object constraint.
@@ -53,6 +55,7 @@ impl From<&Type> for TypeConstraint {
             Type::Bool => TypeConstraint::Bool,
             Type::Number => TypeConstraint::Number,
             Type::String => TypeConstraint::String,
+            Type::TypeType => TypeConstraint::TypeType,
             Type::List(t) => TypeConstraint::List(Box::new(TypeConstraint::from(&**t))),
             Type::Set(t) => TypeConstraint::Set(Box::new(TypeConstraint::from(&**t))),
             Type::Map(t) => TypeConstraint::Map(Box::new(TypeConstraint::from(&**t))),
@@ -82,6 +85,7 @@ impl TypeConstraint {
             TypeConstraint::Bool => Type::Bool,
             TypeConstraint::Number => Type::Number,
             TypeConstraint::String => Type::String,
+            TypeConstraint::TypeType => Type::TypeType,
             TypeConstraint::List(t) => Type::list(t.to_type()),
             TypeConstraint::Set(t) => Type::set(t.to_type()),
             TypeConstraint::Map(t) => Type::map(t.to_type()),
@@ -129,7 +133,8 @@ impl TypeConstraint {
             (TypeConstraint::Dynamic, Type::Dynamic)
             | (TypeConstraint::Bool, Type::Bool)
             | (TypeConstraint::Number, Type::Number)
-            | (TypeConstraint::String, Type::String) => true,
+            | (TypeConstraint::String, Type::String)
+            | (TypeConstraint::TypeType, Type::TypeType) => true,
             (TypeConstraint::List(a), Type::List(b))
             | (TypeConstraint::Set(a), Type::Set(b))
             | (TypeConstraint::Map(a), Type::Map(b)) => a.equals_type(b),

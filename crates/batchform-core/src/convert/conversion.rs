@@ -257,7 +257,7 @@ pub(crate) fn dynamic_replace(from: &Type, to: &Type) -> Type {
     }
     match to {
         Type::Dynamic => from.clone(),
-        Type::Bool | Type::Number | Type::String => to.clone(),
+        Type::Bool | Type::Number | Type::String | Type::TypeType => to.clone(),
         Type::Map(out_ety) => match from {
             Type::Map(in_ety) => Type::map(dynamic_replace(in_ety, out_ety)),
             Type::Object(attrs) => {

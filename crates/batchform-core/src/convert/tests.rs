@@ -65,8 +65,8 @@ fn primitives() {
 
 #[test]
 fn unknowns_and_nulls_take_the_target_type() {
-    assert_eq!(ok(&Value::Unknown(Type::String), r#""number""#), Value::Unknown(Type::Number));
-    assert_eq!(ok(&Value::DYNAMIC_UNKNOWN, r#""string""#), Value::Unknown(Type::String));
+    assert_eq!(ok(&Value::unknown(Type::String), r#""number""#), Value::unknown(Type::Number));
+    assert_eq!(ok(&Value::DYNAMIC_UNKNOWN, r#""string""#), Value::unknown(Type::String));
     assert_eq!(ok(&Value::NULL, r#"["list","string"]"#), Value::Null(Type::list(Type::String)));
     // dynamic parts of the target are filled from the source type.
     assert_eq!(
@@ -74,8 +74,8 @@ fn unknowns_and_nulls_take_the_target_type() {
         Value::Null(Type::list(Type::Number))
     );
     assert_eq!(
-        ok(&Value::Unknown(ty_of(r#"["tuple",["string","string"]]"#)), r#"["list","dynamic"]"#),
-        Value::Unknown(Type::list(Type::String))
+        ok(&Value::unknown(ty_of(r#"["tuple",["string","string"]]"#)), r#"["list","dynamic"]"#),
+        Value::unknown(Type::list(Type::String))
     );
 }
 

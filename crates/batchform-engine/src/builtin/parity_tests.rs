@@ -155,7 +155,7 @@ fn state_files_reencode_byte_for_byte() {
 /// `value` with unknowns where the plan JSON's `after_unknown` mask says so.
 fn with_unknowns(value: Value, mask: &Json) -> Value {
     match (value, mask) {
-        (value, Json::Bool(true)) => Value::Unknown(value.ty()),
+        (value, Json::Bool(true)) => Value::unknown(value.ty()),
         (Value::Object(attrs), Json::Object(m)) => Value::Object(
             attrs
                 .into_iter()

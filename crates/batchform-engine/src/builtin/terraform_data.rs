@@ -7,7 +7,7 @@ use batchform_core::diagnostic::{Diagnostic, Diagnostics};
 use batchform_core::path::AttrPath;
 use batchform_core::schema::{Attribute, Block, Schema};
 use batchform_core::types::Type;
-use batchform_core::value::Value;
+use batchform_core::value::{Refinement, Value};
 use std::collections::BTreeMap;
 
 /// The resource type name.
@@ -76,18 +76,19 @@ pub(super) fn plan(prior: Option<&Value>, proposed: &Value) -> (Option<Value>, V
             plan_new_object(&mut planned, input);
         }
         Some(prior) if attr(&prior, INPUT) != input => {
-            planned.insert(OUTPUT.to_string(), Value::Unknown(input.ty()));
+            planned.insert(OUTPUT.to_string(), Value::unknown(input.ty()));
         }
         Some(_) => {}
     }
     (Some(Value::Object(planned)), requires_replace)
 }
 
-/// A new object's computed attributes: `id` unknown; `output` takes `input`'s type, even when
-/// `input` is null (then `output` is that same typed null).
+/// A new object's computed attributes: `id` unknown but known not to be null (so
+/// `terraform_data.x.id != null` is known during plan, as in Terraform); `output` takes
+/// `input`'s type, even when `input` is null (then `output` is that same typed null).
 fn plan_new_object(planned: &mut BTreeMap<String, Value>, input: Value) {
-    planned.insert(ID.to_string(), Value::Unknown(Type::String));
-    let output = if input.is_null() { input } else { Value::Unknown(input.ty()) };
+    planned.insert(ID.to_string(), Value::refined_unknown(Type::String, Refinement::NOT_NULL));
+    let output = if input.is_null() { input } else { Value::unknown(input.ty()) };
     planned.insert(OUTPUT.to_string(), output);
 }
 

@@ -25,8 +25,9 @@ fn list_ab() -> Value {
     Value::List(Type::String, vec![Value::string("a"), Value::string("b")])
 }
 
+/// A planned id: unknown, but not null (`id != null` is known during plan in Terraform).
 fn unknown_id() -> Value {
-    Value::Unknown(Type::String)
+    Value::refined_unknown(Type::String, batchform_core::Refinement::NOT_NULL)
 }
 
 fn no_id() -> Result<String, Diagnostic> {
@@ -73,14 +74,14 @@ fn computed_attributes_are_read_only_in_configuration() {
 fn create_plans_unknown_id_and_output_of_the_inputs_type() {
     let proposed = obj(Value::Null(Type::String), tuple_ab(), Value::NULL, Value::NULL);
     let (planned, replace) = terraform_data::plan(None, &proposed);
-    let expected = obj(unknown_id(), tuple_ab(), Value::Unknown(tuple_ab().ty()), Value::NULL);
+    let expected = obj(unknown_id(), tuple_ab(), Value::unknown(tuple_ab().ty()), Value::NULL);
     assert_eq!(planned, Some(expected));
     assert!(replace.is_empty());
 
     // An unknown input (a reference known only after apply) keeps its type.
-    let proposed = obj(Value::NULL, Value::Unknown(Type::Number), Value::NULL, Value::NULL);
+    let proposed = obj(Value::NULL, Value::unknown(Type::Number), Value::NULL, Value::NULL);
     let (planned, _) = terraform_data::plan(None, &proposed);
-    assert_eq!(planned.unwrap().get_attr("output"), Some(&Value::Unknown(Type::Number)));
+    assert_eq!(planned.unwrap().get_attr("output"), Some(&Value::unknown(Type::Number)));
 
     // A prior state that is a null object is a create too.
     let (planned, _) = terraform_data::plan(Some(&Value::NULL), &proposed);
@@ -104,7 +105,7 @@ fn input_change_updates_in_place_with_output_unknown() {
     let (planned, replace) = terraform_data::plan(Some(&prior), &proposed);
     assert_eq!(
         planned,
-        Some(obj(id.clone(), Value::string("b"), Value::Unknown(Type::String), Value::NULL))
+        Some(obj(id.clone(), Value::string("b"), Value::unknown(Type::String), Value::NULL))
     );
     assert!(replace.is_empty());
 
@@ -112,7 +113,7 @@ fn input_change_updates_in_place_with_output_unknown() {
     let prior = obj(id.clone(), tuple_ab(), tuple_ab(), Value::NULL);
     let proposed = obj(id.clone(), list_ab(), tuple_ab(), Value::NULL);
     let (planned, replace) = terraform_data::plan(Some(&prior), &proposed);
-    assert_eq!(planned.unwrap().get_attr("output"), Some(&Value::Unknown(list_ab().ty())));
+    assert_eq!(planned.unwrap().get_attr("output"), Some(&Value::unknown(list_ab().ty())));
     assert!(replace.is_empty());
 
     // Input removed: output becomes an unknown of the null input's type (dynamic), which
@@ -144,7 +145,7 @@ fn triggers_replace_change_requires_replacement() {
     assert_eq!(replace, vec![AttrPath::attr("triggers_replace")]);
     assert_eq!(
         planned,
-        Some(obj(unknown_id(), Value::string("x"), Value::Unknown(Type::String), list_ab()))
+        Some(obj(unknown_id(), Value::string("x"), Value::unknown(Type::String), list_ab()))
     );
 
     // From a value to null; a null input gives a null output.
@@ -189,13 +190,13 @@ fn destroy_plans_and_applies_to_nothing() {
 
 #[test]
 fn apply_copies_input_to_output_and_makes_an_id() {
-    let planned = obj(unknown_id(), tuple_ab(), Value::Unknown(tuple_ab().ty()), Value::NULL);
+    let planned = obj(unknown_id(), tuple_ab(), Value::unknown(tuple_ab().ty()), Value::NULL);
     let applied = terraform_data::apply(Some(planned), || Ok("fresh".into())).unwrap();
     assert_eq!(applied, Some(obj(Value::string("fresh"), tuple_ab(), tuple_ab(), Value::NULL)));
 
     // Update: the id is known and kept; no id is generated.
     let planned =
-        obj(Value::string("i"), Value::string("b"), Value::Unknown(Type::String), Value::NULL);
+        obj(Value::string("i"), Value::string("b"), Value::unknown(Type::String), Value::NULL);
     let applied = terraform_data::apply(Some(planned), no_id).unwrap();
     assert_eq!(
         applied,

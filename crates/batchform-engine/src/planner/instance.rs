@@ -32,7 +32,7 @@ pub fn proposed_new(block: &Block, config: &Value, prior: Option<&Value>) -> Val
         let value = if attr.computed && configured.is_null() {
             match prior.and_then(|p| p.get_attr(name)) {
                 Some(p) => p.clone(),
-                None => Value::Unknown(attr.ty.clone()),
+                None => Value::unknown(attr.ty.clone()),
             }
         } else {
             configured
@@ -124,7 +124,7 @@ impl InstancePlanner<'_, '_, '_> {
             self.walk.values.set(
                 addr,
                 inst.key.clone(),
-                Value::Unknown(self.schema.block.implied_type()),
+                Value::unknown(self.schema.block.implied_type()),
             );
             return;
         };
@@ -344,7 +344,7 @@ impl InstancePlanner<'_, '_, '_> {
             self.walk.values.set(
                 addr,
                 inst.key.clone(),
-                Value::Unknown(self.schema.block.implied_type()),
+                Value::unknown(self.schema.block.implied_type()),
             );
             return;
         };
@@ -418,7 +418,7 @@ impl InstancePlanner<'_, '_, '_> {
             self.walk.values.set(
                 addr,
                 inst.key.clone(),
-                Value::Unknown(self.schema.block.implied_type()),
+                Value::unknown(self.schema.block.implied_type()),
             );
             return;
         }

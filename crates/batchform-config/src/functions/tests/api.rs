@@ -4,7 +4,7 @@ use super::super::{
     DirEntry, FileKind, FileSystem, FunctionContext, FunctionError, Impurity, call, exists, names,
     parameter_names,
 };
-use batchform_core::{Type, Value};
+use batchform_core::{Refinement, Type, Value};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -80,7 +80,11 @@ fn unknown_functions_and_console_only_type() {
     let e = one_error(call("type", vec![Value::number(1)], &ctx()));
     assert_eq!(e, FunctionError::UnknownFunction { name: "type".into() });
     let console = FunctionContext { console: true, ..ctx() };
-    assert_eq!(call("type", vec![Value::number(1)], &console), Ok(Value::string("number")));
+    assert_eq!(
+        call("type", vec![Value::number(1).mark_sensitive()], &console),
+        Ok(Value::Type(Box::new(batchform_core::Type::Number))),
+        "a type value, without the argument's marks"
+    );
 }
 
 #[test]
@@ -116,8 +120,10 @@ fn diagnostics_word_for_word() {
 #[test]
 fn impure_functions_are_unknown_during_plan() {
     let plan = FunctionContext { impurity: Impurity::Unknown, ..ctx() };
-    assert_eq!(call("uuid", vec![], &plan), Ok(Value::Unknown(Type::String)));
-    assert_eq!(call("timestamp", vec![], &plan), Ok(Value::Unknown(Type::String)));
+    // terraform console -plan: `uuid() == null` is false, the unknown is not null.
+    let not_null = Value::refined_unknown(Type::String, Refinement::NOT_NULL);
+    assert_eq!(call("uuid", vec![], &plan), Ok(not_null.clone()));
+    assert_eq!(call("timestamp", vec![], &plan), Ok(not_null));
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_millis(5);
     let apply = FunctionContext { now: Some(at), ..ctx() };
     assert_eq!(call("timestamp", vec![], &apply), Ok(Value::string("2023-11-14T22:13:20Z")));
@@ -143,12 +149,14 @@ fn marks_propagate_unless_the_function_handles_them() {
     // length handles marks itself: only the top-level mark carries over.
     assert_eq!(call("length", vec![list], &ctx()), Ok(Value::number(2)));
     assert_eq!(call("nonsensitive", vec![secret], &ctx()), Ok(Value::string("abc")));
-    // An unknown argument short-circuits to an unknown of the return type, with the marks.
-    let unknown = Value::Unknown(Type::String).mark_sensitive();
+    // An unknown argument short-circuits to an unknown of the return type, with the marks
+    // (and not null for `upper`, but possibly null for `tostring`).
+    let unknown = Value::unknown(Type::String).mark_sensitive();
     assert_eq!(
-        call("upper", vec![unknown], &ctx()),
-        Ok(Value::Unknown(Type::String).mark_sensitive())
+        call("upper", vec![unknown.clone()], &ctx()),
+        Ok(Value::refined_unknown(Type::String, Refinement::NOT_NULL).mark_sensitive())
     );
+    assert_eq!(call("tostring", vec![unknown.clone()], &ctx()), Ok(unknown));
 }
 
 #[test]
@@ -172,4 +180,13 @@ fn templatefile_needs_a_renderer_and_cannot_recurse() {
         e.detail(),
         "Call to function \"templatefile\" failed: cannot recursively call templatefile from inside templatefile call."
     );
+}
+
+#[test]
+fn not_null_results_name_real_functions() {
+    let names: Vec<&str> = super::super::names().collect();
+    for name in super::super::spec::NOT_NULL_RESULTS {
+        assert!(names.contains(name), "{name} is not a function");
+    }
+    assert!(super::super::spec::NOT_NULL_RESULTS.windows(2).all(|w| w[0] < w[1]), "sorted");
 }

@@ -4,7 +4,7 @@
 //! Terraform does with variables.
 
 use super::{display, fixtures};
-use crate::functions::conversion::type_string;
+use crate::display::type_string;
 use crate::functions::{DirEntry, FileKind, FileSystem, FunctionContext, Impurity};
 use batchform_core::Value;
 use batchform_core::convert::{AttrConstraint, TypeConstraint, convert_to_constraint};

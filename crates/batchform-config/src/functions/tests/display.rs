@@ -30,7 +30,8 @@ pub(super) fn format_value(v: &Value, indent: usize) -> String {
         Value::List(_, items) => format!("tolist({})", sequence(items, indent)),
         Value::Set(_, items) => format!("toset({})", sequence(items, indent)),
         Value::Map(_, entries) => format!("tomap({})", mapping(entries, indent)),
-        Value::Unknown(_) | Value::Sensitive(_) => unreachable!(),
+        Value::Type(t) => crate::display::type_string(t),
+        Value::Unknown(..) | Value::Sensitive(_) => unreachable!(),
     }
 }
 

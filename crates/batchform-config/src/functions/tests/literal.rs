@@ -110,7 +110,7 @@ impl P<'_> {
                     self.eat(b',');
                 }
                 if name == "unknown" {
-                    return Ok(Value::Unknown(args[0].ty()));
+                    return Ok(Value::unknown(args[0].ty()));
                 }
                 call(&name, args, ctx)
             }

@@ -8,12 +8,12 @@ mod constraints;
 mod display;
 mod literal;
 
-use super::conversion::type_string;
 use super::encoding::marshal_json;
 use super::{
     DirEntry, FileKind, FileSystem, FunctionContext, Impurity, ParsedTemplate, TemplateError,
     TemplateRenderer,
 };
+use crate::display::type_string;
 use batchform_core::Value;
 use std::collections::BTreeMap;
 use std::io;
@@ -160,7 +160,7 @@ impl ParsedTemplate for MiniTemplate {
                 Part::Var { name, .. } => {
                     let v = &vars[name];
                     if !v.is_known() {
-                        return Ok(Value::Unknown(batchform_core::Type::String));
+                        return Ok(Value::unknown(batchform_core::Type::String));
                     }
                     let s = batchform_core::convert::convert(v, &batchform_core::Type::String)
                         .map_err(|e| TemplateError {
