@@ -216,6 +216,8 @@ pub async fn apply(
         }
         finish_outputs(op, plan, &mut outcome, &values, persister.as_ref()).await;
     }
+    // Imported objects were recorded with the refreshed state at the start.
+    outcome.imported = plan.changes.iter().filter(|c| c.importing.is_some()).count();
     outcome
 }
 

@@ -8,6 +8,11 @@ use std::time::Duration;
 /// One thing that happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// `ADDR: Preparing import... [id=X]` (an `import` block).
+    ImportPrepare {
+        addr: InstanceAddr,
+        id: String,
+    },
     /// `ADDR: Refreshing state... [id=X]`
     RefreshStart {
         addr: InstanceAddr,

@@ -7,6 +7,7 @@ use batchform_engine::plan::PlanMode;
 
 pub fn event_line(event: &Event, _color: bool) -> Option<String> {
     Some(match event {
+        Event::ImportPrepare { addr, id } => format!("{addr}: Preparing import... [id={id}]"),
         Event::RefreshStart { addr, id } => {
             format!("{addr}: Refreshing state... [id={}]", id.clone().unwrap_or_default())
         }
@@ -27,6 +28,10 @@ pub fn summary(kind: Kind, outcome: &ApplyOutcome, _color: bool) -> String {
         Kind::Destroy => {
             format!("\nDestroy complete! Resources: {} destroyed.\n", outcome.destroyed)
         }
+        _ if outcome.imported > 0 => format!(
+            "\nApply complete! Resources: {} imported, {} added, {} changed, {} destroyed.\n",
+            outcome.imported, outcome.added, outcome.changed, outcome.destroyed
+        ),
         _ => format!(
             "\nApply complete! Resources: {} added, {} changed, {} destroyed.\n",
             outcome.added, outcome.changed, outcome.destroyed

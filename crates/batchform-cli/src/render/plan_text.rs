@@ -18,8 +18,13 @@ pub fn render(plan: &Plan, _config: &batchform_config::model::Config, _color: bo
     for d in &plan.deferred {
         out.push_str(&format!("  # {} is deferred: {}\n", d.addr, d.reason));
     }
-    let (add, change, destroy, _) = plan.summary();
-    if plan.has_changes() {
+    let (add, change, destroy, import) = plan.summary();
+    let import = plan.changes.iter().filter(|c| c.importing.is_some()).count().max(import);
+    if import > 0 {
+        out.push_str(&format!(
+            "\nPlan: {import} to import, {add} to add, {change} to change, {destroy} to destroy.\n"
+        ));
+    } else if plan.has_changes() {
         out.push_str(&format!("\nPlan: {add} to add, {change} to change, {destroy} to destroy.\n"));
     } else {
         out.push_str("\nNo changes. Your infrastructure matches the configuration.\n");

@@ -257,8 +257,8 @@ impl InstancePlanner<'_, '_, '_> {
             schema_version: self.schema.version,
             create_before_destroy: self.resource.lifecycle.create_before_destroy,
             dependencies,
-            importing: None,
-            previous_address: None,
+            importing: self.walk.importing.get(inst).cloned(),
+            previous_address: self.walk.moved.get(inst).cloned(),
         };
         self.walk.changes.insert(inst.clone(), change);
     }

@@ -4,6 +4,7 @@
 //! longer has, and evaluate the outputs.
 
 pub(crate) mod instance;
+mod prepare;
 mod refresh;
 
 pub use instance::{check_rules, expr_to_path, proposed_new};
@@ -33,13 +34,23 @@ pub struct PlanOptions {
 /// Make a plan from `prior` (the state as read).
 pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan {
     let mut diags = Diagnostics::new();
-    let (refreshed, drift) = if opts.refresh {
-        let (refreshed, drift, d) = refresh::refresh(op, &prior).await;
+    // Implied moves apply before the refresh; the prior state keeps the old addresses so
+    // that applying the plan records the move.
+    let mut moved_prior = prior.clone();
+    let moved = prepare::implied_moves(op.config, &mut moved_prior);
+    let (mut refreshed, drift) = if opts.refresh {
+        let (refreshed, drift, d) = refresh::refresh(op, &moved_prior).await;
         diags.extend(d);
         (refreshed, drift)
     } else {
-        (prior.clone(), Vec::new())
+        (moved_prior, Vec::new())
     };
+    let mut importing = BTreeMap::new();
+    if opts.mode == PlanMode::Normal && !diags.has_errors() {
+        let (imported, d) = prepare::import_blocks(op, &mut refreshed).await;
+        importing = imported;
+        diags.extend(d);
+    }
     let mut plan = Plan {
         mode: opts.mode,
         changes: Vec::new(),
@@ -78,6 +89,8 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
         }
         PlanMode::RefreshOnly | PlanMode::Normal => {
             let mut walk = Walk::new(op, &graph, &mut plan, opts);
+            walk.importing = importing;
+            walk.moved = moved;
             walk.run().await;
             let Walk { values, changes, deferred, diags: walk_diags, .. } = walk;
             diags.extend(walk_diags);
@@ -270,6 +283,10 @@ struct Walk<'w, 'a> {
     diags: Diagnostics,
     /// Targeted resources and their dependencies, when `-target` is used.
     allowed: Option<BTreeSet<ResourceAddr>>,
+    /// Instances being imported by `import` blocks, with their ids.
+    importing: BTreeMap<InstanceAddr, String>,
+    /// Instances that moved: new address → previous address.
+    moved: BTreeMap<InstanceAddr, InstanceAddr>,
 }
 
 impl<'w, 'a> Walk<'w, 'a> {
@@ -294,6 +311,8 @@ impl<'w, 'a> Walk<'w, 'a> {
             deferred: BTreeMap::new(),
             diags: Diagnostics::new(),
             allowed,
+            importing: BTreeMap::new(),
+            moved: BTreeMap::new(),
         }
     }
 
@@ -575,7 +594,7 @@ impl<'w, 'a> Walk<'w, 'a> {
             create_before_destroy: object.create_before_destroy,
             dependencies: object.dependencies.clone(),
             importing: None,
-            previous_address: None,
+            previous_address: self.moved.get(inst).cloned(),
         };
         self.changes.insert(inst.clone(), change);
     }
