@@ -263,6 +263,11 @@ fn run_case(case_dir: &Path) -> Vec<String> {
         } else {
             let plan = run(argv(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]));
             let want = result["plan_exit_code"].as_i64().unwrap_or(-1);
+            assert_eq!(
+                want == 1,
+                step.expect_error == Some("plan"),
+                "{name} step {number}: the golden's plan exit code disagrees with case.json"
+            );
             if i64::from(plan.code) != want {
                 problem(format!(
                     "plan exited {} (Terraform: {want})\nstdout:\n{}\nstderr:\n{}",
@@ -333,7 +338,10 @@ fn run_case(case_dir: &Path) -> Vec<String> {
         let theirs = read_json(&expected.join("state.tfstate"));
         let (ours, theirs) = (canonical_state(ours, number), canonical_state(theirs, number));
         if ours != theirs {
-            problem(format!("state differs (- Terraform, + batchform):\n{}", json_diff(&theirs, &ours)));
+            problem(format!(
+                "state differs (- Terraform, + batchform):\n{}",
+                json_diff(&theirs, &ours)
+            ));
         }
 
         // Outputs.
@@ -341,7 +349,10 @@ fn run_case(case_dir: &Path) -> Vec<String> {
         let ours: Value = serde_json::from_str(&ids.normalise(&out.stdout)).unwrap_or(Value::Null);
         let theirs = read_json(&expected.join("outputs.json"));
         if ours != theirs {
-            problem(format!("output -json differs (- Terraform, + batchform):\n{}", json_diff(&theirs, &ours)));
+            problem(format!(
+                "output -json differs (- Terraform, + batchform):\n{}",
+                json_diff(&theirs, &ours)
+            ));
         }
 
         // Converged, as Terraform judged its own result?

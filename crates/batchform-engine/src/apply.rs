@@ -86,6 +86,8 @@ struct Step {
     change: Option<usize>,
     successors: Vec<usize>,
     waiting_for: usize,
+    /// Finished without errors.
+    done: bool,
 }
 
 /// The result a step's task hands back to the walk.
@@ -138,6 +140,7 @@ pub async fn apply(
     let mut ready: VecDeque<usize> =
         (0..steps.len()).filter(|i| steps[*i].waiting_for == 0).collect();
     let mut failed: HashSet<usize> = HashSet::new();
+    let mut checked = BTreeMap::new();
     let mut running = tokio::task::JoinSet::new();
     let parallelism = op.parallelism.max(1);
     loop {
@@ -164,6 +167,7 @@ pub async fn apply(
                 }
                 Prepared::Immediate(done) => {
                     complete(
+                        op,
                         *done,
                         &mut steps,
                         &mut ready,
@@ -171,6 +175,7 @@ pub async fn apply(
                         &mut values,
                         &mut outcome,
                         &changes,
+                        &mut checked,
                     );
                 }
             }
@@ -183,6 +188,7 @@ pub async fn apply(
         }
         match running.join_next().await {
             Some(Ok(done)) => complete(
+                op,
                 done,
                 &mut steps,
                 &mut ready,
@@ -190,6 +196,7 @@ pub async fn apply(
                 &mut values,
                 &mut outcome,
                 &changes,
+                &mut checked,
             ),
             Some(Err(e)) => {
                 outcome.diagnostics.push(Diagnostic::error("Internal error", e.to_string()))
@@ -216,6 +223,20 @@ pub async fn apply(
         }
         finish_outputs(op, plan, &mut outcome, &values, persister.as_ref()).await;
     }
+    // Custom condition results, recorded in state as Terraform's check_results.
+    let unfinished: HashSet<InstanceAddr> = steps
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| failed.contains(i) || s.waiting_for > 0 || !s.done)
+        .filter_map(|(_, s)| s.change.map(|ci| changes[ci].addr.clone()))
+        .collect();
+    outcome.state.check_results = crate::checks::results(
+        op,
+        &values,
+        &checked,
+        &unfinished,
+        !outcome.diagnostics.has_errors() && !outcome.interrupted,
+    );
     // Imported objects were recorded with the refreshed state at the start.
     outcome.imported = plan.changes.iter().filter(|c| c.importing.is_some()).count();
     outcome
@@ -287,7 +308,7 @@ fn initial_values(op: &Operation<'_>, plan: &Plan) -> InstanceValues {
 fn build_steps(changes: &[&InstanceChange], graph: &DepGraph) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let add = |steps: &mut Vec<Step>, kind, change| {
-        steps.push(Step { kind, change, successors: Vec::new(), waiting_for: 0 });
+        steps.push(Step { kind, change, successors: Vec::new(), waiting_for: 0, done: false });
         steps.len() - 1
     };
     let mut apply_barrier: HashMap<ResourceAddr, usize> = HashMap::new();
@@ -655,7 +676,7 @@ fn prepare(
 }
 
 /// `each.value` of a `for_each` instance: the configuration's value for its key.
-fn each_value_of(
+pub(crate) fn each_value_of(
     op: &Operation<'_>,
     resource: Option<&batchform_config::model::Resource>,
     addr: &InstanceAddr,
@@ -695,7 +716,9 @@ async fn with_progress<F: std::future::Future>(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn complete(
+    op: &Operation<'_>,
     done: Done,
     steps: &mut [Step],
     ready: &mut VecDeque<usize>,
@@ -703,16 +726,28 @@ fn complete(
     values: &mut InstanceValues,
     outcome: &mut ApplyOutcome,
     changes: &[&InstanceChange],
+    checked: &mut BTreeMap<InstanceAddr, crate::planner::instance::RulesOutcome>,
 ) {
     let step = done.step;
-    let ok = !done.diagnostics.has_errors();
+    let mut ok = !done.diagnostics.has_errors();
     outcome.diagnostics.extend(done.diagnostics);
     if let Some(ci) = steps[step].change {
         let addr = &changes[ci].addr;
         match done.object {
             Some(Some((value, object))) => {
-                values.set(&addr.resource, addr.key.clone(), value);
+                values.set(&addr.resource, addr.key.clone(), value.clone());
                 outcome.state.set_current(addr, &changes[ci].provider_state_addr, object);
+                // Postconditions see the new object; a failure stops the dependents (the
+                // object stays recorded, as Terraform does).
+                if ok && steps[step].kind == StepKind::Apply {
+                    if let Some(result) = crate::checks::conditions(op, values, addr, Some(value)) {
+                        if result.diagnostics.has_errors() {
+                            ok = false;
+                        }
+                        outcome.diagnostics.extend(with_address(result.diagnostics.clone(), addr));
+                        checked.insert(addr.clone(), result);
+                    }
+                }
             }
             Some(None) => {
                 values.remove(&addr.resource, &addr.key);
@@ -732,6 +767,7 @@ fn complete(
             }
         }
     }
+    steps[step].done = ok;
     if !ok {
         for s in steps[step].successors.clone() {
             mark_failed(steps, s, failed);

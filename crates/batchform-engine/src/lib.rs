@@ -9,6 +9,7 @@
 
 pub mod apply;
 pub mod builtin;
+mod checks;
 pub mod graph;
 pub mod hooks;
 pub mod operation;

@@ -203,6 +203,11 @@ impl InstanceValues {
     pub fn get(&self, addr: &ResourceAddr, key: &InstanceKey) -> Option<&Value> {
         self.resources.get(addr).and_then(|(_, m)| m.get(key))
     }
+
+    /// The known instances of a resource, by key.
+    pub fn instances(&self, addr: &ResourceAddr) -> impl Iterator<Item = (&InstanceKey, &Value)> {
+        self.resources.get(addr).into_iter().flat_map(|(_, m)| m.iter())
+    }
 }
 
 impl ResourceValues for InstanceValues {

@@ -53,6 +53,51 @@ impl Serialize for Sorted<'_> {
     }
 }
 
+/// `check_results` as Terraform writes them: each entry's keys in the order `object_kind`,
+/// `config_addr`, `status`, `objects`, and each object's as `object_addr`, `status`,
+/// `failure_messages` (Go struct field order); anything else sorted.
+pub struct CheckResults<'a>(pub &'a Value);
+
+const CHECK_ENTRY_ORDER: &[&str] = &["object_kind", "config_addr", "status", "objects"];
+const CHECK_OBJECT_ORDER: &[&str] = &["object_addr", "status", "failure_messages"];
+
+impl Serialize for CheckResults<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Value::Array(entries) = self.0 else { return Sorted(self.0).serialize(serializer) };
+        let mut seq = serializer.serialize_seq(Some(entries.len()))?;
+        for entry in entries {
+            seq.serialize_element(&Ordered(entry, CHECK_ENTRY_ORDER, Some(CHECK_OBJECT_ORDER)))?;
+        }
+        seq.end()
+    }
+}
+
+/// An object with `order`'s keys first (in that order), then the rest sorted; arrays under
+/// `objects` are written with `inner` order.
+struct Ordered<'a>(&'a Value, &'static [&'static str], Option<&'static [&'static str]>);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Value::Object(map) = self.0 else { return Sorted(self.0).serialize(serializer) };
+        let mut keys: Vec<&String> = map.keys().collect();
+        let rank = |k: &str| self.1.iter().position(|o| *o == k).unwrap_or(self.1.len());
+        keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+        let mut out = serializer.serialize_map(Some(keys.len()))?;
+        for key in keys {
+            let value = &map[key.as_str()];
+            match (key.as_str(), value, self.2) {
+                ("objects", Value::Array(objects), Some(inner)) => {
+                    let items: Vec<Ordered<'_>> =
+                        objects.iter().map(|o| Ordered(o, inner, None)).collect();
+                    out.serialize_entry(key, &items)?;
+                }
+                _ => out.serialize_entry(key, &Sorted(value))?,
+            }
+        }
+        out.end()
+    }
+}
+
 /// An object's `attributes` as cty writes them: keys sorted, except that a dynamically typed
 /// attribute's wrapper `{"value": ..., "type": ...}` keeps cty's order (value first). The
 /// wrapper only occurs as a top-level attribute value.

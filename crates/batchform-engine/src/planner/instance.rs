@@ -1,7 +1,6 @@
 //! Planning one instance: evaluate its configuration, merge it with the prior object, ask the
 //! provider, and decide the action (Terraform's `NodePlannableResourceInstance`).
 
-use std::collections::BTreeMap;
 use super::Walk;
 use crate::operation::{instance_context, locate, with_address};
 use crate::plan::{Action, ActionReason, InstanceChange};
@@ -15,6 +14,7 @@ use batchform_core::schema::{Block, Schema};
 use batchform_core::{
     AttrPath, Diagnostic, Diagnostics, InstanceAddr, InstanceKey, Mode, PathStep, Type, Value,
 };
+use std::collections::BTreeMap;
 
 pub(super) struct InstancePlanner<'p, 'w, 'a> {
     pub walk: &'p mut Walk<'w, 'a>,
@@ -208,7 +208,8 @@ impl InstancePlanner<'_, '_, '_> {
             let response = provider.plan_resource_change(request).await;
             let diags = locate(with_address(response.diagnostics, inst), Some(self.resource));
             self.walk.diags.extend(diags);
-            planned = crate::values::copy_marks(response.planned_state.unwrap_or(proposed), &config);
+            planned =
+                crate::values::copy_marks(response.planned_state.unwrap_or(proposed), &config);
             private = response.planned_private;
             if self.resource.lifecycle.prevent_destroy {
                 self.walk.diags.push(super::prevent_destroy_error(inst, self.resource));
@@ -238,7 +239,8 @@ impl InstancePlanner<'_, '_, '_> {
             // Apply will not touch a no-op instance, so its dependencies are brought up to
             // date now, in the refreshed state the apply starts from (as Terraform does).
             let refreshed = &mut self.walk.plan.refreshed_state;
-            if let Some(object) = refreshed.current(inst).filter(|o| o.dependencies != dependencies) {
+            if let Some(object) = refreshed.current(inst).filter(|o| o.dependencies != dependencies)
+            {
                 let mut object = object.clone();
                 object.dependencies = dependencies.clone();
                 refreshed.set_current(inst, &self.entry.state_addr, object);
@@ -629,44 +631,87 @@ pub fn check_rules(
     scope: &InstanceScope<'_, '_>,
     summary: &str,
 ) -> Diagnostics {
-    let mut diags = Diagnostics::new();
+    evaluate_rules(rules, scope, summary).diagnostics
+}
+
+/// The outcome of a set of custom conditions for one object (Terraform's check status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CheckStatus {
+    Pass,
+    Unknown,
+    Fail,
+    Error,
+}
+
+impl CheckStatus {
+    /// The name state and plan JSON use.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Unknown => "unknown",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Error => "error",
+        }
+    }
+}
+
+/// What evaluating an object's conditions found.
+#[derive(Debug, Clone)]
+pub struct RulesOutcome {
+    pub status: CheckStatus,
+    /// The error messages of the conditions that failed.
+    pub failure_messages: Vec<String>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Evaluate rules: failures become errors with the rule's message as their detail (as
+/// Terraform reports them), and the combined status.
+pub fn evaluate_rules(
+    rules: &[CheckRule],
+    scope: &InstanceScope<'_, '_>,
+    summary: &str,
+) -> RulesOutcome {
+    let mut out = RulesOutcome {
+        status: CheckStatus::Pass,
+        failure_messages: Vec::new(),
+        diagnostics: Diagnostics::new(),
+    };
     for rule in rules {
         let result = match scope.eval(&rule.condition) {
             Ok(v) => v,
             Err(d) => {
-                diags.extend(d);
+                out.diagnostics.extend(d);
+                out.status = out.status.max(CheckStatus::Error);
                 continue;
             }
         };
         let (result, _) = result.unmark_deep();
         if !result.is_known() {
+            out.status = out.status.max(CheckStatus::Unknown);
             continue;
         }
         if result.as_bool() == Some(false) {
             let message = scope
                 .eval(&rule.error_message)
                 .ok()
-                .and_then(|m| m.as_str().map(str::to_string))
+                .and_then(|m| m.unmark_deep().0.as_str().map(str::to_string))
                 .unwrap_or_default();
-            diags.push(
-                Diagnostic::error(
-                    summary,
-                    format!(
-                        "{message}\n\nThis was checked by the condition at {}.",
-                        batchform_config::model::range_text(&rule.range)
-                    ),
-                )
-                .with_subject(Some(rule.condition.range.clone())),
+            out.diagnostics.push(
+                Diagnostic::error(summary, message.clone())
+                    .with_subject(Some(rule.condition.range.clone())),
             );
+            out.failure_messages.push(message);
+            out.status = out.status.max(CheckStatus::Fail);
         } else if result.is_null() {
-            diags.push(
+            out.diagnostics.push(
                 Diagnostic::error(
                     "Invalid condition result",
                     "Condition expression must return either true or false, not null.",
                 )
                 .with_subject(Some(rule.condition.range.clone())),
             );
+            out.status = out.status.max(CheckStatus::Error);
         }
     }
-    diags
+    out
 }

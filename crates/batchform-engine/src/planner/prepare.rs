@@ -8,7 +8,9 @@ use crate::values::{InstanceValues, object_to_state};
 use batchform_config::ast::{ExprKind, StepKind};
 use batchform_config::model::{Config, ImportBlock};
 use batchform_core::provider::{ImportResourceStateRequest, ReadResourceRequest};
-use batchform_core::{Diagnostic, Diagnostics, InstanceAddr, InstanceKey, Mode, ResourceAddr, Value};
+use batchform_core::{
+    Diagnostic, Diagnostics, InstanceAddr, InstanceKey, Mode, ResourceAddr, Value,
+};
 use batchform_state::State;
 use std::collections::BTreeMap;
 
@@ -16,7 +18,10 @@ use std::collections::BTreeMap;
 /// `count`/`for_each` whose state has only `[0]` takes it as its no-key instance, and a
 /// resource with `count` whose state has only the no-key instance takes it as `[0]`. Applied
 /// to `state` in place; returns new address → previous address.
-pub(crate) fn implied_moves(config: &Config, state: &mut State) -> BTreeMap<InstanceAddr, InstanceAddr> {
+pub(crate) fn implied_moves(
+    config: &Config,
+    state: &mut State,
+) -> BTreeMap<InstanceAddr, InstanceAddr> {
     let mut moved = BTreeMap::new();
     for (addr, resource) in &config.resources {
         if addr.mode != Mode::Managed || resource.for_each.is_some() {
@@ -101,7 +106,9 @@ fn target_and_id(
     };
     let scope = op.scope(values);
     let ExprKind::Traversal { source, steps } = &block.to.kind else {
-        return Err(invalid("The import target must be a resource instance address, like aws_instance.example or openai_batch.jobs[\"a\"]."));
+        return Err(invalid(
+            "The import target must be a resource instance address, like aws_instance.example or openai_batch.jobs[\"a\"].",
+        ));
     };
     let ExprKind::Variable(type_name) = &source.kind else {
         return Err(invalid("The import target must be a resource instance address."));
@@ -118,15 +125,22 @@ fn target_and_id(
                 Some(i) => InstanceKey::Int(i),
                 None => return Err(invalid("An instance key must be a whole number or a string.")),
             },
-            _ => return Err(invalid("The instance key of an import target must be known while planning: a whole number or a string.")),
+            _ => {
+                return Err(invalid(
+                    "The instance key of an import target must be known while planning: a whole number or a string.",
+                ));
+            }
         },
         Some(StepKind::LegacyIndex(i)) => InstanceKey::Int(*i as i64),
         Some(_) => return Err(invalid("The import target must be a resource instance address.")),
     };
     if steps.next().is_some() {
-        return Err(invalid("The import target must be a resource instance address, with nothing after the instance key."));
+        return Err(invalid(
+            "The import target must be a resource instance address, with nothing after the instance key.",
+        ));
     }
-    let resource = ResourceAddr { mode: Mode::Managed, type_name: type_name.clone(), name: name.clone() };
+    let resource =
+        ResourceAddr { mode: Mode::Managed, type_name: type_name.clone(), name: name.clone() };
     let addr = resource.instance(key);
     let id = match scope.eval(&block.id).map(|v| v.unmark_deep().0) {
         Ok(Value::String(s)) => s,
@@ -150,7 +164,10 @@ fn target_and_id(
         }
         Err(d) => {
             return Err(Box::new(d.into_iter().next().unwrap_or_else(|| {
-                Diagnostic::error("Invalid import id argument", "The import ID could not be evaluated.")
+                Diagnostic::error(
+                    "Invalid import id argument",
+                    "The import ID could not be evaluated.",
+                )
             })));
         }
     };
@@ -222,9 +239,8 @@ async fn import_one(
         return Err(with_address(read.diagnostics, addr));
     }
     let Some(value) = read.new_state.filter(|v| !v.is_null()) else { return Err(missing()) };
-    let (json, sensitive) = object_to_state(&value, schema).map_err(|e| {
-        fail("Provider produced invalid object", format!("{addr}: {e}"))
-    })?;
+    let (json, sensitive) = object_to_state(&value, schema)
+        .map_err(|e| fail("Provider produced invalid object", format!("{addr}: {e}")))?;
     let mut object = batchform_state::ObjectState::new(json);
     object.sensitive_attributes = sensitive;
     object.schema_version = schema.version;

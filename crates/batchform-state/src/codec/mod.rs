@@ -7,7 +7,7 @@ mod write;
 pub(crate) use read::{RawOutput, RawResource};
 pub(crate) use write::{OutInstance, OutOutput, OutResource};
 
-use crate::gojson::{self, Sorted};
+use crate::gojson;
 use crate::model::{State, WRITER_VERSION};
 use read::{RawState, Sniff};
 use serde_json::Value;
@@ -95,7 +95,7 @@ pub fn encode(state: &State) -> Vec<u8> {
         lineage: &state.lineage,
         outputs: state.outputs.iter().map(|(k, v)| (k.as_str(), OutOutput::new(v))).collect(),
         resources: resources.into_iter().map(|(addr, r)| OutResource::new(addr, r)).collect(),
-        check_results: Sorted(&state.check_results),
+        check_results: gojson::CheckResults(&state.check_results),
     };
     // Serializing our own structs and JSON values into memory cannot fail.
     let mut bytes = gojson::to_vec_indent(&out).unwrap_or_default();

@@ -1,6 +1,6 @@
 //! Encoding: the model as Terraform's v4 JSON, fields in Terraform's order.
 
-use crate::gojson::{Attributes, Dynamic, Sorted};
+use crate::gojson::{Attributes, CheckResults, Dynamic, Sorted};
 use crate::model::{ObjectState, ObjectStatus, OutputValue, PathStep, Resource};
 use batchform_core::{InstanceKey, ResourceAddr};
 use serde::Serialize;
@@ -14,7 +14,7 @@ pub(super) struct OutState<'a> {
     pub(super) lineage: &'a str,
     pub(super) outputs: BTreeMap<&'a str, OutOutput<'a>>,
     pub(super) resources: Vec<OutResource<'a>>,
-    pub(super) check_results: Sorted<'a>,
+    pub(super) check_results: CheckResults<'a>,
 }
 
 #[derive(Serialize)]
