@@ -6,6 +6,7 @@ mod commands;
 mod diagnostics;
 mod functions;
 mod providers;
+mod render;
 mod ui;
 mod workdir;
 

@@ -1,0 +1,1 @@
+//! Apply and destroy texts.
