@@ -4,7 +4,8 @@
 //! Both the plan JSON and the human renderer start from these, as Terraform's do.
 
 use batchform_config::validate::SchemaSource;
-use batchform_core::plan_value::{known_json, sensitive_mask};
+use batchform_core::Type;
+use batchform_core::plan_value::known_json;
 use batchform_core::schema::{Block, Nesting, Schema};
 use batchform_core::{AttrPath, InstanceAddr, InstanceKey, Mode, PathStep, Value};
 use batchform_engine::plan::{Action, ActionReason, Drift, InstanceChange, OutputChange};
@@ -165,17 +166,19 @@ fn object_change(
         _ => v.clone(),
     };
     let before_json = before.map(|v| known_json(v).unwrap_or(Json::Null)).unwrap_or(Json::Null);
-    let before_sensitive = before.map_or(Json::Bool(false), |v| sensitive_mask(&marked(v)));
+    let before_sensitive = before.map_or(Json::Bool(false), |v| sensitive_as_bool(&marked(v)));
     let (after_json, after_unknown, after_sensitive) = match after {
         None => (Some(Json::Null), Json::Object(Map::new()), Json::Bool(false)),
         Some(v) if v.is_wholly_known() => (
             Some(known_json(v).unwrap_or(Json::Null)),
             Json::Object(Map::new()),
-            sensitive_mask(&marked(v)),
+            sensitive_as_bool(&marked(v)),
         ),
-        Some(v) => {
-            (known_json(v).filter(|j| !j.is_null()), unknown_as_bool(v), sensitive_mask(&marked(v)))
-        }
+        Some(v) => (
+            known_json(v).filter(|j| !j.is_null()),
+            unknown_as_bool(v),
+            sensitive_as_bool(&marked(v)),
+        ),
     };
     Change {
         actions: action.json_actions(),
@@ -226,6 +229,30 @@ pub fn unknown_as_bool(value: &Value) -> Json {
             items
                 .iter()
                 .map(|(k, v)| (k.clone(), unknown_as_bool(v)))
+                .filter(|(_, j)| *j != Json::Bool(false))
+                .collect(),
+        ),
+        _ => Json::Bool(false),
+    }
+}
+
+/// Terraform's `SensitiveAsBool`: `true` at sensitive values; sequences keep one entry per
+/// element, objects only their non-false entries; an unknown collection says nothing about
+/// its elements (`[]` or `{}`).
+pub fn sensitive_as_bool(value: &Value) -> Json {
+    if value.is_sensitive() {
+        return Json::Bool(true);
+    }
+    match value {
+        Value::Unknown(Type::List(_) | Type::Set(_) | Type::Tuple(_)) => Json::Array(Vec::new()),
+        Value::Unknown(Type::Map(_) | Type::Object(_)) => Json::Object(Map::new()),
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            Json::Array(items.iter().map(sensitive_as_bool).collect())
+        }
+        Value::Map(_, items) | Value::Object(items) => Json::Object(
+            items
+                .iter()
+                .map(|(k, v)| (k.clone(), sensitive_as_bool(v)))
                 .filter(|(_, j)| *j != Json::Bool(false))
                 .collect(),
         ),
@@ -289,7 +316,20 @@ pub fn schema_marks(value: &Value, block: &Block) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use batchform_core::Type;
+
+    #[test]
+    fn sensitive_masks_of_unknown_collections_are_empty() {
+        let v = Value::object([
+            ("input", Value::object([("password", Value::string("p").mark_sensitive())])),
+            ("output", Value::Unknown(Type::Object(Default::default()))),
+            ("list", Value::Unknown(Type::list(Type::String))),
+            ("id", Value::Unknown(Type::String)),
+        ]);
+        assert_eq!(
+            sensitive_as_bool(&v),
+            json!({"input": {"password": true}, "output": {}, "list": []})
+        );
+    }
 
     #[test]
     fn unknown_masks_keep_sequences_and_drop_known_attributes() {

@@ -7,7 +7,7 @@ use super::config_json::{Configuration, configuration};
 use super::jsonplan::{self, Change, ResourceChange, path_json};
 use batchform_config::model::Config;
 use batchform_config::validate::SchemaSource;
-use batchform_core::plan_value::{known_json, sensitive_mask};
+use batchform_core::plan_value::known_json;
 use batchform_core::{Mode, Type};
 use batchform_engine::plan::{Action, Deferred, DeferredReason, Plan};
 use batchform_state::json::{Sorted, to_vec_compact};
@@ -167,7 +167,9 @@ pub fn plan_json(
         })
         .collect();
 
-    let mut relevant_attributes: Vec<RelevantAttributeJson> = plan
+    // In the plan's order: Terraform's own order comes from a sort whose comparator looks at
+    // the unsorted list, so it cannot be reproduced; the engine's order is deterministic.
+    let relevant_attributes: Vec<RelevantAttributeJson> = plan
         .relevant_attributes
         .iter()
         .map(|r| RelevantAttributeJson {
@@ -175,12 +177,10 @@ pub fn plan_json(
             attribute: path_json(&r.attribute),
         })
         .collect();
-    relevant_attributes.sort_by(|a, b| {
-        (&a.resource, a.attribute.to_string()).cmp(&(&b.resource, b.attribute.to_string()))
-    });
 
-    let prior_state = (!plan.refreshed_state.is_empty())
-        .then(|| batchform_state::jsonstate::to_json(Some(&plan.refreshed_state), &Hints(schemas)))
+    let prior_state = prior_state(plan)
+        .filter(|state| !state.is_empty())
+        .map(|state| batchform_state::jsonstate::to_json(Some(&state), &Hints(schemas)))
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| RawValue::from_string(text).ok());
 
@@ -216,6 +216,29 @@ pub fn plan_json(
         errored: plan.errored,
     };
     to_vec_compact(&doc).unwrap_or_default()
+}
+
+/// `prior_state`: the refreshed state, with the output values the plan could already work
+/// out written in (as Terraform's plan walk writes them): outputs whose new value is known
+/// get it; unknown, unchanged and removed ones keep their old value.
+fn prior_state(plan: &Plan) -> Option<batchform_state::State> {
+    let mut state = plan.refreshed_state.clone();
+    for output in &plan.outputs {
+        if output.action == Action::Delete {
+            continue;
+        }
+        let Some(after) = output.after.as_ref().filter(|v| v.is_wholly_known()) else { continue };
+        let Some(value) = known_json(after) else { continue };
+        state.outputs.insert(
+            output.name.clone(),
+            batchform_state::OutputValue {
+                value,
+                value_type: after.ty().to_json(),
+                sensitive: output.sensitive,
+            },
+        );
+    }
+    Some(state)
 }
 
 /// `planned_values`: every output and resource instance as it will be after apply, with
@@ -298,7 +321,7 @@ fn deferred_change(
                 after: None,
                 after_unknown: Json::Bool(true),
                 before_sensitive: Some(Json::Bool(false)),
-                after_sensitive: Some(sensitive_mask(&batchform_core::Value::NULL)),
+                after_sensitive: Some(Json::Bool(false)),
                 replace_paths: None,
                 importing: None,
             },

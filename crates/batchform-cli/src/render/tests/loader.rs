@@ -113,20 +113,38 @@ fn before_after(change: &Json, act: Action) -> (Option<Value>, Option<Value>) {
     (before, after)
 }
 
-/// Load a plan: Terraform's plan JSON plus, when the case has one, the state it was made
-/// against.
-pub fn load(plan_json: &Json, prior_state: Option<&Path>, mode: PlanMode) -> Plan {
-    let state = match prior_state.filter(|p| p.exists()) {
-        Some(p) => batchform_state::codec::decode(&std::fs::read(p).expect("read state"))
-            .expect("decode state")
-            .unwrap_or_default(),
-        None => State::default(),
-    };
+fn read_state(path: &Path) -> State {
+    if !path.exists() {
+        return State::default();
+    }
+    batchform_state::codec::decode(&std::fs::read(path).expect("read state"))
+        .expect("decode state")
+        .unwrap_or_default()
+}
+
+/// terraform_data plans `output` as unknown with the type of `input` (what batchform's
+/// engine plans too); plan JSON only says `true`, so the type is put back here.
+fn typed_output(after: Option<Value>) -> Option<Value> {
+    let Some(Value::Object(mut attrs)) = after else { return after };
+    if let (Some(Value::Unknown(_)), Some(input)) = (attrs.get("output"), attrs.get("input")) {
+        let ty = input.ty();
+        attrs.insert("output".into(), Value::Unknown(ty));
+    }
+    Some(Value::Object(attrs))
+}
+
+/// Load a plan: Terraform's plan JSON, the state it was made against (`prior`: refresh
+/// lines) and the state saved inside the plan file (`refreshed`: imports included).
+pub fn load(plan_json: &Json, prior: &Path, refreshed: &Path, mode: PlanMode) -> Plan {
+    let prior_state = read_state(prior);
+    let refreshed_state =
+        if refreshed.exists() { read_state(refreshed) } else { prior_state.clone() };
     let mut changes = Vec::new();
     for rc in plan_json["resource_changes"].as_array().into_iter().flatten() {
         let change = &rc["change"];
         let act = action(&change["actions"]);
         let (before, after) = before_after(change, act);
+        let after = if rc["type"] == "terraform_data" { typed_output(after) } else { after };
         let provider_name = rc["provider_name"].as_str().unwrap_or_default();
         changes.push(InstanceChange {
             addr: addr(rc["address"].as_str().unwrap_or_default()),
@@ -200,8 +218,8 @@ pub fn load(plan_json: &Json, prior_state: Option<&Path>, mode: PlanMode) -> Pla
         variables,
         targets: Vec::new(),
         replace: Vec::new(),
-        prior_state: state.clone(),
-        refreshed_state: state,
+        prior_state,
+        refreshed_state,
         diagnostics: Default::default(),
         errored: plan_json["errored"] == Json::Bool(true),
         timestamp: plan_json["timestamp"].as_str().unwrap_or_default().to_string(),

@@ -36,7 +36,8 @@ pub fn schemas() -> Registry {
 pub fn plan_of(case: &str, mode: PlanMode) -> Plan {
     let json: serde_json::Value =
         serde_json::from_str(&golden(case, "plan.json")).expect("plan.json");
-    loader::load(&json, Some(&case_dir(case).join("terraform/prior.tfstate")), mode)
+    let dir = case_dir(case).join("terraform");
+    loader::load(&json, &dir.join("prior.tfstate"), &dir.join("plan-prior.tfstate"), mode)
 }
 
 /// The configuration a case's plan was made from (its last step).
@@ -86,6 +87,11 @@ pub fn normalize_ids(text: &str) -> String {
 #[track_caller]
 pub fn assert_text(expected: &str, actual: &str, what: &str) {
     if expected != actual {
+        if let Ok(dir) = std::env::var("BATCHFORM_RENDER_DUMP") {
+            let name = what.replace('/', "__");
+            let _ = std::fs::write(format!("{dir}/{name}.expected"), expected);
+            let _ = std::fs::write(format!("{dir}/{name}.actual"), actual);
+        }
         let diff = similar::TextDiff::from_lines(expected, actual)
             .unified_diff()
             .header("terraform", "batchform")
