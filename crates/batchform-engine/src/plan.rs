@@ -222,7 +222,8 @@ impl Plan {
     /// add and destroy; data source reads are not counted.
     pub fn summary(&self) -> (usize, usize, usize, usize) {
         let (mut add, mut change, mut destroy, mut import) = (0, 0, 0, 0);
-        for c in self.effective_changes() {
+        // An import with nothing else to do is a no-op that still counts as an import.
+        for c in &self.changes {
             if c.importing.is_some() {
                 import += 1;
             }

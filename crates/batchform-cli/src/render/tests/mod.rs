@@ -74,13 +74,26 @@ pub fn strip_ansi(text: &str) -> String {
     out
 }
 
-/// Replace UUIDs (terraform_data ids) and deposed keys, which differ between runs.
+/// Replace UUIDs (terraform_data ids), deposed keys and the elapsed time of instant
+/// operations (0s or 1s, depending on how the clock rounds), which differ between runs.
 pub fn normalize_ids(text: &str) -> String {
-    let uuid = regex::Regex::new("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-        .expect("regex");
-    let deposed = regex::Regex::new(r"deposed object [0-9a-f]{8}").expect("regex");
-    let text = uuid.replace_all(text, "<uuid>");
-    deposed.replace_all(&text, "deposed object <key>").into_owned()
+    use regex::Regex;
+    use std::sync::OnceLock;
+    static PATTERNS: OnceLock<[(Regex, &str); 4]> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        let re = |p: &str| Regex::new(p).expect("regex");
+        [
+            (re("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
+            (re(r"deposed object [0-9a-f]{8}"), "deposed object <key>"),
+            (re(r"complete after [01]s"), "complete after <1s"),
+            (re(r#""elapsed_seconds":[01]\b"#), "\"elapsed_seconds\":0"),
+        ]
+    });
+    let mut out = text.to_string();
+    for (pattern, replacement) in patterns {
+        out = pattern.replace_all(&out, *replacement).into_owned();
+    }
+    out
 }
 
 /// Fail with a line diff.
