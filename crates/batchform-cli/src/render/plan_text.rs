@@ -359,6 +359,20 @@ fn render_outputs(outputs: &BTreeMap<&str, Diff>, color: &Colorize) -> String {
     lines.join("\n")
 }
 
+/// One planned change as the plan shows it: comment lines, header and body (`None` for a
+/// no-op with nothing to say).
+pub fn resource_text(
+    change: &batchform_engine::plan::InstanceChange,
+    schemas: &dyn SchemaSource,
+    color: &Colorize,
+) -> Option<String> {
+    let rc = jsonplan::resource_change(change, schemas);
+    let schema =
+        jsonplan::schema_of(schemas, change.addr.resource.mode, &change.addr.resource.type_name);
+    let diff = resource_diff(&rc.change, schema.map(|s| &s.block), Matcher::Always);
+    render_resource(&rc, &diff, Cause::Change, color)
+}
+
 /// One resource's comment lines, header and body; `None` for no-ops with nothing to say.
 fn render_resource(
     rc: &ResourceChange,

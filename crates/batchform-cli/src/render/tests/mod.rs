@@ -10,6 +10,8 @@ mod json;
 mod loader;
 mod plan;
 mod stream;
+mod tfjson;
+mod typed;
 
 use crate::providers::Registry;
 use batchform_config::model::Config;
