@@ -197,11 +197,11 @@ pub fn plan_json(
         planned_values: planned_values(plan, &resource_changes),
         resource_drift,
         resource_changes,
-        deferred_changes: plan
-            .deferred
-            .iter()
-            .map(|d| deferred_change(d, config, schemas))
-            .collect(),
+        deferred_changes: {
+            let mut deferred: Vec<&Deferred> = plan.deferred.iter().collect();
+            deferred.sort_by(|a, b| a.addr.cmp(&b.addr));
+            deferred.into_iter().map(|d| deferred_change(d, config, schemas)).collect()
+        },
         output_changes: plan
             .outputs
             .iter()

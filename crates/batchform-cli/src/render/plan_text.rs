@@ -317,7 +317,6 @@ fn deferred_section(plan: &Plan, color: &Colorize, out: &mut String) -> bool {
     out.push_str(&color.color(
         "\n[bold][cyan]Note:[reset][bold] This is a partial plan, parts can only be known in the next plan / apply cycle.\n",
     ));
-    out.push('\n');
     let mut deferred: Vec<_> = plan.deferred.iter().collect();
     deferred.sort_by(|a, b| a.addr.cmp(&b.addr));
     for entry in deferred {

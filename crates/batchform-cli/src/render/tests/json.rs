@@ -14,6 +14,10 @@ fn check(case: &str, mode: PlanMode) {
     }
     let actual = plan_json(&plan, Some(&config), &schemas(), "1.11.4");
     let actual = String::from_utf8(actual).expect("utf-8");
+    // For running external readers (checkov, terraform-compliance) on exactly our output.
+    if let Ok(dir) = std::env::var("BATCHFORM_PLAN_JSON_DIR") {
+        let _ = std::fs::write(format!("{dir}/{case}.json"), format!("{actual}\n"));
+    }
     assert_text(expected.trim_end(), &actual, &format!("{case}/plan.json"));
 }
 

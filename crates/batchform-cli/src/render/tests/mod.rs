@@ -6,9 +6,11 @@
 //! with generated ids replaced by a placeholder.
 
 mod apply;
+mod deferred;
 mod json;
 mod loader;
 mod plan;
+mod plan_readers;
 mod stream;
 mod tfjson;
 mod typed;
