@@ -223,4 +223,35 @@ mod tests {
         // A reordering of the same elements goes through the subsequence too.
         assert_eq!(pairs(&["a", "b"], &["b", "a"]), vec![(0, 2), (1, 0), (2, 1)]);
     }
+
+    #[test]
+    fn long_sequences_use_a_linear_diff_and_still_pair_every_element() {
+        // 3,000 x 3,000 is past the table Terraform's algorithm would need.
+        let before: Vec<String> = (0..3000).map(|i| format!("b{i}")).collect();
+        let mut after: Vec<String> = (0..3000).map(|i| format!("a{i}")).collect();
+        after[1500] = "b1500".into();
+        after.push("b2999".into());
+        let (mut seen_before, mut seen_after) = (vec![0; before.len()], vec![0; after.len()]);
+        let mut kept = 0;
+        process_slice(
+            &before,
+            &after,
+            |s| s.clone(),
+            |_| false,
+            |b, a| {
+                if b < before.len() {
+                    seen_before[b] += 1;
+                }
+                if a < after.len() {
+                    seen_after[a] += 1;
+                }
+                if b < before.len() && a < after.len() {
+                    assert_eq!(before[b], after[a]);
+                    kept += 1;
+                }
+            },
+        );
+        assert!(seen_before.iter().chain(&seen_after).all(|n| *n == 1));
+        assert_eq!(kept, 2);
+    }
 }

@@ -52,6 +52,11 @@ fn import() {
 }
 
 #[test]
+fn read_during_apply() {
+    check("read", PlanMode::Normal);
+}
+
+#[test]
 fn drift() {
     check("drift_normal", PlanMode::Normal);
     check("drift_refresh", PlanMode::RefreshOnly);

@@ -32,8 +32,49 @@ pub fn golden(case: &str, file: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-pub fn schemas() -> Registry {
-    Registry::builtin()
+/// The providers the fixtures use: batchform's built-in registry, plus Terraform's built-in
+/// `terraform_remote_state` data source (its schema as Terraform declares it), which the
+/// `read` case uses to show data sources read during apply.
+pub struct Schemas {
+    registry: Registry,
+    remote_state: batchform_core::Schema,
+}
+
+pub fn schemas() -> Schemas {
+    use batchform_core::Type;
+    use batchform_core::schema::{Attribute, Block};
+    let mut block = Block::default();
+    block.attributes.insert("backend".into(), Attribute::required(Type::String));
+    block.attributes.insert("config".into(), Attribute::optional(Type::Dynamic));
+    block.attributes.insert("defaults".into(), Attribute::optional(Type::Dynamic));
+    block.attributes.insert("outputs".into(), Attribute::computed(Type::Dynamic));
+    block.attributes.insert("workspace".into(), Attribute::optional(Type::String));
+    Schemas {
+        registry: Registry::builtin(),
+        remote_state: batchform_core::Schema { version: 0, block },
+    }
+}
+
+impl batchform_config::validate::SchemaSource for Schemas {
+    fn resource_schema(
+        &self,
+        mode: batchform_core::Mode,
+        type_name: &str,
+    ) -> Option<&batchform_core::Schema> {
+        if mode == batchform_core::Mode::Data && type_name == "terraform_remote_state" {
+            return Some(&self.remote_state);
+        }
+        self.registry.resource_schema(mode, type_name)
+    }
+    fn provider_schema(&self, provider: &str) -> Option<&batchform_core::Schema> {
+        self.registry.provider_schema(provider)
+    }
+    fn type_names(&self, mode: batchform_core::Mode) -> Vec<String> {
+        self.registry.type_names(mode)
+    }
+    fn provider_source(&self, provider: &str) -> Option<String> {
+        self.registry.provider_source(provider)
+    }
 }
 
 /// The plan Terraform recorded for a case.

@@ -95,6 +95,11 @@ fn import() {
     check("import", PlanMode::Normal);
 }
 
+#[test]
+fn data_sources_read_during_apply() {
+    check("read", PlanMode::Normal);
+}
+
 /// `show` of a plan with drift (doctored from real saved plans: terraform_data never drifts).
 fn check_show(case: &str, mode: PlanMode) {
     let plan = plan_of(case, mode);
@@ -171,4 +176,23 @@ fn errored_plan() {
         let actual = plan_text(&plan, &registry, &TextOptions::new(color));
         assert_text(&expected, &actual, &format!("errored/{file}"));
     }
+}
+
+/// A plan that failed before anything was planned.
+#[test]
+fn planning_failed() {
+    let mut plan = plan_of("nochanges", PlanMode::Normal);
+    plan.changes.clear();
+    plan.outputs.clear();
+    plan.errored = true;
+    let text = plan_text(&plan, &schemas(), &TextOptions::new(false));
+    assert_eq!(
+        text,
+        "\nPlanning failed. batchform encountered an error while generating this plan.\n\n"
+    );
+    let coloured = plan_text(&plan, &schemas(), &TextOptions::new(true));
+    assert_eq!(
+        coloured,
+        "\n\x1b[0m\x1b[1m\x1b[31mPlanning failed.\x1b[0m\x1b[1m batchform encountered an error while generating this plan.\x1b[0m\n\n\x1b[0m"
+    );
 }

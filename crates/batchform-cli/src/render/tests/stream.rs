@@ -135,6 +135,7 @@ fn plan_streams() {
     check_plan("destroy", PlanMode::Destroy);
     check_plan("nochanges", PlanMode::Normal);
     check_plan("outputs_only", PlanMode::Normal);
+    check_plan("read", PlanMode::Normal);
 }
 
 /// `apply -json PLANFILE`.
