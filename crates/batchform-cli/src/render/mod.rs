@@ -17,6 +17,7 @@
 pub mod apply_text;
 pub mod color;
 pub mod config_json;
+pub mod headers;
 pub mod human;
 pub mod jsonplan;
 pub mod plan_json;
