@@ -4,10 +4,15 @@
 //! errors) and when.
 
 use crate::commands::apply::Kind;
-use crate::session::Session;
+use crate::diagnostics::Sources;
+use crate::render::apply_text::{self, ApplyCounts, object_id, object_id_or_name};
+use crate::render::color::Colorize;
+use crate::render::{TextOptions, plan_text, stream};
+use batchform_config::validate::SchemaSource;
+use batchform_core::Diagnostics;
 use batchform_engine::apply::ApplyOutcome;
 use batchform_engine::hooks::{Event, Hooks};
-use batchform_engine::plan::{Plan, PlanMode};
+use batchform_engine::plan::Plan;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
@@ -16,19 +21,21 @@ use std::sync::Arc;
 pub struct Ui {
     pub color: bool,
     pub json: bool,
+    /// `TF_IN_AUTOMATION` is set: no hints about which command to run next.
+    pub in_automation: bool,
 }
 
 struct PrintHooks {
     ui: Ui,
 }
 
+fn now() -> String {
+    stream::timestamp(std::time::SystemTime::now())
+}
+
 impl Hooks for PrintHooks {
     fn event(&self, event: Event) {
-        let line = if self.ui.json {
-            crate::render::ui_json::event(&event)
-        } else {
-            crate::render::apply_text::event_line(&event, self.ui.color)
-        };
+        let line = if self.ui.json { json_event(&event) } else { human_event(&event, self.ui.color) };
         if let Some(line) = line {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{line}");
@@ -37,11 +44,64 @@ impl Hooks for PrintHooks {
     }
 }
 
+fn human_event(event: &Event, color: bool) -> Option<String> {
+    let color = &Colorize::new(color);
+    match event {
+        Event::ImportPrepare { addr, id } => Some(apply_text::preparing_import(addr, id, color)),
+        Event::RefreshStart { addr, deposed, prior } => {
+            Some(apply_text::refreshing(addr, deposed.as_deref(), prior, color))
+        }
+        Event::ApplyStart { addr, deposed, action, prior } => {
+            apply_text::apply_start(addr, deposed.as_deref(), *action, prior, color)
+        }
+        Event::ApplyProgress { addr, action, prior, elapsed } => {
+            apply_text::still_running(addr, *action, object_id_or_name(prior).as_ref(), *elapsed, color)
+        }
+        Event::ApplyComplete { addr, action, new, elapsed } => {
+            apply_text::apply_complete(addr, *action, new.as_ref(), *elapsed, color)
+        }
+        Event::RefreshComplete { .. } | Event::ApplyErrored { .. } => None,
+    }
+}
+
+fn json_event(event: &Event) -> Option<String> {
+    let ts = now();
+    Some(match event {
+        Event::ImportPrepare { addr, id } => {
+            stream::log(&format!("{addr}: Preparing import... [id={id}]"), &ts)
+        }
+        Event::RefreshStart { addr, prior, .. } => {
+            stream::refresh_start(addr, object_id(prior).as_ref(), &ts)
+        }
+        Event::RefreshComplete { addr, prior } => {
+            stream::refresh_complete(addr, object_id(prior).as_ref(), &ts)
+        }
+        Event::ApplyStart { addr, action, prior, .. } => {
+            stream::apply_start(addr, *action, object_id_or_name(prior).as_ref(), &ts)
+        }
+        Event::ApplyProgress { addr, action, prior, elapsed } => {
+            stream::apply_progress(addr, *action, object_id_or_name(prior).as_ref(), *elapsed, &ts)
+        }
+        Event::ApplyComplete { addr, action, new, elapsed } => stream::apply_complete(
+            addr,
+            *action,
+            new.as_ref().and_then(object_id).as_ref(),
+            *elapsed,
+            &ts,
+        ),
+        Event::ApplyErrored { addr, action, elapsed } => {
+            stream::apply_errored(addr, *action, *elapsed, &ts)
+        }
+    })
+}
+
 impl Ui {
+    /// The interface for a run; `-json` starts with the version line.
     pub fn new(color: bool, json: bool) -> Ui {
-        let ui = Ui { color, json };
+        let in_automation = std::env::var_os("TF_IN_AUTOMATION").is_some_and(|v| !v.is_empty());
+        let ui = Ui { color: color && !json, json, in_automation };
         if json {
-            println!("{}", crate::render::ui_json::version());
+            ui.out(&format!("{}\n", stream::version(env!("CARGO_PKG_VERSION"), &now())));
         }
         ui
     }
@@ -50,97 +110,163 @@ impl Ui {
         Arc::new(PrintHooks { ui: self.clone() })
     }
 
+    fn options(&self) -> TextOptions {
+        TextOptions { in_automation: self.in_automation, ..TextOptions::new(self.color) }
+    }
+
+    fn colorize(&self) -> Colorize {
+        Colorize::new(self.color)
+    }
+
     fn out(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
 
-    pub fn show_plan(&self, plan: &Plan, session: &Session) {
+    /// Diagnostics: boxed text on stderr (warnings on stdout), or `diagnostic` lines.
+    pub fn diagnostics(&self, diags: &Diagnostics, sources: &Sources) {
         if self.json {
-            for line in crate::render::ui_json::plan(plan) {
-                self.out(&format!("{line}\n"));
+            for d in diags {
+                self.out(&format!("{}\n", stream::diagnostic(d, sources, &now())));
             }
+        } else {
+            crate::diagnostics::print(diags, sources, self.color);
+        }
+    }
+
+    /// The plan (human text, or `planned_change` ... `change_summary` ... `outputs`).
+    pub fn show_plan(&self, plan: &Plan, schemas: &dyn SchemaSource) {
+        if self.json {
+            self.out(&json_plan(plan));
             return;
         }
-        self.out(&crate::render::plan_text::render(plan, session.config(), self.color));
+        self.out(&plan_text::plan_text(plan, schemas, &self.options()));
     }
 
-    pub fn plan_failed(&self, plan: &Plan, session: &Session) {
-        if self.json {
-            for d in &plan.diagnostics {
-                self.out(&format!(
-                    "{}\n",
-                    crate::render::ui_json::diagnostic(d, &session.loaded.sources)
-                ));
-            }
-            return;
+    /// A plan that failed: what was planned before the problem (as Terraform shows it),
+    /// then the errors.
+    pub fn plan_failed(&self, plan: &Plan, schemas: &dyn SchemaSource, sources: &Sources) {
+        if !self.json && plan.has_changes() {
+            self.out(&plan_text::plan_text(plan, schemas, &self.options()));
         }
-        session.print(&plan.diagnostics);
+        self.diagnostics(&plan.diagnostics, sources);
     }
 
-    pub fn saved_plan(&self, path: &std::path::Path) {
-        if !self.json {
-            self.out(&crate::render::plan_text::saved_plan_note(path, self.color));
+    /// After `plan -out=FILE`: how to apply it.
+    pub fn saved_plan(&self, path: &std::path::Path, plan: &Plan) {
+        if !self.json && plan.has_changes() {
+            let path = path.to_string_lossy();
+            self.out(&plan_text::plan_next_step(Some(&path), &self.options()));
         }
     }
 
-    pub fn not_saved_note(&self) {
-        if !self.json && std::env::var_os("TF_IN_AUTOMATION").is_none() {
-            self.out(&crate::render::plan_text::not_saved_note(self.color));
+    /// After a plan without `-out`: the note that apply may do something else.
+    pub fn not_saved_note(&self, plan: &Plan) {
+        if !self.json && plan.has_changes() {
+            self.out(&plan_text::plan_next_step(None, &self.options()));
         }
     }
 
     /// Ask "Do you want to perform these actions?"; only `yes` approves.
     pub fn ask_approval(&self, plan: &Plan) -> bool {
-        self.out(&crate::render::apply_text::approval_prompt(plan.mode, self.color));
+        self.out(&apply_text::approval_prompt(plan.mode, &self.colorize()));
         let mut answer = String::new();
         if std::io::stdin().lock().read_line(&mut answer).is_err() {
             return false;
         }
-        println!();
-        answer.trim() == "yes"
+        self.out("\n");
+        answer.trim_end_matches(['\r', '\n']) == "yes"
     }
 
     pub fn cancelled(&self, plan: &Plan) {
-        let text =
-            if plan.mode == PlanMode::Destroy { "Destroy cancelled." } else { "Apply cancelled." };
-        eprintln!("{text}");
+        self.out(apply_text::cancelled(plan.mode));
     }
 
+    /// The first Ctrl-C.
     pub fn interrupt_received(&self) {
-        eprintln!(
-            "\nInterrupt received.\nPlease wait for batchform to exit or data loss may occur.\nGracefully shutting down...\n\nStopping operation..."
-        );
-    }
-
-    pub fn two_interrupts(&self) {
-        eprintln!(
-            "\nTwo interrupts received. Exiting immediately. Every completed change is already recorded in the state."
-        );
-    }
-
-    pub fn interrupted_summary(&self) {
-        eprintln!(
-            "\nError: Operation interrupted\n\nThe operation was interrupted before every change ran. The changes that completed are recorded in the state; run apply again to finish."
-        );
-    }
-
-    pub fn apply_complete(&self, kind: Kind, outcome: &ApplyOutcome, plan: &Plan) {
         if self.json {
-            for line in crate::render::ui_json::apply_complete(kind, outcome, plan) {
-                self.out(&format!("{line}\n"));
-            }
+            self.out(&format!("{}\n", stream::log("Interrupt received. Gracefully shutting down...", &now())));
             return;
         }
-        self.out(&crate::render::apply_text::summary(kind, outcome, self.color));
-        self.out(&crate::render::apply_text::outputs(&outcome.state, self.color));
+        self.out(&apply_text::interrupt_received(crate::diagnostics::DEFAULT_WIDTH));
+        self.out(apply_text::stopping_operation());
+    }
+
+    /// The second Ctrl-C.
+    pub fn two_interrupts(&self) {
+        eprint!("{}", apply_text::two_interrupts(crate::diagnostics::DEFAULT_WIDTH));
+    }
+
+    /// After an interrupted apply (exit code 1).
+    pub fn interrupted_summary(&self, sources: &Sources) {
+        let diag = batchform_core::Diagnostic::error(
+            "Operation interrupted",
+            "The operation was interrupted before every change ran. The changes that completed are recorded in the state; run apply again to finish.",
+        );
+        self.diagnostics(&Diagnostics::from(diag), sources);
+    }
+
+    /// `Apply complete! ...` and the outputs (`Destroy complete! ...` for destroy).
+    pub fn apply_complete(&self, kind: Kind, outcome: &ApplyOutcome) {
+        let destroy = kind == Kind::Destroy;
+        if self.json {
+            let op = if destroy { stream::Operation::Destroy } else { stream::Operation::Apply };
+            let ts = now();
+            let mut text = stream::change_summary(
+                op,
+                outcome.added,
+                outcome.changed,
+                outcome.imported,
+                outcome.destroyed,
+                &ts,
+            );
+            text.push('\n');
+            if !destroy {
+                text.push_str(&stream::applied_outputs(&outcome.state.outputs, &ts));
+                text.push('\n');
+            }
+            self.out(&text);
+            return;
+        }
+        let counts = ApplyCounts {
+            imported: outcome.imported,
+            added: outcome.added,
+            changed: outcome.changed,
+            destroyed: outcome.destroyed,
+        };
+        self.out(&apply_text::apply_summary(destroy, counts, &self.colorize()));
+        if !destroy {
+            self.out(&apply_text::outputs(&outcome.state.outputs, &self.colorize()));
+        }
     }
 }
 
-/// A prompt on a terminal reads stdin; elsewhere it reads whatever is piped in.
-#[allow(dead_code)]
-fn is_interactive() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdin().is_terminal()
+/// The `-json` lines of a plan: drift, planned changes, the summary and output actions.
+fn json_plan(plan: &Plan) -> String {
+    let ts = now();
+    let mut out = String::new();
+    for drift in &plan.drift {
+        out.push_str(&stream::resource_drift(drift, &ts));
+        out.push('\n');
+    }
+    for change in plan.changes.iter().filter(|c| c.is_effective()) {
+        out.push_str(&stream::planned_change(change, &ts));
+        out.push('\n');
+    }
+    let (add, change, destroy, import) = plan.summary();
+    out.push_str(&stream::change_summary(
+        stream::Operation::Plan,
+        add,
+        change,
+        import,
+        destroy,
+        &ts,
+    ));
+    out.push('\n');
+    if !plan.outputs.is_empty() {
+        out.push_str(&stream::planned_outputs(&plan.outputs, &ts));
+        out.push('\n');
+    }
+    out
 }

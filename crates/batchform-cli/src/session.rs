@@ -34,6 +34,8 @@ pub struct Session {
     pub color: bool,
     /// Warnings to show before the plan.
     pub warnings: Diagnostics,
+    /// The provider schemas, for rendering.
+    pub registry: crate::providers::Registry,
 }
 
 impl Session {
@@ -154,8 +156,9 @@ pub fn open(
         runtime,
         color,
         warnings,
+        registry,
     };
-    let diags = configure_providers(&mut session, ctx, &registry);
+    let diags = configure_providers(&mut session, ctx, &crate::providers::Registry::builtin());
     if diags.has_errors() {
         session.print(&diags);
         return Err(1);
@@ -308,9 +311,9 @@ pub fn open_saved(
         runtime,
         color,
         warnings: Diagnostics::new(),
+        registry: crate::providers::Registry::builtin(),
     };
-    let registry = crate::providers::Registry::builtin();
-    let diags = configure_providers(&mut session, ctx, &registry);
+    let diags = configure_providers(&mut session, ctx, &crate::providers::Registry::builtin());
     if diags.has_errors() {
         session.print(&diags);
         return Err(1);

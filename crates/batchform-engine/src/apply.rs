@@ -4,7 +4,7 @@
 //! apply never loses an object it created. A failed change stops only its dependents.
 
 use crate::graph::DepGraph;
-use crate::hooks::{Event, display_id};
+use crate::hooks::Event;
 use crate::operation::{Operation, instance_context, locate, with_address};
 use crate::plan::{Action, InstanceChange, Plan, PlanMode};
 use crate::planner::proposed_new;
@@ -466,11 +466,11 @@ fn prepare(
             let deposed = kind == StepKind::DestroyDeposed;
             Prepared::Task(Box::pin(async move {
                 let started = Instant::now();
-                let id = display_id(&before);
                 hooks.event(Event::ApplyStart {
                     addr: addr.clone(),
+                    deposed: None,
                     action: Action::Delete,
-                    id: id.clone(),
+                    prior: before.clone(),
                 });
                 let request = ApplyResourceChangeRequest {
                     type_name: addr.resource.type_name.clone(),
@@ -484,7 +484,7 @@ fn prepare(
                     &*hooks,
                     &addr,
                     Action::Delete,
-                    id.clone(),
+                    before.clone(),
                     provider.apply_resource_change(request),
                 )
                 .await;
@@ -509,7 +509,7 @@ fn prepare(
                 hooks.event(Event::ApplyComplete {
                     addr: addr.clone(),
                     action: Action::Delete,
-                    id,
+                    new: None,
                     elapsed: started.elapsed(),
                 });
                 let object = if deposed { None } else { Some(None) };
@@ -563,8 +563,13 @@ fn prepare(
             let resource_for_locate = resource.cloned();
             Prepared::Task(Box::pin(async move {
                 let started = Instant::now();
-                let id = if create { None } else { prior.as_ref().and_then(display_id) };
-                hooks.event(Event::ApplyStart { addr: addr.clone(), action, id: id.clone() });
+                let shown_prior = if create { Value::NULL } else { prior.clone().unwrap_or(Value::NULL) };
+                hooks.event(Event::ApplyStart {
+                    addr: addr.clone(),
+                    deposed: None,
+                    action,
+                    prior: shown_prior.clone(),
+                });
                 let result = if action == Action::Read {
                     let response = provider
                         .read_data_source(ReadDataSourceRequest {
@@ -601,7 +606,7 @@ fn prepare(
                             &*hooks,
                             &addr,
                             action,
-                            id.clone(),
+                            shown_prior.clone(),
                             provider.apply_resource_change(request),
                         )
                         .await;
@@ -656,12 +661,11 @@ fn prepare(
                     });
                     return Done { step: index, diagnostics, object: object_out, counted: None };
                 }
-                let id =
-                    object_out.as_ref().and_then(|o| o.as_ref()).and_then(|(v, _)| display_id(v));
+                let new = object_out.as_ref().and_then(|o| o.as_ref()).map(|(v, _)| v.clone());
                 hooks.event(Event::ApplyComplete {
                     addr: addr.clone(),
                     action,
-                    id,
+                    new,
                     elapsed: started.elapsed(),
                 });
                 let counted = match (action, create) {
@@ -699,7 +703,7 @@ async fn with_progress<F: std::future::Future>(
     hooks: &dyn crate::hooks::Hooks,
     addr: &InstanceAddr,
     action: Action,
-    id: Option<String>,
+    prior: Value,
     fut: F,
 ) -> F::Output {
     let started = Instant::now();
@@ -711,7 +715,7 @@ async fn with_progress<F: std::future::Future>(
     loop {
         tokio::select! {
             out = &mut fut => return out,
-            _ = ticker.tick() => hooks.event(Event::ApplyProgress { addr: addr.clone(), action, id: id.clone(), elapsed: started.elapsed() }),
+            _ = ticker.tick() => hooks.event(Event::ApplyProgress { addr: addr.clone(), action, prior: prior.clone(), elapsed: started.elapsed() }),
         }
     }
 }

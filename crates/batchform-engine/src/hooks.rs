@@ -2,50 +2,26 @@
 //! reports; it never prints.
 
 use crate::plan::Action;
-use batchform_core::InstanceAddr;
+use batchform_core::{InstanceAddr, Value};
 use std::time::Duration;
 
-/// One thing that happened.
+/// One thing that happened. Objects are carried whole so that the renderers pick the id to
+/// show the way Terraform does (`id`, else `name`, ...).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// `ADDR: Preparing import... [id=X]` (an `import` block).
-    ImportPrepare {
-        addr: InstanceAddr,
-        id: String,
-    },
+    ImportPrepare { addr: InstanceAddr, id: String },
     /// `ADDR: Refreshing state... [id=X]`
-    RefreshStart {
-        addr: InstanceAddr,
-        id: Option<String>,
-    },
-    RefreshComplete {
-        addr: InstanceAddr,
-        id: Option<String>,
-    },
-    /// `ADDR: Creating...` (and Modifying, Destroying, Reading).
-    ApplyStart {
-        addr: InstanceAddr,
-        action: Action,
-        id: Option<String>,
-    },
+    RefreshStart { addr: InstanceAddr, deposed: Option<String>, prior: Value },
+    RefreshComplete { addr: InstanceAddr, prior: Value },
+    /// `ADDR: Creating...` (and Modifying, Destroying, Reading); `prior` is null for creates
+    /// and reads.
+    ApplyStart { addr: InstanceAddr, deposed: Option<String>, action: Action, prior: Value },
     /// Every 10 s while an operation runs.
-    ApplyProgress {
-        addr: InstanceAddr,
-        action: Action,
-        id: Option<String>,
-        elapsed: Duration,
-    },
-    ApplyComplete {
-        addr: InstanceAddr,
-        action: Action,
-        id: Option<String>,
-        elapsed: Duration,
-    },
-    ApplyErrored {
-        addr: InstanceAddr,
-        action: Action,
-        elapsed: Duration,
-    },
+    ApplyProgress { addr: InstanceAddr, action: Action, prior: Value, elapsed: Duration },
+    /// `new` is the object afterwards (`None` after a destroy).
+    ApplyComplete { addr: InstanceAddr, action: Action, new: Option<Value>, elapsed: Duration },
+    ApplyErrored { addr: InstanceAddr, action: Action, elapsed: Duration },
 }
 
 /// Receives events; called from the engine's tasks, so it must be thread-safe.

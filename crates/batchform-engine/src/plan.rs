@@ -153,6 +153,36 @@ pub struct Deferred {
     pub addr: ResourceAddr,
     /// Human explanation: which argument is unknown, or which deferred resource it waits for.
     pub reason: String,
+    /// The reason as a code (Terraform's `deferred_changes[].reason`).
+    pub kind: DeferredReason,
+}
+
+/// Why a resource is deferred, as plan JSON names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeferredReason {
+    /// Its own `count` or `for_each` is not known yet.
+    InstanceCountUnknown,
+    /// It depends on a deferred resource.
+    DeferredPrereq,
+}
+
+impl DeferredReason {
+    /// The `reason` string of Terraform's `deferred_changes`.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            DeferredReason::InstanceCountUnknown => "instance_count_unknown",
+            DeferredReason::DeferredPrereq => "deferred_prereq",
+        }
+    }
+}
+
+/// An attribute of a resource instance that a planned change depends on (Terraform's
+/// `relevant_attributes`): outside refresh-only mode, drift is shown only where it touches
+/// one of these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelevantAttribute {
+    pub resource: InstanceAddr,
+    pub attribute: AttrPath,
 }
 
 /// The whole plan.
@@ -165,6 +195,8 @@ pub struct Plan {
     /// Refresh drift; the renderers decide what to show (relevant attributes only, except in
     /// refresh-only mode).
     pub drift: Vec<Drift>,
+    /// Attributes of drifted instances that planned changes depend on.
+    pub relevant_attributes: Vec<RelevantAttribute>,
     pub deferred: Vec<Deferred>,
     /// The input variable values the plan was made with.
     pub variables: BTreeMap<String, Value>,
@@ -200,7 +232,8 @@ impl Plan {
     /// add and destroy; data source reads are not counted.
     pub fn summary(&self) -> (usize, usize, usize, usize) {
         let (mut add, mut change, mut destroy, mut import) = (0, 0, 0, 0);
-        for c in self.effective_changes() {
+        // An import with nothing else to do is a no-op that still counts as an import.
+        for c in &self.changes {
             if c.importing.is_some() {
                 import += 1;
             }

@@ -4,7 +4,7 @@
 //! exactly what was shown, and `show FILE` can render it without the working directory.
 
 use crate::plan::{
-    Action, ActionReason, Deferred, Drift, InstanceChange, OutputChange, Plan, PlanMode,
+    Action, ActionReason, Deferred, DeferredReason, Drift, RelevantAttribute, InstanceChange, OutputChange, Plan, PlanMode,
 };
 use batchform_config::model::ProviderConfigAddr;
 use batchform_core::plan_value::{decode, encode};
@@ -193,7 +193,8 @@ pub fn write(plan: &Plan, config_files: &[(String, String)]) -> Result<Vec<u8>, 
         "changes": changes,
         "outputs": outputs,
         "drift": drift,
-        "deferred": plan.deferred.iter().map(|d| json!({"address": d.addr.to_string(), "reason": d.reason})).collect::<Vec<_>>(),
+        "deferred": plan.deferred.iter().map(|d| json!({"address": d.addr.to_string(), "reason": d.reason, "kind": d.kind.json_name()})).collect::<Vec<_>>(),
+        "relevant_attributes": plan.relevant_attributes.iter().map(|r| json!({"resource": r.resource.to_string(), "attribute": path_json(&r.attribute)})).collect::<Vec<_>>(),
         "prior_state": state_json(&plan.prior_state)?,
         "refreshed_state": state_json(&plan.refreshed_state)?,
     });
@@ -303,10 +304,26 @@ pub fn read(bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
                 Some(Deferred {
                     addr,
                     reason: d["reason"].as_str().unwrap_or_default().to_string(),
+                    kind: if d["kind"] == "deferred_prereq" {
+                        DeferredReason::DeferredPrereq
+                    } else {
+                        DeferredReason::InstanceCountUnknown
+                    },
                 })
             })
             .collect(),
         variables,
+        relevant_attributes: doc["relevant_attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                Some(RelevantAttribute {
+                    resource: parse_instance(r["resource"].as_str()?)?,
+                    attribute: read_path(&r["attribute"])?,
+                })
+            })
+            .collect(),
         targets: doc["targets"]
             .as_array()
             .into_iter()
@@ -373,8 +390,13 @@ mod tests {
             deferred: vec![Deferred {
                 addr: ResourceAddr::data("openai_file", "r"),
                 reason: "why".into(),
+                kind: DeferredReason::DeferredPrereq,
             }],
             variables: BTreeMap::from([("v".to_string(), Value::number(3))]),
+            relevant_attributes: vec![RelevantAttribute {
+                resource: addr.clone(),
+                attribute: AttrPath(vec![PathStep::Attr("a".into()), PathStep::Index(2)]),
+            }],
             targets: vec![],
             replace: vec![addr.clone()],
             prior_state: batchform_state::State::new(),
@@ -394,3 +416,4 @@ mod tests {
         assert!(matches!(read(b"{}"), Err(PlanFileError::NotAPlan)));
     }
 }
+

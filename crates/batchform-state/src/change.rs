@@ -20,6 +20,12 @@ pub enum StateChange {
     SetDeposed { addr: InstanceAddr, deposed_key: String, provider: String, object: ObjectState },
     /// A deposed object was destroyed.
     RemoveDeposed { addr: InstanceAddr, deposed_key: String },
+    /// A `create_before_destroy` replacement starts: the current object becomes deposed
+    /// under `deposed_key`, in one step (never both current and deposed, never neither).
+    Depose { addr: InstanceAddr, deposed_key: String },
+    /// The replacement's create failed without an object: the deposed object is current
+    /// again, in one step.
+    RestoreDeposed { addr: InstanceAddr, deposed_key: String },
     /// A root output was set.
     SetOutput { name: String, output: OutputValue },
     /// A root output was removed.
@@ -33,6 +39,8 @@ enum OutRecord<'a> {
     RemoveCurrent { address: String },
     SetDeposed { resource: OutResource<'a> },
     RemoveDeposed { address: String, deposed: &'a str },
+    Depose { address: String, deposed: &'a str },
+    RestoreDeposed { address: String, deposed: &'a str },
     SetOutput { name: &'a str, output: OutOutput<'a> },
     RemoveOutput { name: &'a str },
 }
@@ -62,6 +70,12 @@ impl StateChange {
             }
             StateChange::RemoveDeposed { addr, deposed_key } => {
                 OutRecord::RemoveDeposed { address: addr.to_string(), deposed: deposed_key }
+            }
+            StateChange::Depose { addr, deposed_key } => {
+                OutRecord::Depose { address: addr.to_string(), deposed: deposed_key }
+            }
+            StateChange::RestoreDeposed { addr, deposed_key } => {
+                OutRecord::RestoreDeposed { address: addr.to_string(), deposed: deposed_key }
             }
             StateChange::SetOutput { name, output } => {
                 OutRecord::SetOutput { name, output: OutOutput::new(output) }
@@ -113,6 +127,14 @@ impl StateChange {
                 Ok(StateChange::RemoveCurrent { addr: address(record.address.as_ref())? })
             }
             "remove_deposed" => Ok(StateChange::RemoveDeposed {
+                addr: address(record.address.as_ref())?,
+                deposed_key: record.deposed.clone().ok_or_else(|| missing("deposed"))?,
+            }),
+            "depose" => Ok(StateChange::Depose {
+                addr: address(record.address.as_ref())?,
+                deposed_key: record.deposed.clone().ok_or_else(|| missing("deposed"))?,
+            }),
+            "restore_deposed" => Ok(StateChange::RestoreDeposed {
                 addr: address(record.address.as_ref())?,
                 deposed_key: record.deposed.clone().ok_or_else(|| missing("deposed"))?,
             }),
@@ -176,6 +198,8 @@ mod tests {
                 object,
             },
             StateChange::RemoveCurrent { addr: addr.clone() },
+            StateChange::Depose { addr: addr.clone(), deposed_key: "0a1b2c3d".into() },
+            StateChange::RestoreDeposed { addr: addr.clone(), deposed_key: "0a1b2c3d".into() },
             StateChange::RemoveDeposed { addr, deposed_key: "0a1b2c3d".into() },
             StateChange::SetOutput {
                 name: "o".into(),

@@ -275,6 +275,21 @@ impl State {
             C::RemoveDeposed { addr, deposed_key } => {
                 self.remove_deposed(addr, deposed_key);
             }
+            C::Depose { addr, deposed_key } => {
+                if let Some(instance) = self.instance_mut(addr)
+                    && let Some(current) = instance.current.take()
+                {
+                    instance.deposed.insert(deposed_key.clone(), current);
+                }
+            }
+            C::RestoreDeposed { addr, deposed_key } => {
+                if let Some(instance) = self.instance_mut(addr)
+                    && instance.current.is_none()
+                    && let Some(object) = instance.deposed.remove(deposed_key)
+                {
+                    instance.current = Some(object);
+                }
+            }
             C::SetOutput { name, output } => {
                 self.outputs.insert(name.clone(), output.clone());
             }

@@ -91,12 +91,12 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
     };
     let opts = PlanOptions { mode, refresh: args.op.refresh, targets, replace };
     let plan = make_plan(&session, ctx, &opts, args.op.parallelism, ui.hooks());
-    session.print(&session.warnings);
+    ui.diagnostics(&session.warnings, &session.loaded.sources);
     if plan.errored {
-        ui.plan_failed(&plan, &session);
+        ui.plan_failed(&plan, &session.registry, &session.loaded.sources);
         return 1;
     }
-    ui.show_plan(&plan, &session);
+    ui.show_plan(&plan, &session.registry);
     if !plan.has_changes() {
         // Nothing to do, but refreshed state still becomes state (as Terraform does).
         return finish(&mut session, ctx, &plan, &ui, args.op.parallelism, kind);
@@ -172,15 +172,15 @@ fn finish(
         diags.push(batchform_core::Diagnostic::error("Failed to save state", detail));
     }
     let _ = backend.unlock();
-    session.print(&diags);
+    ui.diagnostics(&diags, &session.loaded.sources);
     if outcome.interrupted {
-        ui.interrupted_summary();
+        ui.interrupted_summary(&session.loaded.sources);
         return 1;
     }
     if diags.has_errors() {
         return 1;
     }
-    ui.apply_complete(kind, &outcome, plan);
+    ui.apply_complete(kind, &outcome);
     0
 }
 

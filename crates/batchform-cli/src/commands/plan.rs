@@ -162,12 +162,12 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         replace,
     };
     let plan = make_plan(&session, ctx, &opts, args.op.parallelism, ui.hooks());
-    session.print(&session.warnings);
+    ui.diagnostics(&session.warnings, &session.loaded.sources);
     if plan.errored {
-        ui.plan_failed(&plan, &session);
+        ui.plan_failed(&plan, &session.registry, &session.loaded.sources);
         return 1;
     }
-    ui.show_plan(&plan, &session);
+    ui.show_plan(&plan, &session.registry);
     if let Some(out) = &args.out {
         let files = session.loaded.sources.files_in_order();
         match batchform_engine::planfile::write(&plan, &files) {
@@ -179,7 +179,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
                     );
                     return 1;
                 }
-                ui.saved_plan(out);
+                ui.saved_plan(out, &plan);
             }
             Err(e) => {
                 eprintln!("Error: Failed to write plan file\n\n{e}.");
@@ -187,7 +187,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
             }
         }
     } else {
-        ui.not_saved_note();
+        ui.not_saved_note(&plan);
     }
     if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 }
 }

@@ -395,8 +395,9 @@ impl InstancePlanner<'_, '_, '_> {
         }
         self.walk.op.hooks.event(crate::hooks::Event::ApplyStart {
             addr: inst.clone(),
+            deposed: None,
             action: Action::Read,
-            id: None,
+            prior: Value::NULL,
         });
         let started = std::time::Instant::now();
         let response = self
@@ -431,7 +432,7 @@ impl InstancePlanner<'_, '_, '_> {
         self.walk.op.hooks.event(crate::hooks::Event::ApplyComplete {
             addr: inst.clone(),
             action: Action::Read,
-            id: crate::hooks::display_id(&value),
+            new: Some(value.clone()),
             elapsed: started.elapsed(),
         });
         // Postconditions see the result.

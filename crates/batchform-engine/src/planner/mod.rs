@@ -11,7 +11,9 @@ pub use instance::{check_rules, expr_to_path, proposed_new};
 
 use crate::graph::DepGraph;
 use crate::operation::Operation;
-use crate::plan::{Action, ActionReason, Deferred, InstanceChange, OutputChange, Plan, PlanMode};
+use crate::plan::{
+    Action, ActionReason, Deferred, DeferredReason, InstanceChange, OutputChange, Plan, PlanMode,
+};
 use crate::values::{InstanceValues, Repetition, object_from_state};
 use batchform_config::validate::{count_value, for_each_value};
 use batchform_core::{
@@ -65,6 +67,7 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
         diagnostics: Diagnostics::new(),
         errored: false,
         timestamp: String::new(),
+        relevant_attributes: Vec::new(),
     };
     if diags.has_errors() {
         plan.diagnostics = diags;
@@ -98,7 +101,7 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
                 plan.changes = changes.into_values().collect();
             }
             plan.deferred =
-                deferred.into_iter().map(|(addr, reason)| Deferred { addr, reason }).collect();
+                deferred.into_iter().map(|(addr, (reason, kind))| Deferred { addr, reason, kind }).collect();
             if !opts.targets.is_empty() {
                 diags.push(targeting_warning());
             }
@@ -279,7 +282,7 @@ struct Walk<'w, 'a> {
     opts: &'w PlanOptions,
     values: InstanceValues,
     changes: BTreeMap<InstanceAddr, InstanceChange>,
-    deferred: BTreeMap<ResourceAddr, String>,
+    deferred: BTreeMap<ResourceAddr, (String, DeferredReason)>,
     diags: Diagnostics,
     /// Targeted resources and their dependencies, when `-target` is used.
     allowed: Option<BTreeSet<ResourceAddr>>,
@@ -374,7 +377,7 @@ impl<'w, 'a> Walk<'w, 'a> {
             .and_then(|deps| deps.iter().find(|d| self.deferred.contains_key(*d)))
         {
             let reason = format!("it depends on {dep}, which is deferred");
-            self.deferred.insert(addr.clone(), reason);
+            self.deferred.insert(addr.clone(), (reason, DeferredReason::DeferredPrereq));
             self.values.set_unknown(addr, Type::Dynamic);
             return;
         }
@@ -505,7 +508,8 @@ impl<'w, 'a> Walk<'w, 'a> {
     }
 
     fn defer(&mut self, addr: &ResourceAddr, reason: &str) {
-        self.deferred.insert(addr.clone(), reason.to_string());
+        self.deferred
+            .insert(addr.clone(), (reason.to_string(), DeferredReason::InstanceCountUnknown));
         self.values.set_unknown(addr, Type::Dynamic);
     }
 

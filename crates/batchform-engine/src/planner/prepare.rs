@@ -224,17 +224,18 @@ async fn import_one(
         )
     };
     let Some(object) = imported.state else { return Err(missing()) };
-    op.hooks.event(Event::RefreshStart { addr: addr.clone(), id: Some(id.to_string()) });
+    op.hooks.event(Event::RefreshStart { addr: addr.clone(), deposed: None, prior: object.clone() });
+    let read_prior = object.clone();
     let read = entry
         .provider
         .read_resource(ReadResourceRequest {
             type_name: addr.resource.type_name.clone(),
             address: addr.to_string(),
-            prior_state: object,
+            prior_state: object.clone(),
             private: Vec::new(),
         })
         .await;
-    op.hooks.event(Event::RefreshComplete { addr: addr.clone(), id: Some(id.to_string()) });
+    op.hooks.event(Event::RefreshComplete { addr: addr.clone(), prior: read_prior });
     if read.diagnostics.has_errors() {
         return Err(with_address(read.diagnostics, addr));
     }

@@ -1,7 +1,7 @@
 //! Refresh: read every managed object in state from its provider, at most `parallelism`
 //! at a time, and note what changed outside batchform.
 
-use crate::hooks::{Event, display_id};
+use crate::hooks::Event;
 use crate::operation::{Operation, with_address};
 use crate::plan::Drift;
 use crate::providers::parse_state_address;
@@ -55,8 +55,11 @@ pub(crate) async fn refresh(op: &Operation<'_>, prior: &State) -> (State, Vec<Dr
         let semaphore = semaphore.clone();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            let id = display_id(&before);
-            hooks.event(Event::RefreshStart { addr: addr.clone(), id: id.clone() });
+            hooks.event(Event::RefreshStart {
+                addr: addr.clone(),
+                deposed: None,
+                prior: before.clone(),
+            });
             let response = provider
                 .read_resource(ReadResourceRequest {
                     type_name: addr.resource.type_name.clone(),
@@ -66,7 +69,7 @@ pub(crate) async fn refresh(op: &Operation<'_>, prior: &State) -> (State, Vec<Dr
                     private: Vec::new(),
                 })
                 .await;
-            hooks.event(Event::RefreshComplete { addr: addr.clone(), id });
+            hooks.event(Event::RefreshComplete { addr: addr.clone(), prior: before.clone() });
             (addr, provider_addr, schema, before, response)
         });
     }
