@@ -128,24 +128,70 @@ fn json_diff(expected: &Value, actual: &Value) -> String {
     similar::TextDiff::from_lines(&a, &b).unified_diff().context_radius(3).to_string()
 }
 
+/// Progress lines as the goldens keep them: durations 0s, and each address's lines grouped
+/// (addresses sorted; Terraform interleaves parallel instances differently on every run).
+fn normalise_progress(text: &str) -> String {
+    let text = regex::Regex::new(r"after \d+s").expect("regex").replace_all(text, "after 0s");
+    let text = regex::Regex::new(r"\[\d+s elapsed\]").expect("regex").replace_all(&text, "[0s elapsed]");
+    let progress = regex::Regex::new(
+        r"^(\S+?)(?: \(deposed object [0-9a-f]+\))?: (Refreshing state|Creating|Modifying|Destroying|Reading|Importing|Preparing import|Creation complete|Modifications complete|Destruction complete|Read complete|Import complete|Still )",
+    )
+    .expect("regex");
+    let mut out: Vec<String> = Vec::new();
+    let mut block: Vec<(String, String)> = Vec::new();
+    let flush = |block: &mut Vec<(String, String)>, out: &mut Vec<String>| {
+        let mut order: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (addr, line) in block.drain(..) {
+            order.entry(addr).or_default().push(line);
+        }
+        for lines in order.into_values() {
+            out.extend(lines);
+        }
+    };
+    for line in text.split('\n') {
+        match progress.captures(line) {
+            Some(c) => block.push((c[1].to_string(), line.to_string())),
+            None => {
+                flush(&mut block, &mut out);
+                out.push(line.to_string());
+            }
+        }
+    }
+    flush(&mut block, &mut out);
+    out.join("\n")
+}
+
+/// Terraform's texts name Terraform where ours name batchform (same length: wrapping agrees).
+fn as_batchform(text: &str) -> String {
+    text.replace("Terraform", "batchform").replace("terraform apply", "batchform apply")
+}
+
+/// A line diff with context, for text mismatches.
+fn text_diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual).unified_diff().context_radius(2).to_string()
+}
+
+/// The plan JSON as compared: no version or timestamp, `relevant_attributes` sorted.
+fn canonical_plan_json(mut plan: Value) -> Value {
+    if let Some(obj) = plan.as_object_mut() {
+        obj.remove("terraform_version");
+        obj.remove("timestamp");
+        if let Some(prior) = obj.get_mut("prior_state").and_then(Value::as_object_mut) {
+            prior.remove("terraform_version");
+        }
+    }
+    if let Some(r) = plan.get_mut("relevant_attributes").and_then(Value::as_array_mut) {
+        r.sort_by_key(|v| v.to_string());
+    }
+    plan
+}
+
 /// `Error: SUMMARY` lines of a diagnostic stream, in order.
 fn error_summaries(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|l| l.trim_start_matches(['│', '╷', ' ']).strip_prefix("Error: "))
         .map(|s| s.trim().replace("Terraform", "batchform"))
         .collect()
-}
-
-/// The `Plan: ...` / `No changes.` line of a plan's text.
-fn summary_line(text: &str) -> Option<String> {
-    text.lines()
-        .find(|l| {
-            l.starts_with("Plan: ")
-                || l.starts_with("No changes.")
-                || l.starts_with("Apply complete!")
-                || l.starts_with("Destroy complete!")
-        })
-        .map(|l| l.trim().replace("Terraform", "batchform").replace("terraform", "batchform"))
 }
 
 struct Step {
@@ -214,6 +260,11 @@ fn read_text(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
+/// Run batchform as the generator ran Terraform (`TF_IN_AUTOMATION=1`: no next-step hints).
+fn tf(work: &Workdir, args: &[&str]) -> Output {
+    work.command(args, &[("TF_IN_AUTOMATION", "1")], "")
+}
+
 /// Runs one case; returns the mismatches found.
 fn run_case(case_dir: &Path) -> Vec<String> {
     let name = case_dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
@@ -223,7 +274,7 @@ fn run_case(case_dir: &Path) -> Vec<String> {
     let mut ids = Ids::default();
     let mut problems = Vec::new();
     install_config(case_dir, &steps[0].config, &work);
-    let init = work.run(&["init", "-input=false", "-no-color"]);
+    let init = tf(&work, &["init", "-input=false", "-no-color"]);
     if init.code != 0 {
         return vec![format!("{name}: init failed: {}", init.stderr)];
     }
@@ -239,7 +290,7 @@ fn run_case(case_dir: &Path) -> Vec<String> {
         }
         for command in &step.before {
             let argv: Vec<&str> = command.iter().map(String::as_str).collect();
-            let out = work.run(&argv);
+            let out = tf(&work, &argv);
             if out.code != 0 {
                 problem(format!("`{}` failed: {}", command.join(" "), out.stderr));
             }
@@ -249,7 +300,7 @@ fn run_case(case_dir: &Path) -> Vec<String> {
         };
         let run = |argv: Vec<String>| -> Output {
             let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
-            work.run(&refs)
+            tf(&work, &refs)
         };
 
         if let Some((address, id)) = &step.import {
@@ -276,10 +327,10 @@ fn run_case(case_dir: &Path) -> Vec<String> {
                 continue;
             }
             if let Some(want_text) = read_text(&expected.join("plan.txt")) {
-                let ours = summary_line(&plan.stdout);
-                let theirs = summary_line(&want_text);
+                let ours = normalise_progress(&ids.normalise(&plan.stdout));
+                let theirs = as_batchform(&want_text);
                 if ours != theirs {
-                    problem(format!("plan summary {ours:?}, Terraform's {theirs:?}"));
+                    problem(format!("plan text differs (- Terraform, + batchform):\n{}", text_diff(&theirs, &ours)));
                 }
             }
             if plan.code == 1 {
@@ -296,7 +347,8 @@ fn run_case(case_dir: &Path) -> Vec<String> {
                 problem(format!("plan -out failed: {}", saved.stderr));
                 continue;
             }
-            let apply = work.run(&["apply", "-input=false", "-no-color", "tfplan"]);
+            let shown = tf(&work, &["show", "-json", "tfplan"]);
+            let apply = tf(&work, &["apply", "-input=false", "-no-color", "tfplan"]);
             let want = result["apply_exit_code"].as_i64().unwrap_or(-1);
             if i64::from(apply.code) != want {
                 problem(format!(
@@ -312,11 +364,22 @@ fn run_case(case_dir: &Path) -> Vec<String> {
                     problem(format!("apply errors {ours:?}, Terraform's {want:?}"));
                 }
             }
-            if let Some(want_text) = read_text(&expected.join("apply.txt")) {
-                let ours = summary_line(&apply.stdout);
-                let theirs = summary_line(&want_text);
+            // Ids new in this step are numbered from the state the apply wrote.
+            if let Ok(text) = std::fs::read_to_string(work.path().join("terraform.tfstate")) {
+                ids.register_state(&serde_json::from_str(&text).unwrap_or(Value::Null));
+            }
+            if let Some(want) = read_text(&expected.join("plan.json")) {
+                let ours: Value = serde_json::from_str(&ids.normalise(&shown.stdout)).unwrap_or(Value::Null);
+                let (ours, theirs) = (canonical_plan_json(ours), canonical_plan_json(serde_json::from_str(&want).unwrap_or(Value::Null)));
                 if ours != theirs {
-                    problem(format!("apply summary {ours:?}, Terraform's {theirs:?}"));
+                    problem(format!("show -json tfplan differs (- Terraform, + batchform):\n{}", json_diff(&theirs, &ours)));
+                }
+            }
+            if let Some(want_text) = read_text(&expected.join("apply.txt")) {
+                let ours = normalise_progress(&ids.normalise(&apply.stdout));
+                let theirs = as_batchform(&want_text);
+                if ours != theirs {
+                    problem(format!("apply text differs (- Terraform, + batchform):\n{}", text_diff(&theirs, &ours)));
                 }
             }
             let _ = std::fs::remove_file(work.path().join("tfplan"));
@@ -345,7 +408,7 @@ fn run_case(case_dir: &Path) -> Vec<String> {
         }
 
         // Outputs.
-        let out = work.run(&["output", "-json"]);
+        let out = tf(&work, &["output", "-json"]);
         let ours: Value = serde_json::from_str(&ids.normalise(&out.stdout)).unwrap_or(Value::Null);
         let theirs = read_json(&expected.join("outputs.json"));
         if ours != theirs {

@@ -242,12 +242,10 @@ fn null_object(block: &batchform_core::schema::Block) -> Value {
 
 /// Open a session for applying a saved plan: the configuration and variables come from the
 /// plan file (it is self-contained), the state from the backend.
-pub fn open_saved(
-    ctx: &Context,
-    opts: &StateOptions<'_>,
-    color: bool,
+/// The configuration a saved plan carries, parsed (its files are the plan's own copies).
+pub fn load_saved_config(
     saved: &batchform_engine::planfile::SavedPlan,
-) -> Result<Session, u8> {
+) -> Result<Loaded, (Diagnostics, Sources)> {
     let files: Vec<batchform_config::source::SourceFile> = saved
         .config_files
         .iter()
@@ -267,15 +265,23 @@ pub fn open_saved(
     diags.extend(d);
     sources.add_contexts(&config);
     if diags.has_errors() {
-        diagnostics::print(&diags, &sources, color);
-        return Err(1);
+        return Err((diags, sources));
     }
-    let loaded = Loaded {
-        config,
-        sources,
-        diagnostics: Diagnostics::new(),
-        has_files: true,
-        syntax_ok: true,
+    Ok(Loaded { config, sources, diagnostics: Diagnostics::new(), has_files: true, syntax_ok: true })
+}
+
+pub fn open_saved(
+    ctx: &Context,
+    opts: &StateOptions<'_>,
+    color: bool,
+    saved: &batchform_engine::planfile::SavedPlan,
+) -> Result<Session, u8> {
+    let loaded = match load_saved_config(saved) {
+        Ok(l) => l,
+        Err((diags, sources)) => {
+            diagnostics::print(&diags, &sources, color);
+            return Err(1);
+        }
     };
     let path = state_path(&loaded.config, opts.path.as_deref());
     let state_existed = path.exists();

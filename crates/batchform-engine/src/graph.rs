@@ -19,7 +19,8 @@ pub struct DepGraph {
     index: HashMap<ResourceAddr, NodeIndex>,
 }
 
-fn body_exprs<'a>(body: &'a Body, out: &mut Vec<&'a Expr>) {
+/// Every expression in a body and its nested blocks.
+pub(crate) fn body_exprs<'a>(body: &'a Body, out: &mut Vec<&'a Expr>) {
     for a in &body.attributes {
         out.push(&a.expr);
     }

@@ -17,4 +17,5 @@ pub mod plan;
 pub mod planfile;
 pub mod planner;
 pub mod providers;
+pub mod relevant;
 pub mod values;

@@ -1,5 +1,6 @@
 //! `batchform show [-json] [-no-color] [PATH]`: the state in Terraform's human form, or the
-//! state JSON format 1.0 on one line. (`show PLANFILE` comes with the engine.)
+//! state JSON format 1.0 on one line; for a saved plan file, the plan as `plan` printed it,
+//! or the plan JSON format 1.2 on one line.
 
 use super::Context;
 use super::state::{BuiltinSchemas, ColorArgs, StateFileArgs, diag, human};
@@ -25,13 +26,20 @@ pub struct Args {
         value_parser = super::state::parse_bool
     )]
     pub json: bool,
-    /// A state file to show instead of the current state.
+    /// A saved plan file (from plan -out) or a state file to show instead of the current
+    /// state.
     #[arg(value_name = "PATH")]
     pub path: Option<String>,
 }
 
 pub fn run(args: &Args, _ctx: &Context) -> u8 {
     let color = args.color.color();
+    if let Some(path) = &args.path
+        && let Ok(bytes) = std::fs::read(path)
+        && let Ok(saved) = batchform_engine::planfile::read(&bytes)
+    {
+        return show_plan(&saved, args.json, color);
+    }
     let state = match &args.path {
         Some(path) => read_state_file(Path::new(path), color),
         None => super::state::read_state(&args.file.path())
@@ -67,4 +75,32 @@ fn read_state_file(path: &Path, color: bool) -> Result<Option<State>, u8> {
             color,
         )
     })
+}
+
+/// `show PLANFILE` and `show -json PLANFILE`.
+fn show_plan(saved: &batchform_engine::planfile::SavedPlan, json: bool, color: bool) -> u8 {
+    let loaded = match crate::session::load_saved_config(saved) {
+        Ok(l) => l,
+        Err((diags, sources)) => {
+            crate::diagnostics::print(&diags, &sources, color);
+            return 1;
+        }
+    };
+    let registry = crate::providers::Registry::builtin();
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        let mut line = crate::render::plan_json::plan_json(
+            &saved.plan,
+            Some(&loaded.config),
+            &registry,
+            env!("CARGO_PKG_VERSION"),
+        );
+        line.push(b'\n');
+        let _ = stdout.write_all(&line);
+    } else {
+        let options = crate::render::TextOptions::new(color);
+        let text = crate::render::plan_text::plan_text(&saved.plan, &registry, &options);
+        let _ = stdout.write_all(text.as_bytes());
+    }
+    0
 }

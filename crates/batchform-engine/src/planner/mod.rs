@@ -112,6 +112,7 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
             }
         }
     }
+    plan.relevant_attributes = crate::relevant::relevant_attributes(op.config, &plan);
     plan.errored = diags.has_errors();
     plan.diagnostics = diags;
     plan
