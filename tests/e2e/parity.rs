@@ -132,7 +132,8 @@ fn json_diff(expected: &Value, actual: &Value) -> String {
 /// (addresses sorted; Terraform interleaves parallel instances differently on every run).
 fn normalise_progress(text: &str) -> String {
     let text = regex::Regex::new(r"after \d+s").expect("regex").replace_all(text, "after 0s");
-    let text = regex::Regex::new(r"\[\d+s elapsed\]").expect("regex").replace_all(&text, "[0s elapsed]");
+    let text =
+        regex::Regex::new(r"\[\d+s elapsed\]").expect("regex").replace_all(&text, "[0s elapsed]");
     let progress = regex::Regex::new(
         r"^(\S+?)(?: \(deposed object [0-9a-f]+\))?: (Refreshing state|Creating|Modifying|Destroying|Reading|Importing|Preparing import|Creation complete|Modifications complete|Destruction complete|Read complete|Import complete|Still )",
     )
@@ -179,6 +180,10 @@ fn canonical_plan_json(mut plan: Value) -> Value {
         if let Some(prior) = obj.get_mut("prior_state").and_then(Value::as_object_mut) {
             prior.remove("terraform_version");
         }
+    }
+    // batchform leaves sensitive variables' values out (Terraform 1.11 prints them).
+    if let Some(vars) = plan.get_mut("variables").and_then(Value::as_object_mut) {
+        vars.retain(|_, v| v.get("sensitive").is_none());
     }
     if let Some(r) = plan.get_mut("relevant_attributes").and_then(Value::as_array_mut) {
         r.sort_by_key(|v| v.to_string());
@@ -330,7 +335,10 @@ fn run_case(case_dir: &Path) -> Vec<String> {
                 let ours = normalise_progress(&ids.normalise(&plan.stdout));
                 let theirs = as_batchform(&want_text);
                 if ours != theirs {
-                    problem(format!("plan text differs (- Terraform, + batchform):\n{}", text_diff(&theirs, &ours)));
+                    problem(format!(
+                        "plan text differs (- Terraform, + batchform):\n{}",
+                        text_diff(&theirs, &ours)
+                    ));
                 }
             }
             if plan.code == 1 {
@@ -369,17 +377,39 @@ fn run_case(case_dir: &Path) -> Vec<String> {
                 ids.register_state(&serde_json::from_str(&text).unwrap_or(Value::Null));
             }
             if let Some(want) = read_text(&expected.join("plan.json")) {
-                let ours: Value = serde_json::from_str(&ids.normalise(&shown.stdout)).unwrap_or(Value::Null);
-                let (ours, theirs) = (canonical_plan_json(ours), canonical_plan_json(serde_json::from_str(&want).unwrap_or(Value::Null)));
+                let ours: Value =
+                    serde_json::from_str(&ids.normalise(&shown.stdout)).unwrap_or(Value::Null);
+                let mut theirs: Value = serde_json::from_str(&want).unwrap_or(Value::Null);
+                // Variables we left out as sensitive are compared as absent on both sides.
+                if let (Some(ours_vars), Some(their_vars)) = (
+                    ours.get("variables").and_then(Value::as_object),
+                    theirs.get_mut("variables").and_then(Value::as_object_mut),
+                ) {
+                    let redacted: Vec<String> = ours_vars
+                        .iter()
+                        .filter(|(_, v)| v.get("sensitive").is_some())
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    for k in redacted {
+                        their_vars.remove(&k);
+                    }
+                }
+                let (ours, theirs) = (canonical_plan_json(ours), canonical_plan_json(theirs));
                 if ours != theirs {
-                    problem(format!("show -json tfplan differs (- Terraform, + batchform):\n{}", json_diff(&theirs, &ours)));
+                    problem(format!(
+                        "show -json tfplan differs (- Terraform, + batchform):\n{}",
+                        json_diff(&theirs, &ours)
+                    ));
                 }
             }
             if let Some(want_text) = read_text(&expected.join("apply.txt")) {
                 let ours = normalise_progress(&ids.normalise(&apply.stdout));
                 let theirs = as_batchform(&want_text);
                 if ours != theirs {
-                    problem(format!("apply text differs (- Terraform, + batchform):\n{}", text_diff(&theirs, &ours)));
+                    problem(format!(
+                        "apply text differs (- Terraform, + batchform):\n{}",
+                        text_diff(&theirs, &ours)
+                    ));
                 }
             }
             let _ = std::fs::remove_file(work.path().join("tfplan"));

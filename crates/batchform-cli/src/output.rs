@@ -35,7 +35,8 @@ fn now() -> String {
 
 impl Hooks for PrintHooks {
     fn event(&self, event: Event) {
-        let line = if self.ui.json { json_event(&event) } else { human_event(&event, self.ui.color) };
+        let line =
+            if self.ui.json { json_event(&event) } else { human_event(&event, self.ui.color) };
         if let Some(line) = line {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{line}");
@@ -54,9 +55,13 @@ fn human_event(event: &Event, color: bool) -> Option<String> {
         Event::ApplyStart { addr, deposed, action, prior } => {
             apply_text::apply_start(addr, deposed.as_deref(), *action, prior, color)
         }
-        Event::ApplyProgress { addr, action, prior, elapsed } => {
-            apply_text::still_running(addr, *action, object_id_or_name(prior).as_ref(), *elapsed, color)
-        }
+        Event::ApplyProgress { addr, action, prior, elapsed } => apply_text::still_running(
+            addr,
+            *action,
+            object_id_or_name(prior).as_ref(),
+            *elapsed,
+            color,
+        ),
         Event::ApplyComplete { addr, action, new, elapsed } => {
             apply_text::apply_complete(addr, *action, new.as_ref(), *elapsed, color)
         }
@@ -186,7 +191,10 @@ impl Ui {
     /// The first Ctrl-C.
     pub fn interrupt_received(&self) {
         if self.json {
-            self.out(&format!("{}\n", stream::log("Interrupt received. Gracefully shutting down...", &now())));
+            self.out(&format!(
+                "{}\n",
+                stream::log("Interrupt received. Gracefully shutting down...", &now())
+            ));
             return;
         }
         self.out(&apply_text::interrupt_received(crate::diagnostics::DEFAULT_WIDTH));

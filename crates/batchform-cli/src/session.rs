@@ -24,6 +24,8 @@ pub struct StateOptions<'a> {
 pub struct Session {
     pub loaded: Loaded,
     pub variables: BTreeMap<String, Value>,
+    /// The variables as given (unconverted), which plans record as Terraform's do.
+    pub given_variables: BTreeMap<String, Value>,
     pub env: FunctionEnv,
     pub backend: LocalBackend,
     pub state: State,
@@ -95,9 +97,12 @@ pub fn open(
     let (raw, d) =
         crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
     let mut diags = d;
-    let (variables, d) = {
+    let (variables, given_variables, d) = {
         let library = env.library();
-        batchform_config::variables::resolve_variables(&loaded.config, raw, &library)
+        let given = batchform_config::variables::given_values(&loaded.config, &raw, &library);
+        let (variables, d) =
+            batchform_config::variables::resolve_variables(&loaded.config, raw, &library);
+        (variables, given, d)
     };
     diags.extend(d);
     if !diags.has_errors() {
@@ -148,6 +153,7 @@ pub fn open(
     let mut session = Session {
         loaded,
         variables,
+        given_variables,
         env,
         backend,
         state,
@@ -267,7 +273,13 @@ pub fn load_saved_config(
     if diags.has_errors() {
         return Err((diags, sources));
     }
-    Ok(Loaded { config, sources, diagnostics: Diagnostics::new(), has_files: true, syntax_ok: true })
+    Ok(Loaded {
+        config,
+        sources,
+        diagnostics: Diagnostics::new(),
+        has_files: true,
+        syntax_ok: true,
+    })
 }
 
 pub fn open_saved(
@@ -306,9 +318,16 @@ pub fn open_saved(
             eprintln!("Error: failed to start the async runtime: {e}");
             1u8
         })?;
+    let (variables, diags) =
+        batchform_config::variables::from_given(&loaded.config, &saved.plan.variables);
+    if diags.has_errors() {
+        diagnostics::print(&diags, &loaded.sources, color);
+        return Err(1);
+    }
     let mut session = Session {
         loaded,
-        variables: saved.plan.variables.clone(),
+        variables,
+        given_variables: saved.plan.variables.clone(),
         env: FunctionEnv::new(ctx, false, false),
         backend,
         state,

@@ -270,28 +270,7 @@ fn variable_value(
             .into()),
         };
     };
-    let raw_value = match &given.value {
-        RawValue::Json(v) => v.clone(),
-        RawValue::Expr(e) => Evaluator::new(&NoReferences, functions).eval(e)?,
-        RawValue::Text(text) => {
-            if matches!(
-                decl.type_constraint,
-                TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool
-            ) {
-                Value::String(text.clone())
-            } else {
-                let source_name = match &given.source {
-                    VarSource::Env => format!("<value for var.{}>", decl.name),
-                    _ => format!("<value for var.{}>", decl.name),
-                };
-                let file = SourceFile::new(source_name, text.clone());
-                match crate::lower::parse_expression(&file) {
-                    Ok(expr) => Evaluator::new(&NoReferences, functions).eval(&expr)?,
-                    Err(d) => return Err(d),
-                }
-            }
-        }
-    };
+    let raw_value = parse_given(decl, given, functions)?;
     if raw_value.is_null() && !decl.nullable {
         return Ok(default.unwrap_or(Value::NULL).with_sensitive(decl.sensitive));
     }
@@ -310,6 +289,78 @@ fn variable_value(
             )
         })?;
     Ok(converted.with_sensitive(decl.sensitive))
+}
+
+/// A given value parsed as Terraform parses it, before conversion to the variable's type:
+/// `-var` text is a literal string for primitive types and an expression otherwise.
+fn parse_given(
+    decl: &Variable,
+    given: &RawVariable,
+    functions: &dyn Functions,
+) -> Result<Value, Diagnostics> {
+    Ok(match &given.value {
+        RawValue::Json(v) => v.clone(),
+        RawValue::Expr(e) => Evaluator::new(&NoReferences, functions).eval(e)?,
+        RawValue::Text(text) => {
+            if matches!(
+                decl.type_constraint,
+                TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool
+            ) {
+                Value::String(text.clone())
+            } else {
+                let file = SourceFile::new(format!("<value for var.{}>", decl.name), text.clone());
+                let expr = crate::lower::parse_expression(&file)?;
+                Evaluator::new(&NoReferences, functions).eval(&expr)?
+            }
+        }
+    })
+}
+
+/// What a plan records as its variable values (Terraform's `plan.VariableValues`): each
+/// declared variable's value as given, parsed but not converted to its type; else its
+/// default (converted); else null. Call after [`resolve_variables`] succeeded.
+pub fn given_values(
+    config: &Config,
+    raw: &[RawVariable],
+    functions: &dyn Functions,
+) -> BTreeMap<String, Value> {
+    let given: BTreeMap<&str, &RawVariable> = raw.iter().map(|r| (r.name.as_str(), r)).collect();
+    config
+        .variables
+        .iter()
+        .map(|(name, decl)| {
+            let value = match given.get(name.as_str()) {
+                Some(g) => parse_given(decl, g, functions).unwrap_or(Value::NULL),
+                None => variable_value(decl, None, functions)
+                    .map(|v| v.unmark_deep().0)
+                    .unwrap_or(Value::NULL),
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+/// The variables to evaluate with, from values a plan recorded ([`given_values`]):
+/// converted to their types, with defaults for null non-nullable ones and sensitive marks.
+pub fn from_given(
+    config: &Config,
+    recorded: &BTreeMap<String, Value>,
+) -> (BTreeMap<String, Value>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut values = BTreeMap::new();
+    for (name, decl) in &config.variables {
+        let given = recorded.get(name).cloned().unwrap_or(Value::NULL);
+        let value = crate::convert::convert_to_constraint(&given, &decl.type_constraint)
+            .unwrap_or_else(|msg| {
+                diags.push(Diagnostic::error(
+                    "Invalid value for input variable",
+                    format!("The saved plan's value for var.{name} is not valid: {msg}."),
+                ));
+                Value::unknown(decl.type_constraint.to_type())
+            });
+        values.insert(name.clone(), value.with_sensitive(decl.sensitive));
+    }
+    (values, diags)
 }
 
 /// Check each variable's `validation` rules against its value.

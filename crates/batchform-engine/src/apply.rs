@@ -563,7 +563,8 @@ fn prepare(
             let resource_for_locate = resource.cloned();
             Prepared::Task(Box::pin(async move {
                 let started = Instant::now();
-                let shown_prior = if create { Value::NULL } else { prior.clone().unwrap_or(Value::NULL) };
+                let shown_prior =
+                    if create { Value::NULL } else { prior.clone().unwrap_or(Value::NULL) };
                 hooks.event(Event::ApplyStart {
                     addr: addr.clone(),
                     deposed: None,

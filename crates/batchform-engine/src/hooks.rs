@@ -10,18 +10,47 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// `ADDR: Preparing import... [id=X]` (an `import` block).
-    ImportPrepare { addr: InstanceAddr, id: String },
+    ImportPrepare {
+        addr: InstanceAddr,
+        id: String,
+    },
     /// `ADDR: Refreshing state... [id=X]`
-    RefreshStart { addr: InstanceAddr, deposed: Option<String>, prior: Value },
-    RefreshComplete { addr: InstanceAddr, prior: Value },
+    RefreshStart {
+        addr: InstanceAddr,
+        deposed: Option<String>,
+        prior: Value,
+    },
+    RefreshComplete {
+        addr: InstanceAddr,
+        prior: Value,
+    },
     /// `ADDR: Creating...` (and Modifying, Destroying, Reading); `prior` is null for creates
     /// and reads.
-    ApplyStart { addr: InstanceAddr, deposed: Option<String>, action: Action, prior: Value },
+    ApplyStart {
+        addr: InstanceAddr,
+        deposed: Option<String>,
+        action: Action,
+        prior: Value,
+    },
     /// Every 10 s while an operation runs.
-    ApplyProgress { addr: InstanceAddr, action: Action, prior: Value, elapsed: Duration },
+    ApplyProgress {
+        addr: InstanceAddr,
+        action: Action,
+        prior: Value,
+        elapsed: Duration,
+    },
     /// `new` is the object afterwards (`None` after a destroy).
-    ApplyComplete { addr: InstanceAddr, action: Action, new: Option<Value>, elapsed: Duration },
-    ApplyErrored { addr: InstanceAddr, action: Action, elapsed: Duration },
+    ApplyComplete {
+        addr: InstanceAddr,
+        action: Action,
+        new: Option<Value>,
+        elapsed: Duration,
+    },
+    ApplyErrored {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+    },
 }
 
 /// Receives events; called from the engine's tasks, so it must be thread-safe.

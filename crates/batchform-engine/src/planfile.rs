@@ -4,7 +4,8 @@
 //! exactly what was shown, and `show FILE` can render it without the working directory.
 
 use crate::plan::{
-    Action, ActionReason, Deferred, DeferredReason, Drift, RelevantAttribute, InstanceChange, OutputChange, Plan, PlanMode,
+    Action, ActionReason, Deferred, DeferredReason, Drift, InstanceChange, OutputChange, Plan,
+    PlanMode, RelevantAttribute,
 };
 use batchform_config::model::ProviderConfigAddr;
 use batchform_core::plan_value::{decode, encode};
@@ -416,4 +417,3 @@ mod tests {
         assert!(matches!(read(b"{}"), Err(PlanFileError::NotAPlan)));
     }
 }
-

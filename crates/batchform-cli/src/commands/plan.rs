@@ -116,6 +116,7 @@ pub fn make_plan(
     let mut plan =
         session.runtime.block_on(batchform_engine::planner::plan(&op, session.state.clone(), opts));
     plan.timestamp = crate::ui::rfc3339_now();
+    plan.variables = session.given_variables.clone();
     plan
 }
 

@@ -50,8 +50,12 @@ struct PlanJson<'a> {
 
 #[derive(Serialize)]
 struct VariableJson {
-    #[serde(serialize_with = "sorted")]
-    value: Json,
+    /// Left out for sensitive variables: unlike Terraform 1.11, batchform never writes a
+    /// sensitive value into its output (`sensitive` says why it is missing).
+    #[serde(serialize_with = "sorted_opt", skip_serializing_if = "Option::is_none")]
+    value: Option<Json>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    sensitive: bool,
 }
 
 #[derive(Serialize)]
@@ -191,7 +195,10 @@ pub fn plan_json(
             .variables
             .iter()
             .map(|(name, value)| {
-                (name.as_str(), VariableJson { value: known_json(value).unwrap_or(Json::Null) })
+                let sensitive = value.contains_sensitive()
+                    || config.and_then(|c| c.variables.get(name)).is_some_and(|v| v.sensitive);
+                let value = (!sensitive).then(|| known_json(value).unwrap_or(Json::Null));
+                (name.as_str(), VariableJson { value, sensitive })
             })
             .collect(),
         planned_values: planned_values(plan, &resource_changes),

@@ -100,8 +100,10 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
             if opts.mode == PlanMode::Normal {
                 plan.changes = changes.into_values().collect();
             }
-            plan.deferred =
-                deferred.into_iter().map(|(addr, (reason, kind))| Deferred { addr, reason, kind }).collect();
+            plan.deferred = deferred
+                .into_iter()
+                .map(|(addr, (reason, kind))| Deferred { addr, reason, kind })
+                .collect();
             if !opts.targets.is_empty() {
                 diags.push(targeting_warning());
             }

@@ -224,7 +224,11 @@ async fn import_one(
         )
     };
     let Some(object) = imported.state else { return Err(missing()) };
-    op.hooks.event(Event::RefreshStart { addr: addr.clone(), deposed: None, prior: object.clone() });
+    op.hooks.event(Event::RefreshStart {
+        addr: addr.clone(),
+        deposed: None,
+        prior: object.clone(),
+    });
     let read_prior = object.clone();
     let read = entry
         .provider
