@@ -32,6 +32,8 @@
 //!
 //! This crate knows nothing of HCL or of the engine's internals; it sees only core values.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 mod batch;
 pub mod client;
 mod data_sources;

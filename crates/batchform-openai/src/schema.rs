@@ -168,13 +168,10 @@ fn file_resource() -> Schema {
                 .describe("SHA-256 of the content: an edit to the file plans a replacement."),
         ),
     ]);
+    // The File object's other fields (purpose and filename are arguments above).
     for (name, attr) in file_object_attributes() {
-        if !attributes.contains_key(&name) {
-            attributes.insert(name, attr);
-        }
+        attributes.entry(name).or_insert(attr);
     }
-    // Purpose and filename are arguments of the resource; the object's own copies are the
-    // same values.
     schema(attributes, "A file uploaded to OpenAI.")
 }
 

@@ -192,10 +192,10 @@ pub async fn plan(
                     }
                 }
                 // Not validated yet: a changed model is a changed argument.
-                (Arg::Known(_) | Arg::Unknown, None) => {
-                    if !plan::same(prior.get_attr("model"), planned.get_attr("model")) {
-                        replace.push(AttrPath::attr("model"));
-                    }
+                (Arg::Known(_) | Arg::Unknown, None)
+                    if !plan::same(prior.get_attr("model"), planned.get_attr("model")) =>
+                {
+                    replace.push(AttrPath::attr("model"));
                 }
                 _ => {}
             }

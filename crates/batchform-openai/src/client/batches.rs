@@ -14,7 +14,7 @@ impl Client {
     ) -> Result<Batch, ApiError> {
         let op = self.operation("create batch", "POST", "/batches", ctx);
         match self.create(&op, Creation::Batch { request, token }, ctx).await? {
-            Created::Batch(batch) => Ok(batch),
+            Created::Batch(batch) => Ok(*batch),
             Created::File(_) => unreachable_created(&op),
         }
     }

@@ -74,7 +74,7 @@ pub(crate) enum Creation<'a> {
 
 /// What was created.
 pub(crate) enum Created {
-    Batch(Batch),
+    Batch(Box<Batch>),
     File(FileObject),
 }
 
@@ -227,7 +227,7 @@ impl Client {
                         }
                     }
                     if let Some(batch) = found {
-                        return Ok(Some(Created::Batch(batch)));
+                        return Ok(Some(Created::Batch(Box::new(batch))));
                     }
                     let all_older =
                         page.data.iter().all(|b| b.created_at.is_some_and(|c| c < since));
@@ -272,7 +272,7 @@ fn decode_created(
     reply: &Reply,
 ) -> Result<Created, ApiError> {
     Ok(match creation {
-        Creation::Batch { .. } => Created::Batch(decode(op, reply)?),
+        Creation::Batch { .. } => Created::Batch(Box::new(decode(op, reply)?)),
         Creation::File(_) => Created::File(decode(op, reply)?),
     })
 }
