@@ -7,7 +7,7 @@ use crate::provider::{Configured, OpenAiProvider, unsupported};
 use crate::values::{Arg, batch_read, file_fields, string_map};
 use crate::{diag, schema};
 use batchform_core::provider::{ReadDataSourceRequest, ReadDataSourceResponse};
-use batchform_core::{AttrPath, Diagnostic, Diagnostics, Type, Value};
+use batchform_core::{AttrPath, Diagnostics, Type, Value};
 
 /// `content` of the `openai_file` data source is read for files up to this size.
 pub const CONTENT_LIMIT: u64 = 10 * 1024 * 1024;
@@ -68,14 +68,17 @@ pub async fn read(
         return ReadDataSourceResponse { state: None, diagnostics: diags };
     }
     if !req.config.is_wholly_known() {
+        // Read at apply, once the arguments are known: everything is known after apply.
+        let schema = crate::plan::data_source_schema(&req.type_name);
+        let mut fields = req.config.entries().cloned().unwrap_or_default();
+        for (name, attr) in &schema.block.attributes {
+            if attr.computed && !attr.optional && !attr.required {
+                fields.insert(name.clone(), Value::Unknown(attr.ty.clone()));
+            }
+        }
         return ReadDataSourceResponse {
-            state: None,
-            diagnostics: Diagnostic::error(
-                "Data source configuration not known",
-                "This data source's arguments are known only after apply, so it cannot be read now.",
-            )
-            .with_address(address)
-            .into(),
+            state: Some(crate::plan::conform(schema, fields)),
+            diagnostics: diags,
         };
     }
     let project = Arg::of(&req.config, "project_id").str();

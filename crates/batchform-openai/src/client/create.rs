@@ -13,8 +13,8 @@
 //!   started.
 //!
 //! Objects this provider instance has already created or adopted (or seen in state) are
-//! never adopted again ([`Claims`]), and creates of identical requests in one process are
-//! serialised so two of them cannot take each other's object.
+//! never adopted again ([`Claims`]), and identical creates matched without a token run one
+//! at a time in a process so two of them cannot take each other's object.
 
 use super::{ApiError, Client, Ctx, Failure, Operation, Reply, decode, unix_now};
 use crate::wire::{Batch, CreateBatch, FileObject};
@@ -103,8 +103,16 @@ impl Client {
         creation: Creation<'_>,
         ctx: Ctx<'_>,
     ) -> Result<Created, ApiError> {
-        let lock = self.claims.lock_for(fingerprint(&creation));
-        let _serial = lock.lock().await;
+        // Without a token two identical creates could adopt each other's object: those run
+        // one at a time. Token-carrying creates are matched exactly and run in parallel.
+        let lock = match &creation {
+            Creation::Batch { token: Some(_), .. } => None,
+            _ => Some(self.claims.lock_for(fingerprint(&creation))),
+        };
+        let _serial = match &lock {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
         let started = unix_now();
         let mut attempt = 0;
         loop {
