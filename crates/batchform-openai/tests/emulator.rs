@@ -452,7 +452,8 @@ fn provider_config_with(base: &str, key: &str) -> Value {
 #[tokio::test]
 async fn a_data_source_with_unknown_arguments_is_known_after_apply() {
     let h = Harness::emulator().await;
-    let config = data_config("openai_batch", &[("batch_id", Value::Unknown(batchform_core::Type::String))]);
+    let config =
+        data_config("openai_batch", &[("batch_id", Value::Unknown(batchform_core::Type::String))]);
     let r = h.data("openai_batch", "data.openai_batch.later", &config).await;
     assert_no_errors(&r.diagnostics);
     let state = r.state.unwrap();
