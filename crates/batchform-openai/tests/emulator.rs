@@ -461,3 +461,25 @@ async fn a_data_source_with_unknown_arguments_is_known_after_apply() {
     assert!(!state.get_attr("status").unwrap().is_known());
     assert!(state.get_attr("project_id").unwrap().is_null());
 }
+
+#[tokio::test]
+async fn an_unconfirmed_create_is_not_sent_again_and_says_how_to_find_the_object() {
+    let h = Harness::emulator_with(Options {
+        faults: vec!["drop-after-create@nth=1@POST:/v1/batches", "500@nth=1,2@GET:/v1/batches"],
+        max_retries: Some(1),
+        ..Options::default()
+    })
+    .await;
+    let file = h.input_file("unconfirmed.jsonl", 1).await;
+    let config = h.batch_config(str_attr(&file, "id").unwrap());
+    let plan = h.plan("openai_batch", "openai_batch.u", &config, None).await;
+    let applied = h
+        .apply_create("openai_batch", "openai_batch.u", &config, &plan.planned_state.unwrap())
+        .await;
+    let text = error_text(&applied.diagnostics);
+    assert!(text.contains("It was not sent again, so that no duplicate is made"), "{text}");
+    let all = h.raw.all_batches().await;
+    assert_eq!(all.len(), 1, "the dropped create made one batch, and no second one: {all:#?}");
+    let token = all[0]["metadata"]["batchform_create_token"].as_str().unwrap();
+    assert!(text.contains(&format!("batchform_create_token = \"{token}\"")), "{text}");
+}

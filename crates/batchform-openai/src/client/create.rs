@@ -145,10 +145,23 @@ impl Client {
                     Ok(None) if out_of_retries => return Err(failure.error),
                     Ok(None) => {}
                     Err(list_error) => {
+                        let find = match &creation {
+                            Creation::Batch { token: Some(token), .. } => format!(
+                                "a batch made by it carries metadata {CREATE_TOKEN_KEY} = \"{token}\""
+                            ),
+                            Creation::Batch { request, .. } => format!(
+                                "a batch made by it reads {} for {}",
+                                request.input_file_id, request.endpoint
+                            ),
+                            Creation::File(upload) => format!(
+                                "a file made by it is named {:?} with purpose {:?}",
+                                upload.filename, upload.purpose
+                            ),
+                        };
                         return Err(ApiError::Unconfirmed {
                             op: op.clone(),
                             detail: format!(
-                                "the create may have succeeded ({}), and listing to check failed ({list_error}); it was not sent again so that no duplicate is made. Run again: the next run finds the object if it exists, or creates it.",
+                                "the create may have succeeded ({}), and listing to check failed ({list_error}). It was not sent again, so that no duplicate is made. Before running again, check the API for the object ({find}); if it exists, import it or delete it.",
                                 failure.error
                             ),
                         });
