@@ -155,6 +155,17 @@ impl Provider for OpenAiProvider {
             Ok(s) => s,
             Err(diags) => return diags,
         };
+        let mut diagnostics = Diagnostics::new();
+        let base_url_set = request.config.get_attr("base_url").is_some_and(|v| !v.is_null());
+        if settings.emulator.is_some() && base_url_set {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "base_url is ignored",
+                    "emulator is on, so every request goes to the embedded emulator and base_url is not used. Remove one of the two settings.",
+                )
+                .with_attribute(batchform_core::AttrPath::attr("base_url")),
+            );
+        }
         let embedded = match &settings.emulator {
             None => None,
             Some(em) => match embedded::ensure(em).await {
@@ -183,13 +194,12 @@ impl Provider for OpenAiProvider {
         };
         tracing::debug!(target: "batchform_openai", base_url = %base_url, emulator = embedded.is_some(), "configured");
         if self.configured.set(Configured { client, working_dir, embedded }).is_err() {
-            return Diagnostic::error(
+            diagnostics.push(Diagnostic::error(
                 "Provider configured twice",
                 "The openai provider was configured more than once. This is a bug in batchform; please report it.",
-            )
-            .into();
+            ));
         }
-        Diagnostics::new()
+        diagnostics
     }
 
     async fn read_resource(&self, request: ReadResourceRequest) -> ReadResourceResponse {

@@ -147,3 +147,34 @@ fn the_provider_can_be_shared_between_tasks() {
     send_sync::<OpenAiProvider>();
     send_sync::<std::sync::Arc<dyn Provider>>();
 }
+
+#[tokio::test]
+async fn base_url_next_to_the_emulator_is_ignored_with_a_warning() {
+    let work = tempfile::tempdir().unwrap();
+    let p = OpenAiProvider::with_env(|_| None);
+    let schema = batchform_openai::provider_schema();
+    let config = Value::Object(
+        schema
+            .provider
+            .block
+            .attributes
+            .iter()
+            .map(|(name, a)| {
+                let v = match name.as_str() {
+                    "emulator" => Value::bool(true),
+                    "base_url" => Value::string("https://api.openai.com/v1"),
+                    _ => Value::Null(a.ty.clone()),
+                };
+                (name.clone(), v)
+            })
+            .collect(),
+    );
+    let diags = p
+        .configure(ConfigureRequest { config, working_dir: work.path().display().to_string() })
+        .await;
+    assert!(!diags.has_errors());
+    let warning = diags.iter().next().expect("a warning");
+    assert_eq!(warning.summary, "base_url is ignored");
+    assert_eq!(warning.attribute, Some(batchform_core::AttrPath::attr("base_url")));
+    assert!(p.base_url().unwrap().starts_with("http://127.0.0.1:"));
+}

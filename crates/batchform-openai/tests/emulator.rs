@@ -483,3 +483,34 @@ async fn an_unconfirmed_create_is_not_sent_again_and_says_how_to_find_the_object
     let token = all[0]["metadata"]["batchform_create_token"].as_str().unwrap();
     assert!(text.contains(&format!("batchform_create_token = \"{token}\"")), "{text}");
 }
+
+#[tokio::test]
+async fn the_model_of_a_kept_batch_is_checked_against_the_api() {
+    let h = Harness::emulator().await;
+    let file = h.input_file("kept.jsonl", 1).await;
+    let config = h.batch_config(str_attr(&file, "id").unwrap());
+    let batch = h.create("openai_batch", "openai_batch.k", &config).await;
+    let done = h.until_terminal("openai_batch.k", batch).await;
+    assert_eq!(str_attr(&done, "model"), Some("gpt-4o-mini"), "read from the API when unset");
+
+    let with_model = |model: &str| {
+        let mut c = config.clone();
+        if let Value::Object(map) = &mut c {
+            map.insert("model".into(), Value::string(model));
+        }
+        c
+    };
+    let plan =
+        h.plan("openai_batch", "openai_batch.k", &with_model("gpt-4o-mini"), Some(&done)).await;
+    assert_no_errors(&plan.diagnostics);
+    assert!(plan.requires_replace.is_empty());
+    let plan = h.plan("openai_batch", "openai_batch.k", &with_model("gpt-4o"), Some(&done)).await;
+    let text = error_text(&plan.diagnostics);
+    assert!(
+        text.contains(
+            "model is \"gpt-4o\", but the API reports for this batch model \"gpt-4o-mini\""
+        ),
+        "{text}"
+    );
+    assert_eq!(plan.diagnostics.errors().next().unwrap().attribute, Some(AttrPath::attr("model")));
+}

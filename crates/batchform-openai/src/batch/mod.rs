@@ -180,7 +180,9 @@ pub async fn plan(
             replace = plan::changed(&prior, &planned, &SENT);
             let prior_model = prior.get_attr("model").and_then(Value::as_str);
             match (config_model, prior_model) {
-                (Arg::Known(m), Some(actual)) => {
+                // The batch being kept runs another model than configured (a replacement
+                // reads other input, so its model is checked against that instead).
+                (Arg::Known(m), Some(actual)) if replace.is_empty() => {
                     let configured_model = m.as_str().unwrap_or_default();
                     if !model_matches(configured_model, actual) {
                         diags.push(model_mismatch(
