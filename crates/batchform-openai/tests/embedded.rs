@@ -1,0 +1,180 @@
+//! `emulator = true`: the provider runs the embedded emulator in-process with its data under
+//! the working directory, so successive runs see the same objects, with no key and no
+//! network. Provider configurations naming the same directory share one server.
+
+mod common;
+
+use batchform_core::provider::*;
+use batchform_core::{Provider, Value};
+use batchform_openai::OpenAiProvider;
+use common::*;
+use std::time::Duration;
+
+async fn configured(dir: &std::path::Path, emulator: Value) -> OpenAiProvider {
+    let p = OpenAiProvider::with_env(|_| None);
+    let schema = batchform_openai::provider_schema();
+    let config = Value::Object(
+        schema
+            .provider
+            .block
+            .attributes
+            .iter()
+            .map(|(name, a)| {
+                let v =
+                    if name == "emulator" { emulator.clone() } else { Value::Null(a.ty.clone()) };
+                (name.clone(), v)
+            })
+            .collect(),
+    );
+    let diags =
+        p.configure(ConfigureRequest { config, working_dir: dir.display().to_string() }).await;
+    assert_no_errors(&diags);
+    p
+}
+
+async fn read_batch(p: &OpenAiProvider, state: &Value) -> Option<Value> {
+    let r = p
+        .read_resource(ReadResourceRequest {
+            type_name: "openai_batch".into(),
+            address: "openai_batch.e".into(),
+            prior_state: state.clone(),
+            private: Vec::new(),
+        })
+        .await;
+    assert_no_errors(&r.diagnostics);
+    r.new_state
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_emulator_keeps_objects_across_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let emulator =
+        Value::object([("speed", Value::number(3600)), ("data_dir", Value::string("em"))]);
+    std::fs::write(work.path().join("in.jsonl"), chat_lines(2, "gpt-4o-mini")).unwrap();
+
+    let first = configured(work.path(), emulator.clone()).await;
+    let alias = configured(work.path(), emulator.clone()).await;
+    assert_eq!(first.base_url(), alias.base_url(), "one server per data directory");
+    assert_eq!(first.emulator_data_dir(), Some(work.path().join("em").as_path()));
+
+    // One "run": plan and apply a file and a batch.
+    let file_config = resource_config(
+        "openai_file",
+        &[("file", Value::string("in.jsonl")), ("purpose", Value::string("batch"))],
+    );
+    let plan = first
+        .plan_resource_change(PlanResourceChangeRequest {
+            type_name: "openai_file".into(),
+            address: "openai_file.in".into(),
+            prior_state: None,
+            proposed_new_state: proposed("openai_file", &file_config, None),
+            config: file_config.clone(),
+            prior_private: Vec::new(),
+        })
+        .await;
+    assert_no_errors(&plan.diagnostics);
+    let file = first
+        .apply_resource_change(ApplyResourceChangeRequest {
+            type_name: "openai_file".into(),
+            address: "openai_file.in".into(),
+            prior_state: None,
+            planned_state: plan.planned_state,
+            config: file_config,
+            planned_private: Vec::new(),
+        })
+        .await
+        .new_state
+        .unwrap();
+    let batch_config = resource_config(
+        "openai_batch",
+        &[
+            ("input_file_id", Value::string(str_attr(&file, "id").unwrap())),
+            ("endpoint", Value::string("/v1/chat/completions")),
+            ("completion_window", Value::string("24h")),
+        ],
+    );
+    let batch = first
+        .apply_resource_change(ApplyResourceChangeRequest {
+            type_name: "openai_batch".into(),
+            address: "openai_batch.e".into(),
+            prior_state: None,
+            planned_state: Some(proposed("openai_batch", &batch_config, None)),
+            config: batch_config,
+            planned_private: Vec::new(),
+        })
+        .await;
+    assert_no_errors(&batch.diagnostics);
+    let batch = batch.new_state.unwrap();
+    assert!(read_batch(&alias, &batch).await.is_some(), "the alias sees the same objects");
+    drop(first);
+    drop(alias);
+
+    // The next "run" starts a new server on the same data: the batch is there and, with the
+    // clock at 3600x, finishes within seconds.
+    let next = configured(work.path(), emulator).await;
+    let mut status = None;
+    for _ in 0..50 {
+        let state = read_batch(&next, &batch).await.expect("the batch survives the restart");
+        status = str_attr(&state, "status").map(str::to_string);
+        if status.as_deref() == Some("completed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status.as_deref(), Some("completed"));
+    assert!(work.path().join("em").is_dir());
+}
+
+#[tokio::test]
+async fn emulator_true_needs_no_key_and_uses_the_default_directory() {
+    let work = tempfile::tempdir().unwrap();
+    let p = configured(work.path(), Value::bool(true)).await;
+    assert_eq!(p.emulator_data_dir(), Some(work.path().join(".batchform/emulator").as_path()));
+    let r = p
+        .read_data_source(ReadDataSourceRequest {
+            type_name: "openai_batches".into(),
+            address: "data.openai_batches.all".into(),
+            config: data_config("openai_batches", &[]),
+        })
+        .await;
+    assert_no_errors(&r.diagnostics);
+    assert_eq!(r.state.unwrap().get_attr("ids").unwrap().elements().unwrap().len(), 0);
+}
+
+#[test]
+fn the_provider_can_be_shared_between_tasks() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<OpenAiProvider>();
+    send_sync::<std::sync::Arc<dyn Provider>>();
+}
+
+#[tokio::test]
+async fn base_url_next_to_the_emulator_is_ignored_with_a_warning() {
+    let work = tempfile::tempdir().unwrap();
+    let p = OpenAiProvider::with_env(|_| None);
+    let schema = batchform_openai::provider_schema();
+    let config = Value::Object(
+        schema
+            .provider
+            .block
+            .attributes
+            .iter()
+            .map(|(name, a)| {
+                let v = match name.as_str() {
+                    "emulator" => Value::bool(true),
+                    "base_url" => Value::string("https://api.openai.com/v1"),
+                    _ => Value::Null(a.ty.clone()),
+                };
+                (name.clone(), v)
+            })
+            .collect(),
+    );
+    let diags = p
+        .configure(ConfigureRequest { config, working_dir: work.path().display().to_string() })
+        .await;
+    assert!(!diags.has_errors());
+    let warning = diags.iter().next().expect("a warning");
+    assert_eq!(warning.summary, "base_url is ignored");
+    assert_eq!(warning.attribute, Some(batchform_core::AttrPath::attr("base_url")));
+    assert!(p.base_url().unwrap().starts_with("http://127.0.0.1:"));
+}
