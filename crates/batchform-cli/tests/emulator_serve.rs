@@ -1,5 +1,6 @@
 //! `batchform emulator serve` end to end: prints its base URL, answers the OpenAI API,
-//! rejects bad fault rules, and stops cleanly on Ctrl-C (SIGINT) keeping its data.
+//! rejects bad fault rules, starts from a seed file, and stops cleanly on Ctrl-C (SIGINT)
+//! keeping its data.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
@@ -197,4 +198,75 @@ fn a_killed_server_leaves_a_consistent_store() {
     let mut err = String::new();
     BufReader::new(stderr).read_to_string(&mut err).unwrap();
     assert!(!err.contains("Warning"), "{err}");
+}
+
+/// `--seed`: the seeded ids answer at once (a back-dated batch is already completed with a
+/// downloadable output), and a mistake in the seed stops the start with a precise message.
+#[cfg(unix)]
+#[test]
+fn serve_starts_from_a_seed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{"custom_id":"r1","method":"POST","url":"/v1/embeddings","body":{"model":"text-embedding-3-small","input":"hello"}}"#;
+    std::fs::write(dir.path().join("requests.jsonl"), format!("{line}\n")).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let seed = serde_json::json!({
+        "files": [{"id": "input_file_id", "path": "requests.jsonl", "purpose": "batch"}],
+        "batches": [{"id": "batch_abc123", "input_file_id": "input_file_id",
+                     "endpoint": "/v1/embeddings", "completion_window": "24h",
+                     "created_at": now - 3600}],
+    });
+    let seed_path = dir.path().join("seed.json");
+    std::fs::write(&seed_path, seed.to_string()).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_batchform"))
+        .args(["emulator", "serve", "--listen", "127.0.0.1:0", "--seed"])
+        .arg(&seed_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
+    let addr = url.trim().trim_start_matches("http://").trim_end_matches("/v1").to_string();
+    let (status, body) =
+        http(&addr, "GET", "/v1/batches/batch_abc123", "application/json", b"").unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let batch: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(batch["status"], "completed");
+    assert_eq!(batch["input_file_id"], "input_file_id");
+    assert_eq!(batch["created_at"], now - 3600);
+    let output = batch["output_file_id"].as_str().unwrap();
+    let (status, content) =
+        http(&addr, "GET", &format!("/v1/files/{output}/content"), "application/json", b"")
+            .unwrap();
+    assert_eq!(status, 200);
+    let result: serde_json::Value = serde_json::from_slice(&content).unwrap();
+    assert_eq!(result["custom_id"], "r1");
+    assert_eq!(result["response"]["body"]["object"], "list");
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("Seed file: 2 object(s) created, 0 already present."), "{err}");
+
+    std::fs::write(
+        &seed_path,
+        r#"{"batches": [{"id": "batch_abc123", "input_file_id": "input_file_id", "endpoint": "/v1/chat", "completion_window": "24h"}]}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_batchform"))
+        .args(["emulator", "serve", "--listen", "127.0.0.1:0", "--seed"])
+        .arg(&seed_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no URL is printed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "Error: seed file {}: batches[0] (id \"batch_abc123\"): Invalid value: '/v1/chat'. Supported values are: '/v1/responses', ",
+            seed_path.display()
+        )),
+        "{err}"
+    );
 }

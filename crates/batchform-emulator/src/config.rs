@@ -1,5 +1,5 @@
 //! How an emulator is set up: where it stores objects, who may call it, how fast simulated
-//! batches move and which faults it injects.
+//! batches move, which faults it injects and which objects it starts with.
 
 use crate::clock::{Clock, DEFAULT_SPEED};
 use crate::faults::FaultConfig;
@@ -22,6 +22,10 @@ pub struct EmulatorConfig {
     pub timing: Timing,
     /// Injected failures (off by default).
     pub faults: FaultConfig,
+    /// A seed file (JSON) of files and batches with caller-chosen ids, created at start when
+    /// their ids do not exist yet; existing ones are left untouched. See the crate docs for
+    /// the format.
+    pub seed: Option<PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -33,6 +37,7 @@ impl Default for EmulatorConfig {
             clock: Clock::system(DEFAULT_SPEED),
             timing: Timing::default(),
             faults: FaultConfig::default(),
+            seed: None,
         }
     }
 }

@@ -26,6 +26,24 @@ pub enum EmulatorError {
     ThreadGone,
     #[error("invalid fault rule {rule:?}: {reason}")]
     FaultRule { rule: String, reason: String },
+    /// A mistake in a seed file: `object` is e.g. `batches[2] (id "batch_abc123")`, `None`
+    /// when the whole file is wrong; `reason` is in the words the API uses for the same
+    /// mistake where there is one.
+    #[error("seed file {path}: {}{reason}", at(.object))]
+    Seed { path: PathBuf, object: Option<String>, reason: String },
+    /// A seed file, or a file it names, could not be read or stored.
+    #[error("seed file {path}: {}{what}: {source}", at(.object))]
+    SeedIo {
+        path: PathBuf,
+        object: Option<String>,
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn at(object: &Option<String>) -> String {
+    object.as_ref().map(|o| format!("{o}: ")).unwrap_or_default()
 }
 
 impl EmulatorError {

@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::error::EmulatorError;
 use crate::faults::Injector;
+use crate::seed::{self, SeedSummary};
 use crate::store::Store;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -26,12 +27,14 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RunningEmulator {
     addr: SocketAddr,
     state: Shared,
+    seeded: Option<SeedSummary>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// Start an emulator on the current tokio runtime: open (or create) the store, bind
-/// `config.listen` (`127.0.0.1:0` by default), and serve until shut down.
+/// Start an emulator on the current tokio runtime: open (or create) the store, create the
+/// seed file's missing objects, bind `config.listen` (`127.0.0.1:0` by default), and serve
+/// until shut down.
 pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
     let data_dir = config.data_dir.clone();
     let store = tokio::task::spawn_blocking(move || Store::open(data_dir.as_deref()))
@@ -54,12 +57,6 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     })
     .await
     .map_err(|e| EmulatorError::Runtime(std::io::Error::other(e)))??;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
     let state: Shared = Arc::new(AppState {
         store,
         clock: config.clock.clone(),
@@ -68,10 +65,21 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         faults: Injector::new(&config.faults),
         batch_locks: Default::default(),
     });
+    // Seed before binding: a bad seed file stops the start before anyone can connect.
+    let seeded = match &config.seed {
+        Some(path) => Some(seed::apply(&state, path).await?),
+        None => None,
+    };
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
     let router = api::router(state.clone());
     let (stop_tx, stop_rx) = oneshot::channel();
     let task = tokio::spawn(serve(listener, router, stop_rx));
-    Ok(RunningEmulator { addr, state, stop: Some(stop_tx), task: Some(task) })
+    Ok(RunningEmulator { addr, state, seeded, stop: Some(stop_tx), task: Some(task) })
 }
 
 impl RunningEmulator {
@@ -92,6 +100,11 @@ impl RunningEmulator {
     /// Where objects are stored (a private temporary directory when none was configured).
     pub fn data_dir(&self) -> &Path {
         self.state.store.root()
+    }
+
+    /// What the seed file did at start (`None` without a seed file).
+    pub fn seeded(&self) -> Option<SeedSummary> {
+        self.seeded
     }
 
     /// Stored documents that could not be read at start (they are ignored).

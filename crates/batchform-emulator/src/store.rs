@@ -216,6 +216,13 @@ impl Store {
         index.files.get(id).filter(|f| f.project == project && !f.expired(now)).cloned()
     }
 
+    /// The project of the file `id`, in whatever project and even if expired (ids are unique
+    /// across projects).
+    pub fn file_project(&self, id: &str) -> Option<String> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        index.files.get(id).map(|f| f.project.clone())
+    }
+
     /// Delete a file (metadata first, so a crash leaves at worst an orphan blob). Blocking.
     pub fn delete_file(&self, id: &str) -> std::io::Result<()> {
         let meta = self.root.join("files").join(format!("{id}.json"));
@@ -278,6 +285,12 @@ impl Store {
     pub fn batch(&self, project: &str, id: &str) -> Option<BatchRecord> {
         let index = self.index.read().unwrap_or_else(|e| e.into_inner());
         index.batches.get(id).filter(|b| b.project == project).cloned()
+    }
+
+    /// The project of the batch `id`, in whatever project.
+    pub fn batch_project(&self, id: &str) -> Option<String> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        index.batches.get(id).map(|b| b.project.clone())
     }
 
     /// Batches of `project`, newest first.

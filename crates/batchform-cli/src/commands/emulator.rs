@@ -56,6 +56,12 @@ pub struct ServeArgs {
     /// Let clients force a fault on one request with the `x-batchform-fault: KIND[:ARG]` header.
     #[arg(long)]
     pub fault_header: bool,
+
+    /// Start with the files and batches of this JSON seed file, with the ids it chooses
+    /// (`{"files": [...], "batches": [...]}`). Objects whose ids already exist are kept as
+    /// they are, so restarting with the same seed and --data-dir changes nothing.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
 }
 
 pub fn run(args: &Args, _ctx: &Context) -> u8 {
@@ -82,6 +88,7 @@ fn serve(args: &ServeArgs) -> u8 {
         api_keys: args.api_keys.clone(),
         clock: Clock::system(args.speed),
         faults,
+        seed: args.seed.clone(),
         ..EmulatorConfig::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -101,6 +108,12 @@ fn serve(args: &ServeArgs) -> u8 {
         };
         for warning in emulator.load_warnings() {
             eprintln!("Warning: ignored an unreadable stored object: {warning}");
+        }
+        if let Some(seeded) = emulator.seeded() {
+            eprintln!(
+                "Seed file: {} object(s) created, {} already present.",
+                seeded.created, seeded.existing
+            );
         }
         // Listen before announcing the URL: whoever reads it may signal us at once.
         let stop = wait_for_signal();

@@ -3,7 +3,7 @@
 //! the first read after it stopped.
 
 use super::files::check_ttl;
-use super::{List, RequestCtx, Shared, internal, parse_limit, unknown_cursor};
+use super::{CreateError, List, RequestCtx, Shared, internal, parse_limit, unknown_cursor};
 use crate::error::{ApiError, json_kind};
 use crate::ids;
 use crate::lifecycle::{self, Status, View};
@@ -30,19 +30,43 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let req = parse_json_object(&body)?;
+    let record = create_batch(&st, cx.project, &req, None).await.map_err(CreateError::into_api)?;
+    let view = lifecycle::observe(&record, st.clock.now_ms());
+    Ok(Json(wire(&record, &view)).into_response())
+}
+
+/// A caller-chosen identity for a new batch (seeding): its id and when it was created.
+pub struct FixedBatch {
+    pub id: String,
+    /// Unix milliseconds, not after the clock's now.
+    pub created_at_ms: i64,
+}
+
+/// Check a create request as the API does (fields, values, the input file), validate the
+/// input file's lines, build the record and persist it. The one path for API creates and
+/// seeded batches; `fixed` is `None` for a fresh random id created now.
+pub async fn create_batch(
+    st: &Shared,
+    project: String,
+    req: &Map<String, Value>,
+    fixed: Option<FixedBatch>,
+) -> Result<BatchRecord, CreateError> {
     if let Some(unknown) = req.keys().find(|k| !CREATE_FIELDS.contains(&k.as_str())) {
         return Err(ApiError::bad_request(format!(
             "Unrecognized request argument supplied: {unknown}"
-        )));
+        ))
+        .into());
     }
-    let input_file_id = required_str(&req, "input_file_id")?;
-    let endpoint = required_str(&req, "endpoint")?;
-    let completion_window = required_str(&req, "completion_window")?;
+    let input_file_id = required_str(req, "input_file_id")?;
+    let endpoint = required_str(req, "endpoint")?;
+    let completion_window = required_str(req, "completion_window")?;
     if !ENDPOINTS.contains(&endpoint) {
-        return Err(ApiError::invalid_value("endpoint", endpoint, ENDPOINTS));
+        return Err(ApiError::invalid_value("endpoint", endpoint, ENDPOINTS).into());
     }
     if completion_window != "24h" {
-        return Err(ApiError::invalid_value("completion_window", completion_window, &["24h"]));
+        return Err(
+            ApiError::invalid_value("completion_window", completion_window, &["24h"]).into()
+        );
     }
     let metadata = parse_metadata(req.get("metadata"))?;
     let output_expires_after = parse_output_expires_after(req.get("output_expires_after"))?;
@@ -50,17 +74,21 @@ pub async fn create(
     let now_s = st.clock.now();
     let file = st
         .store
-        .file(&cx.project, input_file_id, now_s)
+        .file(&project, input_file_id, now_s)
         .ok_or_else(|| ApiError::file_not_found(input_file_id, "input_file_id"))?;
     if file.purpose != "batch" {
         return Err(ApiError::bad_request(format!(
             "The input file {input_file_id} has purpose '{}', but batches need a file uploaded with purpose 'batch'.",
             file.purpose
         ))
-        .param("input_file_id"));
+        .param("input_file_id")
+        .into());
     }
 
-    let id = ids::new_batch_id();
+    let (id, created_at_ms) = match fixed {
+        Some(fixed) => (fixed.id, fixed.created_at_ms),
+        None => (ids::new_batch_id(), st.clock.now_ms()),
+    };
     let blob = st.store.blob_path(&file.id);
     let link = st.store.batch_input_path(&id);
     let endpoint_owned = endpoint.to_string();
@@ -77,19 +105,18 @@ pub async fn create(
         Ok(validation)
     })
     .await
-    .map_err(internal)?
-    .map_err(internal)?;
+    .map_err(std::io::Error::other)??;
 
     let record = BatchRecord {
         id,
         seq: st.store.next_seq(),
-        project: cx.project,
+        project,
         endpoint: endpoint.to_string(),
         input_file_id: input_file_id.to_string(),
         completion_window: completion_window.to_string(),
         metadata,
         output_expires_after,
-        created_at_ms: st.clock.now_ms(),
+        created_at_ms,
         timing: st.timing,
         validation,
         cancel_requested_ms: None,
@@ -99,10 +126,8 @@ pub async fn create(
     let rec2 = record.clone();
     tokio::task::spawn_blocking(move || st2.store.put_batch(rec2))
         .await
-        .map_err(internal)?
-        .map_err(internal)?;
-    let view = lifecycle::observe(&record, st.clock.now_ms());
-    Ok(Json(wire(&record, &view)).into_response())
+        .map_err(std::io::Error::other)??;
+    Ok(record)
 }
 
 pub async fn retrieve(

@@ -1,6 +1,9 @@
 //! `/v1/files`: upload (multipart, streamed to disk), list, retrieve, content, delete.
 
-use super::{List, MAX_FILE_BYTES, RequestCtx, Shared, internal, parse_limit, unknown_cursor};
+use super::{
+    AppState, CreateError, List, MAX_FILE_BYTES, RequestCtx, Shared, internal, parse_limit,
+    unknown_cursor,
+};
 use crate::error::ApiError;
 use crate::ids;
 use crate::model::{FileRecord, UPLOAD_PURPOSES};
@@ -24,11 +27,56 @@ const MIN_TTL: i64 = 3600;
 const MAX_TTL: i64 = 2_592_000;
 
 /// The uploaded `file` part, streamed into a temporary file.
-struct Upload {
-    tmp: tempfile::NamedTempFile,
-    filename: String,
-    bytes: u64,
-    utf8: bool,
+pub struct Upload {
+    pub tmp: tempfile::NamedTempFile,
+    pub filename: String,
+    pub bytes: u64,
+    pub utf8: bool,
+}
+
+impl Upload {
+    /// Copy a file from disk into the store's temporary area, checking size and UTF-8 as an
+    /// upload would (used for seeded files). Blocking I/O.
+    pub fn from_path(
+        st: &AppState,
+        path: &std::path::Path,
+        filename: String,
+    ) -> std::io::Result<Upload> {
+        use std::io::{Read, Write};
+        let mut input = std::fs::File::open(path)?;
+        let tmp = st.store.temp_file()?;
+        let mut out = std::io::BufWriter::new(tmp.as_file().try_clone()?);
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut bytes = 0u64;
+        let mut utf8 = Utf8Check::default();
+        loop {
+            let n = input.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            if bytes > MAX_FILE_BYTES {
+                // Enough to be refused as too large; no need to copy the rest.
+                break;
+            }
+            utf8.feed(&buf[..n]);
+            out.write_all(&buf[..n])?;
+        }
+        out.flush()?;
+        Ok(Upload { tmp, filename, bytes, utf8: utf8.finish() })
+    }
+}
+
+/// A file to create: what an upload request carried, before any check.
+pub struct NewFile {
+    /// `None`: a fresh random id (API uploads); `Some`: a caller-chosen id (seeding).
+    pub id: Option<String>,
+    pub project: String,
+    pub purpose: Option<String>,
+    pub upload: Option<Upload>,
+    /// `expires_after[anchor]` and `expires_after[seconds]` as sent.
+    pub expires_anchor: Option<String>,
+    pub expires_seconds: Option<String>,
 }
 
 pub async fn create(
@@ -41,20 +89,24 @@ pub async fn create(
             "Invalid Content-Type header, expected multipart/form-data with a 'file' and a 'purpose'.",
         )
     })?;
-    let mut purpose: Option<String> = None;
-    let mut anchor: Option<String> = None;
-    let mut seconds: Option<String> = None;
-    let mut upload: Option<Upload> = None;
+    let mut new = NewFile {
+        id: None,
+        project: cx.project,
+        purpose: None,
+        upload: None,
+        expires_anchor: None,
+        expires_seconds: None,
+    };
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "file" => {
                 let filename = field.file_name().unwrap_or("upload").to_string();
-                upload = Some(stream_to_disk(&st, &mut field, filename).await?);
+                new.upload = Some(stream_to_disk(&st, &mut field, filename).await?);
             }
-            "purpose" => purpose = Some(small_text(&mut field).await?),
-            "expires_after[anchor]" => anchor = Some(small_text(&mut field).await?),
-            "expires_after[seconds]" => seconds = Some(small_text(&mut field).await?),
+            "purpose" => new.purpose = Some(small_text(&mut field).await?),
+            "expires_after[anchor]" => new.expires_anchor = Some(small_text(&mut field).await?),
+            "expires_after[seconds]" => new.expires_seconds = Some(small_text(&mut field).await?),
             other => {
                 return Err(ApiError::bad_request(format!(
                     "Unrecognized request argument supplied: {other}"
@@ -62,29 +114,43 @@ pub async fn create(
             }
         }
     }
-    let purpose = purpose.ok_or_else(|| ApiError::missing("purpose"))?;
+    let record = create_file(&st, new).await.map_err(CreateError::into_api)?;
+    Ok(Json(record.wire()).into_response())
+}
+
+/// Check a new file as the API does, build its record and persist it with its content. The
+/// one path for uploads and seeded files.
+pub async fn create_file(st: &Shared, new: NewFile) -> Result<FileRecord, CreateError> {
+    let purpose = new.purpose.ok_or_else(|| ApiError::missing("purpose"))?;
     if !UPLOAD_PURPOSES.contains(&purpose.as_str()) {
-        return Err(ApiError::invalid_value("purpose", &purpose, UPLOAD_PURPOSES));
+        return Err(ApiError::invalid_value("purpose", &purpose, UPLOAD_PURPOSES).into());
     }
-    let upload = upload.ok_or_else(|| ApiError::missing("file"))?;
-    let ttl = expires_after(anchor, seconds)?;
+    let upload = new.upload.ok_or_else(|| ApiError::missing("file"))?;
+    let ttl = expires_after(new.expires_anchor, new.expires_seconds)?;
+    if upload.bytes > MAX_FILE_BYTES {
+        return Err(ApiError::bad_request("File is too large.").into());
+    }
     if purpose == "batch" {
         if !upload.filename.to_ascii_lowercase().ends_with(".jsonl") {
-            return Err(ApiError::bad_request("Invalid file format for Batch API. Must be .jsonl"));
+            return Err(
+                ApiError::bad_request("Invalid file format for Batch API. Must be .jsonl").into()
+            );
         }
         if !upload.utf8 {
-            return Err(ApiError::bad_request("Invalid file for Batch API. Must be utf-8 encoded"));
+            return Err(
+                ApiError::bad_request("Invalid file for Batch API. Must be utf-8 encoded").into()
+            );
         }
         if upload.bytes > MAX_BATCH_FILE_BYTES {
-            return Err(ApiError::bad_request("File is too large."));
+            return Err(ApiError::bad_request("File is too large.").into());
         }
     }
     let created_at = st.clock.now();
     let ttl = ttl.or((purpose == "batch").then_some(BATCH_FILE_TTL));
     let record = FileRecord {
-        id: ids::new_file_id(),
+        id: new.id.unwrap_or_else(ids::new_file_id),
         seq: st.store.next_seq(),
-        project: cx.project,
+        project: new.project,
         bytes: upload.bytes,
         created_at,
         filename: upload.filename,
@@ -95,9 +161,8 @@ pub async fn create(
     let rec2 = record.clone();
     tokio::task::spawn_blocking(move || st2.store.insert_file(rec2, upload.tmp))
         .await
-        .map_err(internal)?
-        .map_err(internal)?;
-    Ok(Json(record.wire()).into_response())
+        .map_err(std::io::Error::other)??;
+    Ok(record)
 }
 
 /// A text form field, read with a size cap (uploads have no overall body limit).

@@ -1,8 +1,8 @@
 //! The HTTP surface: routes, and the layer every request passes through (request id and
 //! OpenAI headers, injected faults, bearer auth), with the error envelope everywhere.
 
-mod batches;
-mod files;
+pub mod batches;
+pub mod files;
 
 use crate::clock::Clock;
 use crate::config::Timing;
@@ -178,6 +178,36 @@ fn server_error(status: u16) -> ApiError {
 /// An internal failure (I/O): a 500 in the envelope. The cause stays on the server side.
 pub fn internal(_err: impl std::fmt::Display) -> ApiError {
     server_error(500)
+}
+
+/// Why creating an object failed: the answer the API gives, or a local I/O failure (which a
+/// client sees as a 500 and a seed file as an error naming the cause).
+#[derive(Debug)]
+pub enum CreateError {
+    Rejected(ApiError),
+    Io(std::io::Error),
+}
+
+impl From<ApiError> for CreateError {
+    fn from(e: ApiError) -> Self {
+        CreateError::Rejected(e)
+    }
+}
+
+impl From<std::io::Error> for CreateError {
+    fn from(e: std::io::Error) -> Self {
+        CreateError::Io(e)
+    }
+}
+
+impl CreateError {
+    /// The HTTP answer.
+    pub fn into_api(self) -> ApiError {
+        match self {
+            CreateError::Rejected(e) => e,
+            CreateError::Io(e) => internal(e),
+        }
+    }
 }
 
 fn authenticate(keys: &[String], headers: &HeaderMap) -> Result<(), ApiError> {
