@@ -50,6 +50,7 @@ pub async fn ensure(settings: &EmulatorSettings) -> Result<Arc<Embedded>, Emulat
         data_dir: Some(settings.data_dir.clone()),
         clock: Clock::system(settings.speed),
         faults: FaultConfig { rules: settings.faults.clone(), ..FaultConfig::default() },
+        seed: settings.seed.clone(),
         ..EmulatorConfig::default()
     })
     .await?;

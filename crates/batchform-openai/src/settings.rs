@@ -60,7 +60,8 @@ pub struct Settings {
     pub emulator: Option<EmulatorSettings>,
 }
 
-/// `emulator = true` or `emulator = { data_dir = "...", speed = 600, faults = [...] }`.
+/// `emulator = true` or `emulator = { data_dir = "...", speed = 600, faults = [...],
+/// seed = "seed.json" }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmulatorSettings {
     /// Absolute (resolved against the working directory).
@@ -68,6 +69,8 @@ pub struct EmulatorSettings {
     /// Simulated seconds per real second.
     pub speed: f64,
     pub faults: Vec<FaultRule>,
+    /// A seed file of objects with fixed ids to create on start (see the emulator's docs).
+    pub seed: Option<PathBuf>,
 }
 
 /// Read the provider block. `config` is the block's object (null attributes where unset).
@@ -87,7 +90,19 @@ pub fn from_config(
             _ => env_name.and_then(env).filter(|s| !s.is_empty()),
         }
     };
-    let emulator = emulator_settings(config.get_attr("emulator"), working_dir, &mut diags);
+    let mut emulator = emulator_settings(config.get_attr("emulator"), working_dir, &mut diags);
+    // BATCHFORM_EMULATOR_SPEED overrides the speed (fast-forward a demo, or freeze batches
+    // in tests); an invalid value is an error rather than silently ignored.
+    if let (Some(em), Some(text)) =
+        (emulator.as_mut(), env("BATCHFORM_EMULATOR_SPEED").filter(|s| !s.is_empty()))
+    {
+        match text.trim().parse::<f64>() {
+            Ok(speed) if speed.is_finite() && speed > 0.0 => em.speed = speed,
+            _ => diags.push(diag::invalid_emulator(&format!(
+                "BATCHFORM_EMULATOR_SPEED must be a positive number (simulated seconds per real second), got {text:?}."
+            ))),
+        }
+    }
     let api_key = text("api_key", Some("OPENAI_API_KEY"), &mut diags);
     let base_url_raw = text("base_url", Some("OPENAI_BASE_URL"), &mut diags);
     let organization = text("organization", Some("OPENAI_ORG_ID"), &mut diags);
@@ -209,6 +224,7 @@ fn emulator_settings(
         data_dir: working_dir.join(DEFAULT_EMULATOR_DIR),
         speed: batchform_emulator::DEFAULT_SPEED,
         faults: Vec::new(),
+        seed: None,
     };
     if let Some(on) = value.as_bool() {
         return on.then_some(settings);
@@ -229,6 +245,10 @@ fn emulator_settings(
             "data_dir" => match v.as_str() {
                 Some(dir) => settings.data_dir = working_dir.join(dir),
                 None => diags.push(diag::invalid_emulator("emulator.data_dir must be a string.")),
+            },
+            "seed" => match v.as_str() {
+                Some(file) => settings.seed = Some(working_dir.join(file)),
+                None => diags.push(diag::invalid_emulator("emulator.seed must be a string (a seed file's path).")),
             },
             "speed" => match v.as_number().map(|n| n.to_f64()) {
                 Some(speed) if speed.is_finite() && speed > 0.0 => settings.speed = speed,
@@ -253,7 +273,7 @@ fn emulator_settings(
                 )),
             },
             other => diags.push(diag::invalid_emulator(&format!(
-                "emulator has no setting {other:?}; the settings are data_dir, speed and faults."
+                "emulator has no setting {other:?}; the settings are data_dir, speed, faults and seed."
             ))),
         }
     }
