@@ -49,6 +49,8 @@ fn human_event(event: &Event, color: bool) -> Option<String> {
     let color = &Colorize::new(color);
     match event {
         Event::ImportPrepare { addr, id } => Some(apply_text::preparing_import(addr, id, color)),
+        Event::Importing { addr, id } => Some(apply_text::importing(addr, id, color)),
+        Event::ImportComplete { addr, id } => Some(apply_text::import_complete(addr, id, color)),
         Event::RefreshStart { addr, deposed, prior } => {
             Some(apply_text::refreshing(addr, deposed.as_deref(), prior, color))
         }
@@ -74,6 +76,10 @@ fn json_event(event: &Event) -> Option<String> {
     Some(match event {
         Event::ImportPrepare { addr, id } => {
             stream::log(&format!("{addr}: Preparing import... [id={id}]"), &ts)
+        }
+        Event::Importing { addr, id } => stream::log(&format!("{addr}: Importing... [id={id}]"), &ts),
+        Event::ImportComplete { addr, id } => {
+            stream::log(&format!("{addr}: Import complete [id={id}]"), &ts)
         }
         Event::RefreshStart { addr, prior, .. } => {
             stream::refresh_start(addr, object_id(prior).as_ref(), &ts)
@@ -152,7 +158,7 @@ impl Ui {
     /// A plan that failed: what was planned before the problem (as Terraform shows it),
     /// then the errors.
     pub fn plan_failed(&self, plan: &Plan, schemas: &dyn SchemaSource, sources: &Sources) {
-        if !self.json && plan.has_changes() {
+        if !self.json {
             self.out(&plan_text::plan_text(plan, schemas, &self.options()));
         }
         self.diagnostics(&plan.diagnostics, sources);

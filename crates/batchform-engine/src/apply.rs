@@ -97,6 +97,9 @@ struct Done {
     /// The new current object of the instance (`None`: it no longer exists).
     object: Option<Option<(Value, ObjectState)>>,
     counted: Option<&'static str>,
+    /// Changes the task persisted besides the current object (deposing and its undoing,
+    /// destroyed deposed objects), to apply to the walk's state in order.
+    persisted: Vec<StateChange>,
 }
 
 /// Run `plan`.
@@ -116,12 +119,23 @@ pub async fn apply(
         interrupted: false,
     };
     // What refresh found and data sources read at plan time become state first.
+    // Imported objects are recorded first (with the rest of the refreshed state).
+    for change in plan.changes.iter() {
+        if let Some(id) = &change.importing {
+            op.hooks.event(Event::Importing { addr: change.addr.clone(), id: id.clone() });
+        }
+    }
     for change in refresh_changes(&plan.prior_state, &plan.refreshed_state, op.config) {
         if let Err(e) = persister.persist(change.clone()).await {
             outcome.diagnostics.push(persist_error(&e));
             return outcome;
         }
         outcome.state.apply(&change);
+    }
+    for change in plan.changes.iter() {
+        if let Some(id) = &change.importing {
+            op.hooks.event(Event::ImportComplete { addr: change.addr.clone(), id: id.clone() });
+        }
     }
     if plan.mode == PlanMode::RefreshOnly {
         finish_outputs(op, plan, &mut outcome, &initial_values(op, plan), persister.as_ref()).await;
@@ -424,6 +438,7 @@ fn prepare(
             diagnostics,
             object: None,
             counted: None,
+            persisted: Vec::new(),
         }))
     };
     let (Some(ci), kind) = (step.change, step.kind) else {
@@ -455,20 +470,47 @@ fn prepare(
     match kind {
         StepKind::Barrier => immediate(Diagnostics::new()),
         StepKind::Destroy | StepKind::DestroyDeposed => {
-            let before = if kind == StepKind::DestroyDeposed {
-                change.before.clone()
+            // A deposed object is found in state under the key its replacement gave it.
+            let deposed_key = if let Some(key) = &change.deposed {
+                // A leftover deposed object from an interrupted replacement.
+                Some(key.clone())
+            } else if kind == StepKind::DestroyDeposed {
+                let key = state
+                    .resource(&addr.resource)
+                    .and_then(|r| r.instances.get(&addr.key))
+                    .and_then(|i| i.deposed.keys().next().cloned());
+                match key {
+                    Some(k) => Some(k),
+                    // Nothing was deposed (the old object was already gone): nothing to do.
+                    None => return immediate(Diagnostics::new()),
+                }
             } else {
-                current.or(change.before.clone())
+                None
+            };
+            let before = match &deposed_key {
+                Some(key) => state
+                    .resource(&addr.resource)
+                    .and_then(|r| r.instances.get(&addr.key))
+                    .and_then(|i| i.deposed.get(key))
+                    .and_then(|o| object_from_state(o, &schema).ok())
+                    .or(change.before.clone()),
+                None => current.or(change.before.clone()),
             };
             let Some(before) = before else {
                 return immediate(Diagnostics::new());
             };
-            let deposed = kind == StepKind::DestroyDeposed;
             Prepared::Task(Box::pin(async move {
                 let started = Instant::now();
+                let no_change = |diagnostics| Done {
+                    step: index,
+                    diagnostics,
+                    object: None,
+                    counted: None,
+                    persisted: Vec::new(),
+                };
                 hooks.event(Event::ApplyStart {
                     addr: addr.clone(),
-                    deposed: None,
+                    deposed: deposed_key.clone(),
                     action: Action::Delete,
                     prior: before.clone(),
                 });
@@ -495,16 +537,17 @@ fn prepare(
                         action: Action::Delete,
                         elapsed: started.elapsed(),
                     });
-                    return Done { step: index, diagnostics, object: None, counted: None };
+                    return no_change(diagnostics);
                 }
-                // A deposed object was never current; the new current object stays.
-                if !deposed {
-                    if let Err(e) =
-                        persister.persist(StateChange::RemoveCurrent { addr: addr.clone() }).await
-                    {
-                        diagnostics.push(persist_error(&e));
-                        return Done { step: index, diagnostics, object: None, counted: None };
+                let removal = match &deposed_key {
+                    Some(key) => {
+                        StateChange::RemoveDeposed { addr: addr.clone(), deposed_key: key.clone() }
                     }
+                    None => StateChange::RemoveCurrent { addr: addr.clone() },
+                };
+                if let Err(e) = persister.persist(removal.clone()).await {
+                    diagnostics.push(persist_error(&e));
+                    return no_change(diagnostics);
                 }
                 hooks.event(Event::ApplyComplete {
                     addr: addr.clone(),
@@ -512,9 +555,24 @@ fn prepare(
                     new: None,
                     elapsed: started.elapsed(),
                 });
-                let object = if deposed { None } else { Some(None) };
                 let counted = matches!(change.action, Action::Delete).then_some("destroyed");
-                Done { step: index, diagnostics, object, counted }
+                match deposed_key {
+                    // The current object (the replacement) stays.
+                    Some(_) => Done {
+                        step: index,
+                        diagnostics,
+                        object: None,
+                        counted,
+                        persisted: vec![removal],
+                    },
+                    None => Done {
+                        step: index,
+                        diagnostics,
+                        object: Some(None),
+                        counted,
+                        persisted: Vec::new(),
+                    },
+                }
             }))
         }
         StepKind::Apply => {
@@ -561,8 +619,28 @@ fn prepare(
             let dependencies = change.dependencies.clone();
             let provider_state_addr = change.provider_state_addr.clone();
             let resource_for_locate = resource.cloned();
+            // create_before_destroy: the old object is deposed (atomically, in the journal)
+            // before the new one is created, so that a crash never loses track of either.
+            let depose = change.action == Action::CreateThenDelete && prior_object.is_some();
             Prepared::Task(Box::pin(async move {
                 let started = Instant::now();
+                let mut persisted = Vec::new();
+                let mut deposed_key = None;
+                if depose {
+                    let key = new_deposed_key();
+                    let change = StateChange::Depose { addr: addr.clone(), deposed_key: key.clone() };
+                    if let Err(e) = persister.persist(change.clone()).await {
+                        return Done {
+                            step: index,
+                            diagnostics: Diagnostics::from(persist_error(&e)),
+                            object: None,
+                            counted: None,
+                            persisted,
+                        };
+                    }
+                    persisted.push(change);
+                    deposed_key = Some(key);
+                }
                 let shown_prior =
                     if create { Value::NULL } else { prior.clone().unwrap_or(Value::NULL) };
                 hooks.event(Event::ApplyStart {
@@ -654,13 +732,28 @@ fn prepare(
                         )),
                     }
                 }
+                if let (Some(key), None) = (&deposed_key, &object_out) {
+                    // No replacement exists: the old object is current again.
+                    let change =
+                        StateChange::RestoreDeposed { addr: addr.clone(), deposed_key: key.clone() };
+                    match persister.persist(change.clone()).await {
+                        Ok(()) => persisted.push(change),
+                        Err(e) => diagnostics.push(persist_error(&e)),
+                    }
+                }
                 if diagnostics.has_errors() {
                     hooks.event(Event::ApplyErrored {
                         addr: addr.clone(),
                         action,
                         elapsed: started.elapsed(),
                     });
-                    return Done { step: index, diagnostics, object: object_out, counted: None };
+                    return Done {
+                        step: index,
+                        diagnostics,
+                        object: object_out,
+                        counted: None,
+                        persisted,
+                    };
                 }
                 let new = object_out.as_ref().and_then(|o| o.as_ref()).map(|(v, _)| v.clone());
                 hooks.event(Event::ApplyComplete {
@@ -674,10 +767,24 @@ fn prepare(
                     (_, true) => Some("added"),
                     (_, false) => Some("changed"),
                 };
-                Done { step: index, diagnostics, object: object_out, counted }
+                Done { step: index, diagnostics, object: object_out, counted, persisted }
             }))
         }
     }
+}
+
+/// A deposed object's key: 8 random hex digits, as Terraform's.
+fn new_deposed_key() -> String {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Unique enough within one instance when randomness is unavailable.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        bytes = nanos.to_be_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `each.value` of a `for_each` instance: the configuration's value for its key.
@@ -736,6 +843,9 @@ fn complete(
     let step = done.step;
     let mut ok = !done.diagnostics.has_errors();
     outcome.diagnostics.extend(done.diagnostics);
+    for change in &done.persisted {
+        outcome.state.apply(change);
+    }
     if let Some(ci) = steps[step].change {
         let addr = &changes[ci].addr;
         match done.object {

@@ -14,6 +14,10 @@ pub enum Event {
         addr: InstanceAddr,
         id: String,
     },
+    /// `ADDR: Importing... [id=X]` (apply).
+    Importing { addr: InstanceAddr, id: String },
+    /// `ADDR: Import complete [id=X]` (apply).
+    ImportComplete { addr: InstanceAddr, id: String },
     /// `ADDR: Refreshing state... [id=X]`
     RefreshStart {
         addr: InstanceAddr,

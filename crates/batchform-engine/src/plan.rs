@@ -117,6 +117,9 @@ pub struct InstanceChange {
     /// Where the object was in the previous run's state, when it moved (Terraform's implied
     /// moves between `count` and no `count`).
     pub previous_address: Option<InstanceAddr>,
+    /// For the destroy of an object left deposed by an interrupted `create_before_destroy`
+    /// replacement: its key (the change is about that object, not the current one).
+    pub deposed: Option<String>,
 }
 
 impl InstanceChange {

@@ -167,6 +167,7 @@ pub fn write(plan: &Plan, config_files: &[(String, String)]) -> Result<Vec<u8>, 
                 "dependencies": c.dependencies.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "importing": c.importing,
                 "previous_address": c.previous_address.as_ref().map(ToString::to_string),
+                "deposed": c.deposed,
             })
         })
         .collect();
@@ -258,6 +259,7 @@ pub fn read(bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
                     TargetAddr::Resource(r) => Some(r.instance(batchform_core::InstanceKey::None)),
                 }
             }),
+            deposed: c["deposed"].as_str().map(str::to_string),
         });
     }
     let mut outputs = Vec::new();
@@ -385,6 +387,7 @@ mod tests {
                 dependencies: vec![ResourceAddr::managed("openai_file", "f")],
                 importing: None,
                 previous_address: None,
+                deposed: None,
             }],
             outputs: vec![],
             drift: vec![],

@@ -20,6 +20,7 @@ pub fn change_comment(rc: &ResourceChange, cause: Cause) -> String {
     };
     let mut out = String::new();
     let mut printed_imported = false;
+    let mut printed_moved = false;
     match rc.action {
         Action::Create => out.push_str(&format!("[bold]  # {addr}[reset] will be created")),
         Action::Read => {
@@ -82,7 +83,12 @@ pub fn change_comment(rc: &ResourceChange, cause: Cause) -> String {
             }
         }
         Action::NoOp => {
-            if rc.change.importing.is_some() {
+            if let Some(previous) = rc.previous_address.as_ref().filter(|p| **p != rc.address) {
+                out.push_str(&format!(
+                    "[bold]  # {previous}[reset] has moved to [bold]{addr}[reset]"
+                ));
+                printed_moved = true;
+            } else if rc.change.importing.is_some() {
                 out.push_str(&format!("[bold]  # {addr}[reset] will be imported"));
                 printed_imported = true;
             } else {
@@ -93,6 +99,11 @@ pub fn change_comment(rc: &ResourceChange, cause: Cause) -> String {
         }
     }
     out.push('\n');
+    if let Some(previous) = rc.previous_address.as_ref().filter(|p| **p != rc.address)
+        && !printed_moved
+    {
+        out.push_str(&format!("  # [reset](moved from {previous})\n"));
+    }
     if let Some(importing) = &rc.change.importing {
         if !printed_imported {
             out.push_str(&format!("  # [reset](imported from \"{}\")\n", importing.id));

@@ -100,6 +100,8 @@ pub fn resource_change(change: &InstanceChange, schemas: &dyn SchemaSource) -> R
             Some(Json::Array(change.replace_paths.iter().map(path_json).collect()));
     }
     out.change.importing = change.importing.as_ref().map(|id| Importing { id: id.clone() });
+    out.previous_address = change.previous_address.as_ref().map(ToString::to_string);
+    out.deposed = change.deposed.clone();
     out.action = change.action;
     out.reason = change.reason;
     out.action_reason = change.reason.map(ActionReason::json_name);

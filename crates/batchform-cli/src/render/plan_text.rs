@@ -52,7 +52,8 @@ pub fn plan_text(plan: &Plan, schemas: &dyn SchemaSource, options: &TextOptions)
     let mut shown = Vec::new();
     for (rc, diff) in &changes {
         let is_importing = rc.change.importing.is_some();
-        if rc.action == Action::NoOp && !is_importing {
+        let is_moved = rc.previous_address.as_ref().is_some_and(|p| *p != rc.address);
+        if rc.action == Action::NoOp && !is_importing && !is_moved {
             continue;
         }
         shown.push((rc, diff));
@@ -374,7 +375,8 @@ fn render_resource(
     color: &Colorize,
 ) -> Option<String> {
     let importing = rc.change.importing.is_some();
-    if rc.action == Action::NoOp && !importing {
+    let moved = rc.previous_address.as_ref().is_some_and(|p| *p != rc.address);
+    if rc.action == Action::NoOp && !importing && !moved {
         return None;
     }
     let mut opts = Opts::new(color);

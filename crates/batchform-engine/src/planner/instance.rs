@@ -261,6 +261,7 @@ impl InstancePlanner<'_, '_, '_> {
             dependencies,
             importing: self.walk.importing.get(inst).cloned(),
             previous_address: self.walk.moved.get(inst).cloned(),
+            deposed: None,
         };
         self.walk.changes.insert(inst.clone(), change);
     }
@@ -389,6 +390,7 @@ impl InstancePlanner<'_, '_, '_> {
                     dependencies: self.walk.graph.transitive(addr),
                     importing: None,
                     previous_address: None,
+                    deposed: None,
                 },
             );
             return;

@@ -114,10 +114,57 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
             }
         }
     }
+    if matches!(opts.mode, PlanMode::Normal | PlanMode::Destroy) {
+        plan_deposed(op, &mut plan, opts);
+    }
     plan.relevant_attributes = crate::relevant::relevant_attributes(op.config, &plan);
     plan.errored = diags.has_errors();
     plan.diagnostics = diags;
     plan
+}
+
+/// Objects left deposed by an interrupted `create_before_destroy` replacement are destroyed
+/// (Terraform's "left over from a partially-failed replacement").
+fn plan_deposed(op: &Operation<'_>, plan: &mut Plan, opts: &PlanOptions) {
+    let mut leftovers = Vec::new();
+    for (resource_addr, resource) in plan.refreshed_state.ordered_resources() {
+        for (key, instance) in &resource.instances {
+            let addr = resource_addr.instance(key.clone());
+            if !opts.targets.is_empty() && !opts.targets.iter().any(|t| t.contains(&addr)) {
+                continue;
+            }
+            for (deposed_key, object) in &instance.deposed {
+                let provider = crate::providers::parse_state_address(&resource.provider)
+                    .unwrap_or_else(|| {
+                        batchform_config::model::ProviderConfigAddr::implied_by_type(
+                            &resource_addr.type_name,
+                        )
+                    });
+                let before = op
+                    .providers
+                    .resource_schema(&provider, Mode::Managed, &resource_addr.type_name)
+                    .and_then(|s| object_from_state(object, s).ok());
+                leftovers.push(InstanceChange {
+                    addr: addr.clone(),
+                    provider,
+                    provider_state_addr: resource.provider.clone(),
+                    action: Action::Delete,
+                    reason: None,
+                    before,
+                    after: None,
+                    replace_paths: Vec::new(),
+                    private: Vec::new(),
+                    schema_version: object.schema_version,
+                    create_before_destroy: object.create_before_destroy,
+                    dependencies: object.dependencies.clone(),
+                    importing: None,
+                    previous_address: None,
+                    deposed: Some(deposed_key.clone()),
+                });
+            }
+        }
+    }
+    plan.changes.extend(leftovers);
 }
 
 fn targeting_warning() -> Diagnostic {
@@ -176,6 +223,7 @@ fn plan_destroy(op: &Operation<'_>, plan: &mut Plan, opts: &PlanOptions) -> Diag
             dependencies: object.dependencies.clone(),
             importing: None,
             previous_address: None,
+            deposed: None,
         });
     }
     if !opts.targets.is_empty() {
@@ -602,6 +650,7 @@ impl<'w, 'a> Walk<'w, 'a> {
             dependencies: object.dependencies.clone(),
             importing: None,
             previous_address: self.moved.get(inst).cloned(),
+            deposed: None,
         };
         self.changes.insert(inst.clone(), change);
     }

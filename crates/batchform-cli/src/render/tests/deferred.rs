@@ -37,6 +37,7 @@ fn plan_with_deferred(with_change: bool) -> Plan {
             dependencies: Vec::new(),
             importing: None,
             previous_address: None,
+            deposed: None,
         });
     }
     plan.deferred = vec![

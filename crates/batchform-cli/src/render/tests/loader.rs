@@ -166,6 +166,7 @@ pub fn load(plan_json: &Json, prior: &Path, refreshed: &Path, mode: PlanMode) ->
             dependencies: Vec::new(),
             importing: change["importing"]["id"].as_str().map(str::to_string),
             previous_address: None,
+            deposed: None,
         });
     }
     let mut drift = Vec::new();

@@ -171,6 +171,7 @@ fn errored_plan() {
         dependencies: Vec::new(),
         importing: None,
         previous_address: None,
+        deposed: None,
     }];
     for (file, color) in [("plan.txt", false), ("plan.color.txt", true)] {
         let expected = as_batchform(&golden("errored", file));

@@ -104,6 +104,7 @@ fn terraform_renderer_test_cases() {
             dependencies: Vec::new(),
             importing: None,
             previous_address: None,
+            deposed: None,
         };
         let text = resource_text(&change, &schemas, &plain).expect("rendered");
         assert_text(case["expected"].as_str().unwrap_or_default(), &text, name);
