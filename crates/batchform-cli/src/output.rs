@@ -77,7 +77,9 @@ fn json_event(event: &Event) -> Option<String> {
         Event::ImportPrepare { addr, id } => {
             stream::log(&format!("{addr}: Preparing import... [id={id}]"), &ts)
         }
-        Event::Importing { addr, id } => stream::log(&format!("{addr}: Importing... [id={id}]"), &ts),
+        Event::Importing { addr, id } => {
+            stream::log(&format!("{addr}: Importing... [id={id}]"), &ts)
+        }
         Event::ImportComplete { addr, id } => {
             stream::log(&format!("{addr}: Import complete [id={id}]"), &ts)
         }

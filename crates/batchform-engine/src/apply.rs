@@ -628,7 +628,8 @@ fn prepare(
                 let mut deposed_key = None;
                 if depose {
                     let key = new_deposed_key();
-                    let change = StateChange::Depose { addr: addr.clone(), deposed_key: key.clone() };
+                    let change =
+                        StateChange::Depose { addr: addr.clone(), deposed_key: key.clone() };
                     if let Err(e) = persister.persist(change.clone()).await {
                         return Done {
                             step: index,
@@ -734,8 +735,10 @@ fn prepare(
                 }
                 if let (Some(key), None) = (&deposed_key, &object_out) {
                     // No replacement exists: the old object is current again.
-                    let change =
-                        StateChange::RestoreDeposed { addr: addr.clone(), deposed_key: key.clone() };
+                    let change = StateChange::RestoreDeposed {
+                        addr: addr.clone(),
+                        deposed_key: key.clone(),
+                    };
                     match persister.persist(change.clone()).await {
                         Ok(()) => persisted.push(change),
                         Err(e) => diagnostics.push(persist_error(&e)),

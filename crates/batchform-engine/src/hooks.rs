@@ -15,9 +15,15 @@ pub enum Event {
         id: String,
     },
     /// `ADDR: Importing... [id=X]` (apply).
-    Importing { addr: InstanceAddr, id: String },
+    Importing {
+        addr: InstanceAddr,
+        id: String,
+    },
     /// `ADDR: Import complete [id=X]` (apply).
-    ImportComplete { addr: InstanceAddr, id: String },
+    ImportComplete {
+        addr: InstanceAddr,
+        id: String,
+    },
     /// `ADDR: Refreshing state... [id=X]`
     RefreshStart {
         addr: InstanceAddr,

@@ -200,6 +200,9 @@ pub struct Plan {
     pub drift: Vec<Drift>,
     /// Attributes of drifted instances that planned changes depend on.
     pub relevant_attributes: Vec<RelevantAttribute>,
+    /// Custom condition results as known at plan time, in state's `check_results` form
+    /// (`null` when nothing is checkable).
+    pub checks: serde_json::Value,
     pub deferred: Vec<Deferred>,
     /// The input variable values the plan was made with.
     pub variables: BTreeMap<String, Value>,

@@ -196,6 +196,7 @@ pub fn write(plan: &Plan, config_files: &[(String, String)]) -> Result<Vec<u8>, 
         "outputs": outputs,
         "drift": drift,
         "deferred": plan.deferred.iter().map(|d| json!({"address": d.addr.to_string(), "reason": d.reason, "kind": d.kind.json_name()})).collect::<Vec<_>>(),
+        "checks": plan.checks,
         "relevant_attributes": plan.relevant_attributes.iter().map(|r| json!({"resource": r.resource.to_string(), "attribute": path_json(&r.attribute)})).collect::<Vec<_>>(),
         "prior_state": state_json(&plan.prior_state)?,
         "refreshed_state": state_json(&plan.refreshed_state)?,
@@ -316,6 +317,7 @@ pub fn read(bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
             })
             .collect(),
         variables,
+        checks: doc["checks"].clone(),
         relevant_attributes: doc["relevant_attributes"]
             .as_array()
             .into_iter()
@@ -397,6 +399,7 @@ mod tests {
                 kind: DeferredReason::DeferredPrereq,
             }],
             variables: BTreeMap::from([("v".to_string(), Value::number(3))]),
+            checks: json!([{"object_kind": "var", "config_addr": "var.v", "status": "pass"}]),
             relevant_attributes: vec![RelevantAttribute {
                 resource: addr.clone(),
                 attribute: AttrPath(vec![PathStep::Attr("a".into()), PathStep::Index(2)]),

@@ -133,8 +133,14 @@ pub fn configuration(config: &Config, schemas: &dyn SchemaSource) -> Configurati
         .variables
         .iter()
         .map(|(name, v)| {
+            // Terraform converts a default to the type constraint when it loads the
+            // configuration (a set default comes out sorted, without duplicates).
             let default = v.default.as_ref().and_then(|d| {
-                batchform_config::eval::eval_constant(d).ok().and_then(|value| to_json(&value).ok())
+                let value = batchform_config::eval::eval_constant(d).ok()?;
+                let value =
+                    batchform_config::convert::convert_to_constraint(&value, &v.type_constraint)
+                        .unwrap_or(value);
+                to_json(&value).ok()
             });
             let json = VariableJson {
                 default,

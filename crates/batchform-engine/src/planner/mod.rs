@@ -68,6 +68,7 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
         errored: false,
         timestamp: String::new(),
         relevant_attributes: Vec::new(),
+        checks: serde_json::Value::Null,
     };
     if diags.has_errors() {
         plan.diagnostics = diags;
@@ -112,6 +113,13 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
                 plan.outputs = outputs;
                 diags.extend(d);
             }
+            plan.checks = crate::checks::results(
+                op,
+                &values,
+                &BTreeMap::new(),
+                &std::collections::HashSet::new(),
+                !diags.has_errors(),
+            );
         }
     }
     if matches!(opts.mode, PlanMode::Normal | PlanMode::Destroy) {

@@ -216,6 +216,7 @@ pub fn load(plan_json: &Json, prior: &Path, refreshed: &Path, mode: PlanMode) ->
         outputs,
         drift,
         relevant_attributes,
+        checks: serde_json::Value::Null,
         deferred: Vec::new(),
         variables,
         targets: Vec::new(),
