@@ -5,6 +5,7 @@
 mod harness;
 
 mod console;
+mod drift;
 mod parity;
 mod validate;
 mod version;

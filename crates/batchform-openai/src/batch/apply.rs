@@ -174,6 +174,11 @@ pub async fn read(configured: &Configured, req: ReadResourceRequest) -> ReadReso
     };
     configured.client.claims.claim(&id);
     match configured.client.retrieve_batch(&id, ctx(address)).await {
+        // An expired batch will never run: like a deleted one, it leaves state at this
+        // refresh, so the next plan creates it again (Terraform's "has been deleted" drift).
+        Ok(batch) if batch.status.as_deref() == Some("expired") => {
+            ReadResourceResponse { new_state: None, ..Default::default() }
+        }
         Ok(batch) => ReadResourceResponse {
             new_state: Some(refreshed(&req.prior_state, &batch)),
             private: req.private,

@@ -1,0 +1,163 @@
+//! Changes made outside batchform, against a standalone emulator: a batch's status moving on
+//! is recorded but never planned as a change (and shown only with -refresh-only), and an
+//! input file deleted outside is planned for re-creation with the batch that used it.
+
+use crate::harness::Workdir;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+
+/// `batchform emulator serve` on a free port; killed on drop.
+struct Emulator {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Emulator {
+    fn start(speed: &str) -> Emulator {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(crate::harness::binary())
+            .args([
+                "emulator",
+                "serve",
+                "-listen",
+                "127.0.0.1:0",
+                "-api-key",
+                "sk-drift",
+                "-speed",
+                speed,
+            ])
+            .arg("-data-dir")
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("url");
+        let addr = line.trim().trim_start_matches("http://").trim_end_matches("/v1").to_string();
+        Emulator { child, addr, _dir: dir }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// One request with `Connection: close`: (status line, body).
+    fn request(&self, method: &str, path: &str) -> (String, String) {
+        let mut s = std::net::TcpStream::connect(&self.addr).expect("connect");
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer sk-drift\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .expect("write");
+        let mut text = String::new();
+        s.read_to_string(&mut text).expect("read");
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        (head.lines().next().unwrap_or_default().to_string(), body.to_string())
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(emulator: &Emulator) -> String {
+    format!(
+        r#"provider "openai" {{
+  base_url = "{}"
+  api_key  = "sk-drift"
+}}
+
+resource "openai_file" "input" {{
+  file    = "requests.jsonl"
+  purpose = "batch"
+}}
+
+resource "openai_batch" "job" {{
+  input_file_id     = openai_file.input.id
+  endpoint          = "/v1/chat/completions"
+  completion_window = "24h"
+}}
+"#,
+        emulator.base_url()
+    )
+}
+
+const REQUESTS: &str = "{\"custom_id\": \"a\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": {\"model\": \"gpt-4o-mini\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}}\n";
+
+fn state_attr(work: &Workdir, address: &str, attribute: &str) -> String {
+    let out = work.run(&["show", "-json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("show -json");
+    doc["values"]["root_module"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["address"] == address)
+        .and_then(|r| r["values"][attribute].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_status_change_is_recorded_never_planned() {
+    // Fast enough that the batch completes between the apply and the next plan.
+    let emulator = Emulator::start("1000");
+    let work = Workdir::new();
+    work.file("main.tf", &config(&emulator)).file("requests.jsonl", REQUESTS);
+    let apply = work.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert_eq!(state_attr(&work, "openai_batch.job", "status"), "validating");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+
+    // The status moved on: no change is planned and no drift note is shown.
+    let plan = work.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("No changes. Your infrastructure matches the configuration."));
+    assert!(!plan.stdout.contains("changed outside"), "{}", plan.stdout);
+
+    // -refresh-only shows it, and applying that records it.
+    let refresh = work.run(&["plan", "-refresh-only", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(refresh.code, 2, "{}{}", refresh.stdout, refresh.stderr);
+    assert!(
+        refresh.stdout.contains("Objects have changed outside of batchform"),
+        "{}",
+        refresh.stdout
+    );
+    assert!(refresh.stdout.contains("# openai_batch.job has changed"), "{}", refresh.stdout);
+    assert!(refresh.stdout.contains("~ status"), "{}", refresh.stdout);
+    let recorded = work.run(&["refresh", "-no-color"]);
+    assert_eq!(recorded.code, 0, "{}{}", recorded.stdout, recorded.stderr);
+    assert_eq!(state_attr(&work, "openai_batch.job", "status"), "completed");
+    assert!(state_attr(&work, "openai_batch.job", "output_file_id").starts_with("file-"));
+}
+
+#[test]
+fn a_file_deleted_outside_is_created_again_with_its_batch() {
+    let emulator = Emulator::start("60");
+    let work = Workdir::new();
+    work.file("main.tf", &config(&emulator)).file("requests.jsonl", REQUESTS);
+    let apply = work.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    let file_id = state_attr(&work, "openai_file.input", "id");
+    let (status, body) = emulator.request("DELETE", &format!("/v1/files/{file_id}"));
+    assert!(status.contains("200"), "{status} {body}");
+
+    let plan = work.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("# openai_file.input has been deleted"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("# openai_file.input will be created"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("# openai_batch.job must be replaced"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 2 to add, 0 to change, 1 to destroy."), "{}", plan.stdout);
+
+    let again = work.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    let new_file = state_attr(&work, "openai_file.input", "id");
+    assert!(new_file.starts_with("file-") && new_file != file_id);
+    let converged = work.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(converged.code, 0, "{}{}", converged.stdout, converged.stderr);
+}
