@@ -155,6 +155,7 @@ pub async fn apply(
         (0..steps.len()).filter(|i| steps[*i].waiting_for == 0).collect();
     let mut failed: HashSet<usize> = HashSet::new();
     let mut checked = BTreeMap::new();
+    let each_cache = ForEachCache::default();
     let mut running = tokio::task::JoinSet::new();
     let parallelism = op.parallelism.max(1);
     loop {
@@ -175,6 +176,7 @@ pub async fn apply(
                 &values,
                 &outcome.state,
                 persister.clone(),
+                &each_cache,
             ) {
                 Prepared::Task(task) => {
                     running.spawn(task);
@@ -190,6 +192,7 @@ pub async fn apply(
                         &mut outcome,
                         &changes,
                         &mut checked,
+                        &each_cache,
                     );
                 }
             }
@@ -211,6 +214,7 @@ pub async fn apply(
                 &mut outcome,
                 &changes,
                 &mut checked,
+                &each_cache,
             ),
             Some(Err(e)) => {
                 outcome.diagnostics.push(Diagnostic::error("Internal error", e.to_string()))
@@ -250,6 +254,7 @@ pub async fn apply(
         &checked,
         &unfinished,
         !outcome.diagnostics.has_errors() && !outcome.interrupted,
+        &each_cache,
     );
     // Imported objects were recorded with the refreshed state at the start.
     outcome.imported = plan.changes.iter().filter(|c| c.importing.is_some()).count();
@@ -431,6 +436,7 @@ fn prepare(
     values: &InstanceValues,
     state: &State,
     persister: Arc<dyn Persister>,
+    each_cache: &ForEachCache,
 ) -> Prepared {
     let immediate = |diagnostics| {
         Prepared::Immediate(Box::new(Done {
@@ -578,7 +584,7 @@ fn prepare(
         StepKind::Apply => {
             // Evaluate the configuration now that every dependency has its final value.
             let scope = op.scope(values);
-            let each_value = each_value_of(op, resource, &addr, values);
+            let each_value = each_value_of(op, resource, &addr, values, each_cache);
             let iscope = scope.for_instance(instance_context(&addr.key, each_value.as_ref()));
             let (config, diags) = match resource {
                 Some(r) => batchform_config::decode::decode_body(
@@ -790,23 +796,35 @@ fn new_deposed_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The `for_each` maps of resources, evaluated once per resource (a resource's instances are
+/// applied after all its dependencies, so the map is final when the first one asks).
+#[derive(Default)]
+pub(crate) struct ForEachCache(
+    std::cell::RefCell<HashMap<ResourceAddr, Option<BTreeMap<String, Value>>>>,
+);
+
 /// `each.value` of a `for_each` instance: the configuration's value for its key.
 pub(crate) fn each_value_of(
     op: &Operation<'_>,
     resource: Option<&batchform_config::model::Resource>,
     addr: &InstanceAddr,
     values: &InstanceValues,
+    cache: &ForEachCache,
 ) -> Option<Value> {
     let resource = resource?;
     let expr = resource.for_each.as_ref()?;
-    let scope = op.scope(values);
-    let v = scope.eval(expr).ok()?;
     let key = match &addr.key {
         batchform_core::InstanceKey::Str(s) => s.clone(),
         _ => return None,
     };
-    let items = batchform_config::validate::for_each_value(&v, &expr.range).ok()??;
-    items.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    let mut cache = cache.0.borrow_mut();
+    let items = cache.entry(addr.resource.clone()).or_insert_with(|| {
+        let scope = op.scope(values);
+        let v = scope.eval(expr).ok()?;
+        let items = batchform_config::validate::for_each_value(&v, &expr.range).ok()??;
+        Some(items.into_iter().collect())
+    });
+    items.as_ref()?.get(&key).cloned()
 }
 
 /// Run a provider call, reporting progress every 10 seconds.
@@ -842,6 +860,7 @@ fn complete(
     outcome: &mut ApplyOutcome,
     changes: &[&InstanceChange],
     checked: &mut BTreeMap<InstanceAddr, crate::planner::instance::RulesOutcome>,
+    each_cache: &ForEachCache,
 ) {
     let step = done.step;
     let mut ok = !done.diagnostics.has_errors();
@@ -858,7 +877,7 @@ fn complete(
                 // Postconditions see the new object; a failure stops the dependents (the
                 // object stays recorded, as Terraform does).
                 if ok && steps[step].kind == StepKind::Apply {
-                    if let Some(result) = crate::checks::conditions(op, values, addr, Some(value)) {
+                    if let Some(result) = crate::checks::conditions(op, values, addr, Some(value), each_cache) {
                         if result.diagnostics.has_errors() {
                             ok = false;
                         }

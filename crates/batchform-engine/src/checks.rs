@@ -1,7 +1,7 @@
 //! Custom condition results (`precondition`, `postcondition`, output preconditions, variable
 //! validations) as Terraform records them in state's `check_results` after an apply.
 
-use crate::apply::each_value_of;
+use crate::apply::{ForEachCache, each_value_of};
 use crate::operation::{Operation, instance_context};
 use crate::planner::instance::{CheckStatus, RulesOutcome, evaluate_rules};
 use crate::values::InstanceValues;
@@ -16,13 +16,14 @@ pub(crate) fn conditions(
     values: &InstanceValues,
     addr: &InstanceAddr,
     value: Option<Value>,
+    each_cache: &ForEachCache,
 ) -> Option<RulesOutcome> {
     let resource = op.config.resources.get(&addr.resource)?;
     let lifecycle = &resource.lifecycle;
     if lifecycle.preconditions.is_empty() && lifecycle.postconditions.is_empty() {
         return None;
     }
-    let each_value = each_value_of(op, Some(resource), addr, values);
+    let each_value = each_value_of(op, Some(resource), addr, values, each_cache);
     let scope = op.scope(values);
     let mut ctx = instance_context(&addr.key, each_value.as_ref());
     let pre = evaluate_rules(
@@ -53,6 +54,7 @@ pub(crate) fn results(
     checked: &BTreeMap<InstanceAddr, RulesOutcome>,
     unfinished: &HashSet<InstanceAddr>,
     outputs_done: bool,
+    each_cache: &ForEachCache,
 ) -> Json {
     let mut entries = Vec::new();
     for (name, variable) in &op.config.variables {
@@ -78,7 +80,7 @@ pub(crate) fn results(
             let (status, messages) = match checked.get(&inst) {
                 Some(found) => (found.status, found.failure_messages.clone()),
                 None if unfinished.contains(&inst) => (CheckStatus::Unknown, Vec::new()),
-                None => match conditions(op, values, &inst, Some(value.clone())) {
+                None => match conditions(op, values, &inst, Some(value.clone()), each_cache) {
                     Some(found) => (found.status, found.failure_messages),
                     None => (CheckStatus::Pass, Vec::new()),
                 },

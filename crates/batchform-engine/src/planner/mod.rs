@@ -119,6 +119,7 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
                 &BTreeMap::new(),
                 &std::collections::HashSet::new(),
                 !diags.has_errors(),
+                &crate::apply::ForEachCache::default(),
             );
         }
     }
