@@ -161,3 +161,20 @@ fn a_file_deleted_outside_is_created_again_with_its_batch() {
     let converged = work.run(&["plan", "-detailed-exitcode", "-no-color"]);
     assert_eq!(converged.code, 0, "{}{}", converged.stdout, converged.stderr);
 }
+
+#[test]
+fn debug_logs_show_requests_but_never_the_key() {
+    let emulator = Emulator::start("60");
+    let work = Workdir::new();
+    work.file("main.tf", &config(&emulator)).file("requests.jsonl", REQUESTS);
+    let out =
+        work.command(&["apply", "-auto-approve", "-no-color"], &[("BATCHFORM_LOG", "trace")], "");
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("batchform_openai::http"), "{}", out.stderr);
+    assert!(out.stderr.contains("/v1/batches"), "{}", out.stderr);
+    assert!(!out.stderr.contains("sk-drift") && !out.stdout.contains("sk-drift"));
+    // Terraform's variable works too.
+    let tf = work.command(&["plan", "-no-color"], &[("TF_LOG", "DEBUG")], "");
+    assert!(tf.stderr.contains("batchform_openai::http"), "{}", tf.stderr);
+    assert!(!tf.stderr.contains("sk-drift"));
+}

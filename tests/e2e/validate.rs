@@ -83,3 +83,46 @@ fn every_problem_is_reported_not_just_the_first() {
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["error_count"], 3, "{}", out.stdout);
 }
+
+/// `output_expires_after` (and `expires_after`) are object arguments; the block form is
+/// accepted too and plans exactly what the argument form plans.
+#[test]
+fn object_arguments_may_be_written_as_blocks() {
+    let plan_of = |body: &str| {
+        let w = Workdir::new();
+        w.file(
+            "main.tf",
+            &format!(
+                "provider \"openai\" {{\n  emulator = true\n}}\nresource \"openai_file\" \"f\" {{\n  content  = \"{{\\\"custom_id\\\": \\\"a\\\", \\\"method\\\": \\\"POST\\\", \\\"url\\\": \\\"/v1/embeddings\\\", \\\"body\\\": {{\\\"model\\\": \\\"m\\\", \\\"input\\\": \\\"x\\\"}}}}\\n\"\n  filename = \"in.jsonl\"\n  purpose  = \"batch\"\n}}\nresource \"openai_batch\" \"b\" {{\n  input_file_id     = openai_file.f.id\n  endpoint          = \"/v1/embeddings\"\n  completion_window = \"24h\"\n{body}}}\n"
+            ),
+        );
+        let out = w.run(&["plan", "-refresh=false", "-no-color", "-out=p"]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        let shown = w.run(&["show", "-json", "p"]);
+        let doc: serde_json::Value = serde_json::from_str(&shown.stdout).expect("plan JSON");
+        let batch = doc["resource_changes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["address"] == "openai_batch.b"))
+            .expect("the batch's change")
+            .clone();
+        batch["change"]["after"]["output_expires_after"].clone()
+    };
+    let block = plan_of(
+        "  output_expires_after {\n    anchor  = \"created_at\"\n    seconds = 3600\n  }\n",
+    );
+    let argument = plan_of(
+        "  output_expires_after = {\n    anchor  = \"created_at\"\n    seconds = 3600\n  }\n",
+    );
+    assert_eq!(block, serde_json::json!({"anchor": "created_at", "seconds": 3600}));
+    assert_eq!(block, argument);
+
+    let w = Workdir::new();
+    w.file(
+        "main.tf",
+        "provider \"openai\" {\n  emulator = true\n}\nresource \"openai_batch\" \"b\" {\n  input_file_id     = \"file-abc\"\n  endpoint          = \"/v1/embeddings\"\n  completion_window = \"24h\"\n  output_expires_after = { anchor = \"created_at\", seconds = 3600 }\n  output_expires_after {\n    anchor = \"created_at\"\n  }\n}\n",
+    );
+    let out = w.run(&["validate", "-no-color"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("Error: Duplicate argument"), "{}", out.stderr);
+    assert!(out.stderr.contains("main.tf line 9"), "{}", out.stderr);
+}

@@ -54,6 +54,39 @@ pub fn decode_body(
         );
     }
     for (name, spec) in &schema.attributes {
+        if let Some(block) = object_block(body, name, &spec.ty) {
+            // The block form of an object-typed argument (`name { a = 1 }` for
+            // `name = { a = 1 }`), which batchform accepts as well.
+            if let Some(attr) = body.attribute(name) {
+                diags.push(
+                    Diagnostic::error(
+                        "Duplicate argument",
+                        format!(
+                            "The argument \"{name}\" was already set at {}; it cannot also be written as a block.",
+                            crate::model::range_text(&attr.name_range)
+                        ),
+                    )
+                    .with_subject(Some(block.type_range.clone())),
+                );
+            }
+            let value = object_from_block(block, name, scope, &mut diags);
+            match crate::convert::convert_safe(&value, &spec.ty) {
+                Ok(v) => {
+                    attrs.insert(name.clone(), v.with_sensitive(spec.sensitive));
+                }
+                Err(msg) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "Incorrect attribute value type",
+                            format!("Inappropriate value for attribute \"{name}\": {msg}."),
+                        )
+                        .with_subject(Some(block.type_range.clone())),
+                    );
+                    attrs.insert(name.clone(), Value::unknown(spec.ty.clone()));
+                }
+            }
+            continue;
+        }
         let Some(attr) = body.attribute(name) else {
             if spec.required {
                 diags.push(
@@ -108,7 +141,11 @@ pub fn decode_body(
         }
     }
     for block in &body.blocks {
-        if !schema.block_types.contains_key(&block.block_type) {
+        let object_attribute = schema
+            .attributes
+            .get(&block.block_type)
+            .is_some_and(|spec| object_block(body, &block.block_type, &spec.ty).is_some());
+        if !schema.block_types.contains_key(&block.block_type) && !object_attribute {
             let mut detail =
                 format!("Blocks of type \"{}\" are not expected here.", block.block_type);
             if schema.attributes.contains_key(&block.block_type) {
@@ -179,4 +216,50 @@ pub fn decode_body(
 /// The object type a decoded body has.
 pub fn body_type(schema: &Block) -> Type {
     schema.implied_type()
+}
+
+/// The block writing an object-typed argument, when the body has exactly one such block
+/// without labels (more than one, or labels, are left to the "Unsupported block type" path).
+fn object_block<'b>(body: &'b Body, name: &'b str, ty: &Type) -> Option<&'b AstBlock> {
+    if !matches!(ty, Type::Object(_)) {
+        return None;
+    }
+    let mut blocks = body.blocks_of(name);
+    let block = blocks.next()?;
+    (blocks.next().is_none() && block.labels.is_empty()).then_some(block)
+}
+
+/// The object a block writes: its arguments, evaluated.
+fn object_from_block(
+    block: &AstBlock,
+    name: &str,
+    scope: &dyn ExprEval,
+    diags: &mut Diagnostics,
+) -> Value {
+    for nested in &block.body.blocks {
+        diags.push(
+            Diagnostic::error(
+                "Unsupported block type",
+                format!(
+                    "Blocks of type \"{}\" are not expected here: \"{name}\" is an argument, written as a block; give its fields as arguments.",
+                    nested.block_type
+                ),
+            )
+            .with_subject(Some(nested.type_range.clone())),
+        );
+    }
+    let mut fields = BTreeMap::new();
+    let mut unknown = false;
+    for attr in &block.body.attributes {
+        match scope.eval_expr(&attr.expr) {
+            Ok(v) => {
+                fields.insert(attr.name.clone(), v);
+            }
+            Err(d) => {
+                diags.extend(d);
+                unknown = true;
+            }
+        }
+    }
+    if unknown { Value::DYNAMIC_UNKNOWN } else { Value::Object(fields) }
 }

@@ -877,7 +877,9 @@ fn complete(
                 // Postconditions see the new object; a failure stops the dependents (the
                 // object stays recorded, as Terraform does).
                 if ok && steps[step].kind == StepKind::Apply {
-                    if let Some(result) = crate::checks::conditions(op, values, addr, Some(value), each_cache) {
+                    if let Some(result) =
+                        crate::checks::conditions(op, values, addr, Some(value), each_cache)
+                    {
                         if result.diagnostics.has_errors() {
                             ok = false;
                         }
