@@ -178,3 +178,41 @@ fn debug_logs_show_requests_but_never_the_key() {
     assert!(tf.stderr.contains("batchform_openai::http"), "{}", tf.stderr);
     assert!(!tf.stderr.contains("sk-drift"));
 }
+
+#[test]
+fn an_existing_batch_is_imported_and_then_managed() {
+    let emulator = Emulator::start("60");
+    let made = Workdir::new();
+    made.file("main.tf", &config(&emulator)).file("requests.jsonl", REQUESTS);
+    let apply = made.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    let file_id = state_attr(&made, "openai_file.input", "id");
+    let batch_id = state_attr(&made, "openai_batch.job", "id");
+
+    let work = Workdir::new();
+    work.file("main.tf", &work_config_text(&emulator, &file_id));
+    let import = work.run(&["import", "-no-color", "openai_batch.job", &batch_id]);
+    assert_eq!(import.code, 0, "{}{}", import.stdout, import.stderr);
+    assert!(import.stdout.contains("Import successful!"), "{}", import.stdout);
+    assert_eq!(state_attr(&work, "openai_batch.job", "id"), batch_id);
+    let again = work.run(&["import", "-no-color", "openai_batch.job", &batch_id]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("Resource already managed by batchform"), "{}", again.stderr);
+    let plan = work.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+
+    let missing = Workdir::new();
+    missing.file("main.tf", &work_config_text(&emulator, &file_id));
+    let out = missing.run(&["import", "-no-color", "openai_batch.job", "batch_does_not_exist"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("Error: Cannot import batch"), "{}", out.stderr);
+    assert!(out.stderr.contains("404"), "{}", out.stderr);
+    assert!(missing.run(&["state", "list"]).stdout.is_empty());
+}
+
+fn work_config_text(emulator: &Emulator, file_id: &str) -> String {
+    format!(
+        "provider \"openai\" {{\n  base_url = \"{}\"\n  api_key  = \"sk-drift\"\n}}\n\nresource \"openai_batch\" \"job\" {{\n  input_file_id     = \"{file_id}\"\n  endpoint          = \"/v1/chat/completions\"\n  completion_window = \"24h\"\n}}\n",
+        emulator.base_url()
+    )
+}
