@@ -268,6 +268,33 @@ fn read_text(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
+/// How many states batchform wrote Terraform has planned on (for the final count check).
+static TERRAFORM_CHECKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn terraform_available() -> bool {
+    std::process::Command::new("sh")
+        .args(["-c", "command -v terraform"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Run real Terraform offline, as `fixtures/parity/generate.py` does.
+fn terraform(work: &Workdir, args: &[&str]) -> Output {
+    let out = std::process::Command::new("terraform")
+        .args(args)
+        .current_dir(work.path())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .expect("run terraform");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Run batchform as the generator ran Terraform (`TF_IN_AUTOMATION=1`: no next-step hints).
 fn tf(work: &Workdir, args: &[&str]) -> Output {
     work.command(args, &[("TF_IN_AUTOMATION", "1")], "")
@@ -282,6 +309,15 @@ fn run_case(case_dir: &Path) -> Vec<String> {
     let mut ids = Ids::default();
     let mut problems = Vec::new();
     install_config(case_dir, &steps[0].config, &work);
+    // Terraform itself, when the machine has it (`command -v terraform`), for the check that
+    // it plans no changes on the states batchform writes.
+    let terraform_dir = terraform_available().then(|| {
+        let dir = Workdir::new();
+        install_config(case_dir, &steps[0].config, &dir);
+        let init = terraform(&dir, &["init", "-input=false", "-no-color"]);
+        assert_eq!(init.code, 0, "terraform init: {}", init.stderr);
+        dir
+    });
     let init = tf(&work, &["init", "-input=false", "-no-color"]);
     if init.code != 0 {
         return vec![format!("{name}: init failed: {}", init.stderr)];
@@ -461,6 +497,28 @@ fn run_case(case_dir: &Path) -> Vec<String> {
         full.extend(replan_args);
         let replan = run(full.clone());
         let want = result["replan_exit_code"].as_i64().unwrap_or(-1);
+        // Terraform on the state batchform wrote plans no changes either.
+        if want == 0
+            && let Some(tf_dir) = &terraform_dir
+        {
+            install_config(case_dir, &step.config, tf_dir);
+            std::fs::copy(
+                work.path().join("terraform.tfstate"),
+                tf_dir.path().join("terraform.tfstate"),
+            )
+            .expect("copy batchform's state");
+            let mut args: Vec<&str> =
+                vec!["plan", "-input=false", "-no-color", "-detailed-exitcode"];
+            args.extend(full.iter().skip(4).map(String::as_str));
+            let out = terraform(tf_dir, &args);
+            TERRAFORM_CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if out.code != 0 {
+                problem(format!(
+                    "on batchform's state, terraform plan exited {} (expected 0: no changes)\n{}{}",
+                    out.code, out.stdout, out.stderr
+                ));
+            }
+        }
         // The other direction: batchform on the state Terraform wrote plans no changes
         // wherever Terraform itself saw none.
         if want == 0 {
@@ -513,4 +571,9 @@ fn terraform_data_cases_match_terraform() {
         "{failed} of {} parity cases differ from Terraform:\n{report}",
         dirs.len()
     );
+    if terraform_available() {
+        let checked = TERRAFORM_CHECKS.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(checked >= 40, "Terraform planned on only {checked} of batchform's states");
+        eprintln!("terraform plans no changes on {checked} states batchform wrote");
+    }
 }
