@@ -428,6 +428,7 @@ enum Prepared {
 
 /// Evaluate what a step needs (on the walk's thread, where the evaluator lives) and return
 /// the provider work as a task.
+#[allow(clippy::too_many_arguments)]
 fn prepare(
     op: &Operation<'_>,
     step: &Step,
