@@ -15,6 +15,10 @@ struct Emulator {
 
 impl Emulator {
     fn start(speed: &str) -> Emulator {
+        Emulator::start_with(speed, &[])
+    }
+
+    fn start_with(speed: &str, extra: &[&str]) -> Emulator {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(crate::harness::binary())
             .args([
@@ -27,6 +31,7 @@ impl Emulator {
                 "-speed",
                 speed,
             ])
+            .args(extra)
             .arg("-data-dir")
             .arg(dir.path())
             .stdout(Stdio::piped())
@@ -215,4 +220,98 @@ fn work_config_text(emulator: &Emulator, file_id: &str) -> String {
         "provider \"openai\" {{\n  base_url = \"{}\"\n  api_key  = \"sk-drift\"\n}}\n\nresource \"openai_batch\" \"job\" {{\n  input_file_id     = \"{file_id}\"\n  endpoint          = \"/v1/chat/completions\"\n  completion_window = \"24h\"\n}}\n",
         emulator.base_url()
     )
+}
+
+/// The ids of every batch the emulator holds (following pagination).
+fn emulator_batch_ids(emulator: &Emulator) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("/v1/batches?limit=100&after={a}"),
+            None => "/v1/batches?limit=100".to_string(),
+        };
+        let (status, body) = emulator.request("GET", &path);
+        assert!(status.contains("200"), "{status} {body}");
+        let page: serde_json::Value = serde_json::from_str(&body).expect("list JSON");
+        for b in page["data"].as_array().into_iter().flatten() {
+            ids.push(b["id"].as_str().unwrap_or_default().to_string());
+        }
+        if page["has_more"] != true {
+            return ids;
+        }
+        after = ids.last().cloned();
+    }
+}
+
+fn state_batch_ids(work: &Workdir) -> Vec<String> {
+    let out = work.run(&["show", "-json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("show -json");
+    doc["values"]["root_module"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["type"] == "openai_batch")
+        .filter_map(|r| r["values"]["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Ctrl-C during apply: no new operations start, the running ones finish and are recorded,
+/// exit code 1; nothing exists remotely that the state does not know, and the next apply
+/// finishes the job.
+#[cfg(unix)]
+#[test]
+fn the_first_interrupt_lets_running_creates_finish_and_records_them() {
+    let emulator = Emulator::start_with("60", &["-fault", "latency:400@POST:/v1/batches"]);
+    let work = Workdir::new();
+    let config = config(&emulator).replace(
+        "resource \"openai_batch\" \"job\" {",
+        "resource \"openai_batch\" \"job\" {\n  count             = 8",
+    );
+    work.file("main.tf", &config).file("requests.jsonl", REQUESTS);
+    let mut child = Command::new(crate::harness::binary())
+        .args(["apply", "-auto-approve", "-no-color", "-parallelism=2"])
+        .current_dir(work.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", work.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start apply");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut seen = String::new();
+    // Interrupt as soon as the first batch exists.
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("read") == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.contains("openai_batch.job[") && line.contains("Creation complete") {
+            let status = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+            break;
+        }
+    }
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read");
+    seen.push_str(&rest);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(seen.contains("Interrupt received"), "{seen}");
+    let mut in_state = state_batch_ids(&work);
+    let mut remote = emulator_batch_ids(&emulator);
+    in_state.sort();
+    remote.sort();
+    assert!(!in_state.is_empty() && in_state.len() < 8, "{in_state:?}\n{seen}");
+    assert_eq!(in_state, remote, "every batch that exists is in the state");
+
+    let again = work.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert_eq!(emulator_batch_ids(&emulator).len(), 8);
+    assert_eq!(state_batch_ids(&work).len(), 8);
 }
