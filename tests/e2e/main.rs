@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod commands;
 mod console;
 mod drift;
 mod parity;

@@ -97,6 +97,8 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
         return 1;
     }
     ui.show_plan(&plan, &session.registry);
+    // Warnings found while planning (-target in effect, deprecations) follow the plan.
+    ui.diagnostics(&plan.diagnostics, &session.loaded.sources);
     if !plan.has_changes() {
         // Nothing to do, but refreshed state still becomes state (as Terraform does).
         return finish(&mut session, ctx, &plan, &ui, args.op.parallelism, kind);
@@ -221,15 +223,25 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
         Err(code) => return code,
     };
     let plan = &saved.plan;
-    if session.state.lineage != plan.prior_state.lineage && session.state_existed {
-        eprintln!(
-            "\nError: Saved plan does not match the given state\n\nThe given plan file can not be applied because it was created from a different state lineage."
-        );
-        return 1;
-    }
-    if session.state.serial != plan.prior_state.serial {
-        eprintln!(
-            "\nError: Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by another operation after the plan was created."
+    // Terraform's check: a plan made with no state (serial 0) is compared only by serial.
+    let first_plan = plan.prior_state.serial == 0;
+    let stale = if !first_plan && session.state.lineage != plan.prior_state.lineage {
+        Some((
+            "Saved plan does not match the given state",
+            "The given plan file can not be applied because it was created from a different state lineage.",
+        ))
+    } else if session.state.serial != plan.prior_state.serial {
+        Some((
+            "Saved plan is stale",
+            "The given plan file can no longer be applied because the state was changed by another operation after the plan was created.",
+        ))
+    } else {
+        None
+    };
+    if let Some((summary, detail)) = stale {
+        ui.diagnostics(
+            &batchform_core::Diagnostics::from(batchform_core::Diagnostic::error(summary, detail)),
+            &session.loaded.sources,
         );
         return 1;
     }

@@ -169,6 +169,8 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         return 1;
     }
     ui.show_plan(&plan, &session.registry);
+    // Warnings found while planning (-target in effect, deprecations) follow the plan.
+    ui.diagnostics(&plan.diagnostics, &session.loaded.sources);
     if let Some(out) = &args.out {
         let files = session.loaded.sources.files_in_order();
         match batchform_engine::planfile::write(&plan, &files) {

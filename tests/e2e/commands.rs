@@ -1,0 +1,116 @@
+//! The plan/apply family as a user drives it: init, the approval prompt, saved plans and their
+//! staleness checks, -target, taint, graph, -detailed-exitcode. Texts are Terraform 1.11's
+//! with "batchform" where it names itself.
+
+use crate::harness::Workdir;
+
+const CONFIG: &str = "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n\nresource \"terraform_data\" \"b\" {\n  input = terraform_data.a.output\n}\n";
+
+fn workdir() -> Workdir {
+    let w = Workdir::new();
+    w.file("main.tf", CONFIG);
+    w
+}
+
+#[test]
+fn init_prints_terraforms_success_lines_and_makes_the_data_directory() {
+    let w = workdir();
+    let out = w.run(&["init", "-no-color"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("batchform has been successfully initialized!"), "{}", out.stdout);
+    assert!(w.path().join(".batchform").is_dir());
+}
+
+#[test]
+fn only_yes_approves_an_apply() {
+    let w = workdir();
+    let no = w.run_with_stdin(&["apply", "-no-color"], "no\n");
+    assert_eq!(no.code, 1, "{}", no.stdout);
+    assert!(no.stdout.contains("Do you want to perform these actions?"));
+    assert!(no.stdout.contains("Only 'yes' will be accepted to approve."));
+    assert!(no.stdout.contains("Apply cancelled."), "{}", no.stdout);
+    assert!(
+        !w.path().join("terraform.tfstate").exists() || w.run(&["state", "list"]).stdout.is_empty()
+    );
+
+    let yes = w.run_with_stdin(&["apply", "-no-color"], "yes\n");
+    assert_eq!(yes.code, 0, "{}{}", yes.stdout, yes.stderr);
+    assert!(yes.stdout.contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."));
+    assert_eq!(w.run(&["state", "list"]).stdout, "terraform_data.a\nterraform_data.b\n");
+
+    let destroy = w.run_with_stdin(&["destroy", "-no-color"], "yes\n");
+    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    assert!(destroy.stdout.contains("Do you really want to destroy all resources?"));
+    assert!(destroy.stdout.contains("Destroy complete! Resources: 2 destroyed."));
+}
+
+#[test]
+fn a_saved_plan_is_applied_exactly_once() {
+    let w = workdir();
+    let plan = w.run(&["plan", "-no-color", "-out=tfplan"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("Saved the plan to: tfplan"), "{}", plan.stdout);
+    let apply = w.run(&["apply", "-no-color", "tfplan"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert!(!apply.stdout.contains("Enter a value"), "no prompt for a saved plan");
+
+    // The state moved on since the plan: Terraform's message, nothing applied.
+    let again = w.run(&["apply", "-no-color", "tfplan"]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("Error: Saved plan is stale"), "{}", again.stderr);
+
+    // A plan made against another state lineage.
+    let other = workdir();
+    assert_eq!(other.run(&["apply", "-auto-approve"]).code, 0);
+    assert_eq!(other.run(&["plan", "-out=other.tfplan", "-no-color"]).code, 0);
+    std::fs::copy(other.path().join("other.tfplan"), w.path().join("other.tfplan")).unwrap();
+    let foreign = w.run(&["apply", "-no-color", "other.tfplan"]);
+    assert_eq!(foreign.code, 1);
+    assert!(
+        foreign.stderr.contains("Error: Saved plan does not match the given state"),
+        "{}",
+        foreign.stderr
+    );
+}
+
+#[test]
+fn detailed_exitcode_target_and_taint() {
+    let w = workdir();
+    assert_eq!(w.run(&["plan", "-detailed-exitcode"]).code, 2);
+    assert_eq!(w.run(&["apply", "-auto-approve"]).code, 0);
+    assert_eq!(w.run(&["plan", "-detailed-exitcode"]).code, 0);
+
+    // Destroying a target takes what depends on it along.
+    let target = w.run(&["plan", "-destroy", "-target=terraform_data.a", "-no-color"]);
+    assert!(target.stdout.contains("# terraform_data.a will be destroyed"), "{}", target.stdout);
+    assert!(target.stdout.contains("# terraform_data.b will be destroyed"), "{}", target.stdout);
+    assert!(
+        target.stdout.contains("Warning: Resource targeting is in effect"),
+        "{}",
+        target.stdout
+    );
+
+    let taint = w.run(&["taint", "-no-color", "terraform_data.a"]);
+    assert_eq!(taint.stdout, "Resource instance terraform_data.a has been marked as tainted.\n");
+    let plan = w.run(&["plan", "-no-color"]);
+    assert!(
+        plan.stdout.contains("# terraform_data.a is tainted, so must be replaced"),
+        "{}",
+        plan.stdout
+    );
+    let untaint = w.run(&["untaint", "-no-color", "terraform_data.a"]);
+    assert_eq!(untaint.code, 0);
+    assert_eq!(w.run(&["plan", "-detailed-exitcode"]).code, 0);
+    let missing = w.run(&["taint", "-no-color", "terraform_data.nope"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("No such resource instance"), "{}", missing.stderr);
+}
+
+#[test]
+fn graph_draws_the_dependencies() {
+    let w = workdir();
+    let out = w.run(&["graph"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("digraph"), "{}", out.stdout);
+    assert!(out.stdout.contains("\"terraform_data.b\" -> \"terraform_data.a\""), "{}", out.stdout);
+}
