@@ -29,8 +29,6 @@ pub struct Session {
     pub env: FunctionEnv,
     pub backend: LocalBackend,
     pub state: State,
-    /// The state file existed before this run.
-    pub state_existed: bool,
     pub providers: ProviderSet,
     pub runtime: tokio::runtime::Runtime,
     pub color: bool,
@@ -127,7 +125,6 @@ pub fn open(
     }
     warnings.extend(diags);
     let path = state_path(&loaded.config, opts.path.as_deref());
-    let state_existed = path.exists();
     let mut backend = crate::commands::state::lock_for_change(&path, opts.lock, operation, color)?;
     let state = match backend.read() {
         Ok(s) => s.unwrap_or_default(),
@@ -157,7 +154,6 @@ pub fn open(
         env,
         backend,
         state,
-        state_existed,
         providers: ProviderSet::new(),
         runtime,
         color,
@@ -296,7 +292,6 @@ pub fn open_saved(
         }
     };
     let path = state_path(&loaded.config, opts.path.as_deref());
-    let state_existed = path.exists();
     let mut backend =
         crate::commands::state::lock_for_change(&path, opts.lock, "OperationTypeApply", color)?;
     let state = match backend.read() {
@@ -331,7 +326,6 @@ pub fn open_saved(
         env: FunctionEnv::new(ctx, false, false),
         backend,
         state,
-        state_existed,
         providers: ProviderSet::new(),
         runtime,
         color,
