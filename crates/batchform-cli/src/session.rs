@@ -18,6 +18,20 @@ pub struct StateOptions<'a> {
     /// `-state=PATH`.
     pub path: Option<PathBuf>,
     pub lock: &'a crate::commands::state::LockArgs,
+    /// `-json`: diagnostics are printed as the streaming UI's `diagnostic` lines.
+    pub json: bool,
+}
+
+/// Print diagnostics the way the operation's output is printed (text, or `-json` lines).
+fn emit(diags: &Diagnostics, sources: &Sources, color: bool, json: bool) {
+    if json {
+        let ts = crate::render::stream::timestamp(std::time::SystemTime::now());
+        for d in diags {
+            println!("{}", crate::render::stream::diagnostic(d, sources, &ts));
+        }
+    } else {
+        diagnostics::print(diags, sources, color);
+    }
 }
 
 /// An open operation: configuration, variables, state (locked) and configured providers.
@@ -36,11 +50,13 @@ pub struct Session {
     pub warnings: Diagnostics,
     /// The provider schemas, for rendering.
     pub registry: crate::providers::Registry,
+    /// `-json` output.
+    pub json: bool,
 }
 
 impl Session {
     pub fn print(&self, diags: &Diagnostics) {
-        diagnostics::print(diags, &self.loaded.sources, self.color);
+        emit(diags, &self.loaded.sources, self.color, self.json);
     }
 
     pub fn config(&self) -> &Config {
@@ -88,7 +104,7 @@ pub fn open(
         ));
     }
     if diags.has_errors() {
-        diagnostics::print(&diags, &loaded.sources, color);
+        emit(&diags, &loaded.sources, color, opts.json);
         return Err(1);
     }
     let mut warnings = diags;
@@ -120,7 +136,7 @@ pub fn open(
         ));
     }
     if diags.has_errors() {
-        diagnostics::print(&diags, &loaded.sources, color);
+        emit(&diags, &loaded.sources, color, opts.json);
         return Err(1);
     }
     warnings.extend(diags);
@@ -129,13 +145,14 @@ pub fn open(
     let state = match backend.read() {
         Ok(s) => s.unwrap_or_default(),
         Err(e) => {
-            diagnostics::print(
+            emit(
                 &Diagnostics::from(Diagnostic::error(
                     "Failed to load state",
                     format!("Error loading state: {e}. The state file was left untouched."),
                 )),
                 &Sources::new(),
                 color,
+                opts.json,
             );
             return Err(1);
         }
@@ -159,6 +176,7 @@ pub fn open(
         color,
         warnings,
         registry,
+        json: opts.json,
     };
     let diags = configure_providers(&mut session, ctx, &crate::providers::Registry::builtin());
     if diags.has_errors() {
@@ -287,7 +305,7 @@ pub fn open_saved(
     let loaded = match load_saved_config(saved) {
         Ok(l) => l,
         Err((diags, sources)) => {
-            diagnostics::print(&diags, &sources, color);
+            emit(&diags, &sources, color, opts.json);
             return Err(1);
         }
     };
@@ -316,7 +334,7 @@ pub fn open_saved(
     let (variables, diags) =
         batchform_config::variables::from_given(&loaded.config, &saved.plan.variables);
     if diags.has_errors() {
-        diagnostics::print(&diags, &loaded.sources, color);
+        emit(&diags, &loaded.sources, color, opts.json);
         return Err(1);
     }
     let mut session = Session {
@@ -331,6 +349,7 @@ pub fn open_saved(
         color,
         warnings: Diagnostics::new(),
         registry: crate::providers::Registry::builtin(),
+        json: opts.json,
     };
     let diags = configure_providers(&mut session, ctx, &crate::providers::Registry::builtin());
     if diags.has_errors() {

@@ -52,7 +52,7 @@ pub struct OperationArgs {
 
 impl OperationArgs {
     pub fn state_options(&self) -> StateOptions<'_> {
-        StateOptions { path: self.state.clone(), lock: &self.lock }
+        StateOptions { path: self.state.clone(), lock: &self.lock, json: self.json }
     }
 
     /// `-target` and `-replace` as addresses, or the diagnostics for bad ones.
@@ -145,6 +145,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
             return 1;
         }
     };
+    let ui = crate::output::Ui::new(color, args.op.json);
     let session = match session::open(
         ctx,
         &args.op.state_options(),
@@ -155,7 +156,6 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let ui = crate::output::Ui::new(color, args.op.json);
     let opts = PlanOptions {
         mode: mode_of(args.destroy, args.op.refresh_only),
         refresh: args.op.refresh,
