@@ -114,3 +114,37 @@ fn graph_draws_the_dependencies() {
     assert!(out.stdout.starts_with("digraph"), "{}", out.stdout);
     assert!(out.stdout.contains("\"terraform_data.b\" -> \"terraform_data.a\""), "{}", out.stdout);
 }
+
+/// `-json`: one JSON object per line, Terraform's message types in Terraform's order.
+#[test]
+fn json_streams_one_message_per_line() {
+    let w = workdir();
+    let types = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value =
+                    serde_json::from_str(l).expect("one JSON object per line");
+                assert_eq!(v["@module"], "batchform.ui");
+                v["type"].as_str().unwrap_or_default().to_string()
+            })
+            .collect()
+    };
+    let plan = w.run(&["plan", "-json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert_eq!(
+        types(&plan.stdout),
+        ["version", "planned_change", "planned_change", "change_summary"]
+    );
+    let apply = w.run(&["apply", "-json", "-auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let t = types(&apply.stdout);
+    assert_eq!(t.first().map(String::as_str), Some("version"));
+    assert_eq!(t.iter().filter(|t| *t == "apply_start").count(), 2, "{t:?}");
+    assert_eq!(t.iter().filter(|t| *t == "apply_complete").count(), 2, "{t:?}");
+    assert_eq!(&t[t.len() - 2..], ["change_summary", "outputs"]);
+    // Without -auto-approve there is no one to ask.
+    let refused = w.run(&["apply", "-json"]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("Plan file or auto-approve required"), "{}", refused.stderr);
+}
