@@ -5,6 +5,7 @@
 mod harness;
 
 mod console;
+mod examples;
 mod parity;
 mod validate;
 mod version;
