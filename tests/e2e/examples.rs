@@ -3,10 +3,9 @@
 //! -auto-approve`, a second `plan -detailed-exitcode` that must find nothing to do, and
 //! `destroy -auto-approve`, each on a copy of the example against its embedded emulator.
 //!
-//! `BATCHFORM_EMULATOR_SPEED=0.001` holds batches in `validating` while a process runs. Across
-//! processes the emulator's clock still catches up with real time (it never runs behind the
-//! wall clock), so a batch leaves `validating` only after a minute of real time: far more than
-//! the few seconds between the apply and the second plan. After destroy, the emulator's data
+//! `BATCHFORM_EMULATOR_SPEED=0.001` holds batches in `validating` (a batch validates for 60
+//! simulated seconds: 16 hours at that speed), within a process and across them, since the
+//! emulator's clock resumes where the previous run left it. After destroy, the emulator's data
 //! directory is served again (`batchform emulator serve`) and listed over HTTP to check that no
 //! batch the example created is left running.
 
