@@ -7,6 +7,7 @@ mod harness;
 mod commands;
 mod console;
 mod drift;
+mod examples;
 mod parity;
 mod validate;
 mod version;

@@ -122,16 +122,16 @@ impl Clock {
     }
 
     /// Continue from a persisted anchor: simulated time resumes where the previous run's
-    /// clock would be now (time kept passing while the emulator was down), at this clock's
-    /// speed.
+    /// clock would be now (time kept passing while the emulator was down, at the previous
+    /// run's speed), plus any [`Clock::advance`] made before start, and runs on at this
+    /// clock's speed. A slow clock stays behind real time: batches slowed down to a near
+    /// standstill (a speed of 0.001, as tests use) stay where they are across restarts.
     pub(crate) fn resume_from(&self, saved: &Anchor) {
         if let Inner::System { speed, anchor, last_ms } = &*self.inner {
             let real = real_now_ms();
-            let sim = sim_at(saved, real);
             let mut a = anchor.lock().unwrap_or_else(|e| e.into_inner());
-            // Keep any advance() made before start.
-            let extra = a.sim_ms - a.real_ms;
-            let sim = sim.max(real + extra.max(0));
+            let advanced = (a.sim_ms - a.real_ms).max(0);
+            let sim = sim_at(saved, real).saturating_add(advanced);
             *a = Anchor { real_ms: real, sim_ms: sim, speed: *speed };
             last_ms.store(sim, Ordering::SeqCst);
         }
@@ -179,5 +179,29 @@ mod tests {
         let d = Clock::system(1.0);
         d.resume_from(&saved);
         assert!(d.now_ms() >= real_now_ms() + 86_399_000);
+    }
+
+    #[test]
+    fn a_slow_clock_stays_slow_across_restarts() {
+        // The previous run, at 0.001x, stopped 10 real seconds ago an hour behind real time:
+        // 10 ms of simulated time have passed since, not 10 s or an hour.
+        let now = real_now_ms();
+        let saved = Anchor { real_ms: now - 10_000, sim_ms: now - 3_600_000, speed: 0.001 };
+        let c = Clock::system(0.001);
+        c.resume_from(&saved);
+        let sim = c.now_ms();
+        assert!(sim >= now - 3_600_000 + 10, "{}", sim - (now - 3_600_000));
+        assert!(sim < now - 3_600_000 + 1_000, "{} ms simulated", sim - (now - 3_600_000));
+    }
+
+    #[test]
+    fn an_advance_before_start_moves_the_resumed_clock_ahead() {
+        let now = real_now_ms();
+        let saved = Anchor { real_ms: now, sim_ms: now - 50_000, speed: 1.0 };
+        let c = Clock::system(1.0);
+        c.advance(100.0);
+        c.resume_from(&saved);
+        let ahead = c.now_ms() - (now - 50_000);
+        assert!((100_000..110_000).contains(&ahead), "{ahead} ms ahead of the saved time");
     }
 }

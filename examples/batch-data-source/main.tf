@@ -1,0 +1,3 @@
+data "openai_batch" "example_batch" {
+  batch_id = "batch_id"
+}
