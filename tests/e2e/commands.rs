@@ -148,3 +148,16 @@ fn json_streams_one_message_per_line() {
     assert_eq!(refused.code, 1);
     assert!(refused.stderr.contains("Plan file or auto-approve required"), "{}", refused.stderr);
 }
+
+/// Outputs-only plans, including an empty string (Terraform 1.11.4's text for this config).
+#[test]
+fn an_empty_string_output_is_a_change() {
+    let w = Workdir::new();
+    w.file("main.tf", "output \"e\" {\n  value = \"\"\n}\noutput \"f\" {\n  value = \"x\"\n}\n");
+    let out = w.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stdout,
+        "\nChanges to Outputs:\n  + e = \"\"\n  + f = \"x\"\n\nYou can apply this plan to save these new output values to the batchform\nstate, without changing any real infrastructure.\n\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so batchform can't\nguarantee to take exactly these actions if you run \"batchform apply\" now.\n"
+    );
+}

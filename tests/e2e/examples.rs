@@ -342,7 +342,6 @@ fn quickstart_runs_with_chdir_and_completes_on_the_next_apply() {
 
 /// The data source page's "Real-time Monitoring": `refresh`, then `output batch_status`.
 #[test]
-#[ignore = "engine bug: refresh (apply -refresh-only) neither reads data sources nor updates outputs; Terraform does both (repro in the examples branch report)"]
 fn refresh_updates_the_status_output() {
     let example = Example::copy("quickstart");
     example.expect(&["apply", "-auto-approve", "-no-color"], FROZEN, 0);
@@ -355,7 +354,6 @@ fn refresh_updates_the_status_output() {
 /// Terraform 1.11 removes data sources from state on destroy too (checked with
 /// `terraform_remote_state`): `state list` is empty afterwards.
 #[test]
-#[ignore = "engine bug: destroy leaves data sources in state (state list shows data.openai_batch.existing_batch; Terraform's is empty); repro in the examples branch report"]
 fn destroy_leaves_nothing_in_state() {
     let example = Example::copy("existing-batch");
     example.expect(&["apply", "-auto-approve", "-no-color"], FROZEN, 0);

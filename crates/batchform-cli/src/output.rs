@@ -225,6 +225,15 @@ impl Ui {
 
     /// `Apply complete! ...` and the outputs (`Destroy complete! ...` for destroy).
     pub fn apply_complete(&self, kind: Kind, outcome: &ApplyOutcome) {
+        if kind == Kind::Refresh {
+            if self.json {
+                let line = stream::applied_outputs(&outcome.state.outputs, &now());
+                self.out(&format!("{line}\n"));
+            } else {
+                self.out(&apply_text::outputs(&outcome.state.outputs, &self.colorize()));
+            }
+            return;
+        }
         let destroy = kind == Kind::Destroy;
         if self.json {
             let op = if destroy { stream::Operation::Destroy } else { stream::Operation::Apply };
@@ -254,6 +263,33 @@ impl Ui {
         self.out(&apply_text::apply_summary(destroy, counts, &self.colorize()));
         if !destroy {
             self.out(&apply_text::outputs(&outcome.state.outputs, &self.colorize()));
+        }
+    }
+}
+
+impl Ui {
+    /// After an apply that left deferred resources: they need another run (batchform's
+    /// addition; Terraform refuses such plans).
+    pub fn deferred_note(&self, deferred: usize) {
+        if deferred == 0 {
+            return;
+        }
+        let what = if deferred == 1 {
+            "1 resource was deferred".to_string()
+        } else {
+            format!("{deferred} resources were deferred")
+        };
+        let text = format!(
+            "{what} (a count or for_each that could only be known once this apply ran). Run \"batchform apply\" again to plan and apply the rest."
+        );
+        if self.json {
+            self.out(&format!("{}\n", stream::log(&text, &now())));
+        } else {
+            let text = crate::render::wrap::word_wrap(
+                &format!("\nNote: {text}"),
+                crate::diagnostics::DEFAULT_WIDTH,
+            );
+            self.out(&format!("{text}\n"));
         }
     }
 }

@@ -225,12 +225,15 @@ pub async fn apply(
     outcome.interrupted =
         cancel.is_cancelled() && (!ready.is_empty() || steps.iter().any(|s| s.waiting_for > 0));
     if !outcome.diagnostics.has_errors() && !outcome.interrupted {
-        // Data sources no longer in the configuration leave state quietly.
+        // Data sources no longer in the configuration (or all of them, after a destroy)
+        // leave state quietly.
         let stale: Vec<InstanceAddr> = outcome
             .state
             .instance_addrs()
             .filter(|a| {
-                a.resource.mode == Mode::Data && !op.config.resources.contains_key(&a.resource)
+                a.resource.mode == Mode::Data
+                    && (plan.mode == PlanMode::Destroy
+                        || !op.config.resources.contains_key(&a.resource))
             })
             .collect();
         for addr in stale {

@@ -96,7 +96,10 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
         ui.plan_failed(&plan, &session.registry, &session.loaded.sources);
         return 1;
     }
-    ui.show_plan(&plan, &session.registry);
+    // `refresh` shows only the refresh lines and the outputs, as Terraform's does.
+    if kind != Kind::Refresh {
+        ui.show_plan(&plan, &session.registry);
+    }
     // Warnings found while planning (-target in effect, deprecations) follow the plan.
     ui.diagnostics(&plan.diagnostics, &session.loaded.sources);
     if !plan.has_changes() {
@@ -183,6 +186,7 @@ fn finish(
         return 1;
     }
     ui.apply_complete(kind, &outcome);
+    ui.deferred_note(plan.deferred.len());
     0
 }
 

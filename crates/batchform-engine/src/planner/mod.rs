@@ -423,8 +423,9 @@ impl<'w, 'a> Walk<'w, 'a> {
         } else {
             Repetition::Single
         };
+        // A refresh-only plan changes nothing, but reads data sources again (Terraform does).
         if self.allowed.as_ref().is_some_and(|a| !a.contains(addr))
-            || self.opts.mode == PlanMode::RefreshOnly
+            || (self.opts.mode == PlanMode::RefreshOnly && addr.mode == Mode::Managed)
         {
             self.values_from_state(addr, repetition);
             return;

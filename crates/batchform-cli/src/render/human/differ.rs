@@ -126,7 +126,11 @@ pub fn block(change: &Change<'_>, schema: &Block) -> Diff {
 
 /// The diff of an output value (no schema: dynamic).
 pub fn output(change: &Change<'_>) -> Diff {
-    of_type(change, &Type::Dynamic)
+    // Terraform's ComputeDiffForOutput: no legacy-SDK treatment of empty strings as null
+    // (that applies to resource attributes only), so `output "e" { value = "" }` shows.
+    let mut change = change.clone();
+    change.non_legacy_schema = true;
+    of_type(&change, &Type::Dynamic)
 }
 
 /// Terraform's `asDiff`: a renderer with the change's own action and replacement.
