@@ -94,14 +94,29 @@ async fn a_batch_that_runs_out_of_time_ends_expired() {
         )
         .await;
     h.clock().unwrap().advance(86_400.0 + 60.0);
+    // An expired batch will never run: refresh drops it from state (Terraform's "has been
+    // deleted" drift), so the next plan creates it again.
     let read = h.read("openai_batch", "openai_batch.slow", &batch).await;
-    let state = read.new_state.unwrap();
+    assert_no_errors(&read.diagnostics);
+    assert!(read.new_state.is_none(), "an expired batch must leave state: {:?}", read.new_state);
+    // The data source still reports what happened to it.
+    let id = str_attr(&batch, "id").unwrap();
+    let data = h
+        .data(
+            "openai_batch",
+            "data.openai_batch.slow",
+            &data_config("openai_batch", &[("batch_id", Value::string(id))]),
+        )
+        .await;
+    assert_no_errors(&data.diagnostics);
+    let state = data.state.unwrap();
     assert_eq!(str_attr(&state, "status"), Some("expired"));
     assert!(num_attr(&state, "expired_at").is_some());
     let counts = state.get_attr("request_counts").unwrap();
     assert_eq!(num_attr(counts, "total"), Some(3));
-    // Expired is terminal: destroy forgets it without asking the API.
-    let gone = h.destroy("openai_batch", "openai_batch.slow", &state).await;
+    // Destroying the stale state entry of an expired batch is done at once (the API's
+    // "cannot cancel" answer for a terminal batch counts as done).
+    let gone = h.destroy("openai_batch", "openai_batch.slow", &batch).await;
     assert_no_errors(&gone.diagnostics);
     assert!(gone.new_state.is_none());
 }
