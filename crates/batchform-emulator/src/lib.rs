@@ -57,7 +57,7 @@
 //!   of `POST /v1/batches`. `created_at` back-dates the batch: Unix seconds not after the
 //!   clock's now, or a negative number of seconds before now (`-3600`: an hour ago, whenever
 //!   the seed is used). Its lifecycle runs from then, so it can already be `completed` with
-//!   its output file on the first read. Without it the batch is created now. Output files
+//!   its output file from the start. Without it the batch is created now. Output files
 //!   expire `output_expires_after` (default 30 days) after completion, as in the API.
 //! - Ids are 1 to 128 characters from `A-Z a-z 0-9 _ -`, unique in the seed file. Unknown
 //!   keys are errors.

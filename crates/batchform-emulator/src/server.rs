@@ -70,6 +70,8 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         Some(path) => Some(seed::apply(&state, path).await?),
         None => None,
     };
+    // Batches that stopped while the emulator was down get their result files now.
+    api::batches::settle_due(&state).await;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;

@@ -12,7 +12,7 @@
 use crate::clock::Anchor;
 use crate::error::EmulatorError;
 use crate::model::{BatchRecord, FileRecord, Validation};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,6 +28,39 @@ struct Index {
     file_order: BTreeMap<OrderKey, String>,
     batches: HashMap<String, BatchRecord>,
     batch_order: BTreeMap<OrderKey, String>,
+    /// Batches whose result files are not written yet, by when they stop (simulated Unix
+    /// ms, unless cancelled later): `(stops_at_ms, id)`. Reading the due ones is a range.
+    unsettled: BTreeSet<(i64, String)>,
+}
+
+impl Index {
+    /// Index a batch record, replacing the entry of its previous version.
+    fn put_batch(&mut self, record: BatchRecord) {
+        if let Some(old) = self.batches.get(&record.id) {
+            if let Some(at) = stops_at(old) {
+                self.unsettled.remove(&(at, old.id.clone()));
+            }
+        }
+        if let Some(at) = stops_at(&record) {
+            self.unsettled.insert((at, record.id.clone()));
+        }
+        self.batch_order
+            .insert((record.project.clone(), record.created_at_ms, record.seq), record.id.clone());
+        self.batches.insert(record.id.clone(), record);
+    }
+}
+
+/// When a batch whose result files are still to be written stops (as things stand: a later
+/// cancel changes the record and so the answer); `None` when it has nothing to write.
+fn stops_at(rec: &BatchRecord) -> Option<i64> {
+    if rec.outcome.is_some() {
+        return None;
+    }
+    // Invalid input fails with no files, unless a cancel came first.
+    if matches!(rec.validation, Validation::Failed { .. }) && rec.cancel_requested_ms.is_none() {
+        return None;
+    }
+    crate::lifecycle::observe(rec, i64::MAX).terminal.map(|t| t.at_ms)
 }
 
 pub struct Store {
@@ -109,10 +142,7 @@ impl Store {
                 match read_json::<BatchRecord>(&path) {
                     Ok(b) => {
                         max_seq = max_seq.max(b.seq + 1);
-                        index
-                            .batch_order
-                            .insert((b.project.clone(), b.created_at_ms, b.seq), b.id.clone());
-                        index.batches.insert(b.id.clone(), b);
+                        index.put_batch(b);
                     }
                     Err(e) => self.warnings.push(format!("{}: {e}", path.display())),
                 }
@@ -275,11 +305,19 @@ impl Store {
     pub fn put_batch(&self, record: BatchRecord) -> std::io::Result<()> {
         self.write_json(&self.root.join("batches"), &format!("{}.json", record.id), &record)?;
         let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-        index
-            .batch_order
-            .insert((record.project.clone(), record.created_at_ms, record.seq), record.id.clone());
-        index.batches.insert(record.id.clone(), record);
+        index.put_batch(record);
         Ok(())
+    }
+
+    /// Batches (any project) that have stopped by `now_ms` but whose result files are not
+    /// written yet. Costs a lookup plus one step per such batch, whatever the store holds.
+    pub fn due_batches(&self, now_ms: i64) -> Vec<BatchRecord> {
+        let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+        index
+            .unsettled
+            .range(..(now_ms.saturating_add(1), String::new()))
+            .filter_map(|(_, id)| index.batches.get(id).cloned())
+            .collect()
     }
 
     pub fn batch(&self, project: &str, id: &str) -> Option<BatchRecord> {

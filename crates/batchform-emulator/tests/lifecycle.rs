@@ -315,3 +315,51 @@ async fn every_endpoint_gives_results_in_its_own_shape() {
         }
     }
 }
+
+#[tokio::test]
+async fn result_files_are_listed_and_served_without_reading_the_batch_first() {
+    let (em, api) = start().await;
+    let rejected = json!({"custom_id": "bad", "method": "POST", "url": "/v1/chat/completions",
+                          "body": {"model": "gpt-4o-mini"}});
+    let file = api.input_file(&[chat_line("a", "hello"), rejected]).await;
+    let id =
+        api.create_batch(&file, "/v1/chat/completions").await["id"].as_str().unwrap().to_string();
+    let outputs = |r: &Resp| r.body["data"].as_array().unwrap().clone();
+
+    em.clock().advance(16.0); // validating 10 + 2 requests + finalizing 5 = 17: not yet
+    assert!(outputs(&api.get("/files?purpose=batch_output").await).is_empty());
+
+    em.clock().advance(1.0);
+    // Nobody has read the batch: the listing alone shows its output and error files.
+    let listed = outputs(&api.get("/files?purpose=batch_output").await);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    for f in &listed {
+        assert_eq!(f["created_at"], T0 + 17);
+        let lines = api.lines(f["id"].as_str().unwrap()).await;
+        assert_eq!(lines.len(), 1);
+    }
+    // Reading the batch afterwards names the same files (written once).
+    let b = api.batch(&id).await;
+    let mut named = vec![b["output_file_id"].clone(), b["error_file_id"].clone()];
+    let mut ids: Vec<Value> = listed.iter().map(|f| f["id"].clone()).collect();
+    named.sort_by_key(Value::to_string);
+    ids.sort_by_key(Value::to_string);
+    assert_eq!(named, ids);
+    assert_eq!(outputs(&api.get("/files?purpose=batch_output").await).len(), 2);
+
+    // A batch cancelled with partial results: its output file shows in the unfiltered list.
+    let file = api.input_file(&[chat_line("c", "x"), chat_line("d", "y")]).await;
+    let id2 =
+        api.create_batch(&file, "/v1/chat/completions").await["id"].as_str().unwrap().to_string();
+    em.clock().advance(11.0);
+    assert_eq!(api.post(&format!("/batches/{id2}/cancel"), json!({})).await.status, 200);
+    em.clock().advance(30.0);
+    let all = outputs(&api.get("/files").await);
+    let out: Vec<&Value> = all.iter().filter(|f| f["purpose"] == "batch_output").collect();
+    assert_eq!(out.len(), 3, "{all:?}");
+    let newest = out[0]["id"].as_str().unwrap();
+    let lines = api.lines(newest).await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["custom_id"], "c");
+    assert_eq!(api.batch(&id2).await["output_file_id"], newest);
+}

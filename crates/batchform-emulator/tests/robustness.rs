@@ -203,3 +203,25 @@ fn runs_from_synchronous_code_on_its_own_thread() {
     em.shutdown().unwrap();
     assert!(!dir.exists(), "the private data directory is removed");
 }
+
+#[tokio::test]
+async fn a_batch_that_stopped_while_the_emulator_was_down_has_its_files_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(T0);
+    let (em, api) = start_with(config(dir.path(), &clock)).await;
+    let file = api.input_file(&[chat_line("a", "x"), chat_line("b", "y")]).await;
+    let id =
+        api.create_batch(&file, "/v1/chat/completions").await["id"].as_str().unwrap().to_string();
+    em.shutdown().await.unwrap();
+    let documents = || std::fs::read_dir(dir.path().join("files")).unwrap().count();
+    assert_eq!(documents(), 1, "only the input file");
+
+    clock.advance(3600.0);
+    let (em, api) = start_with(config(dir.path(), &clock)).await;
+    // Written at start, before any request.
+    assert_eq!(documents(), 2, "the output file is stored at start");
+    let listed = api.get("/files?purpose=batch_output").await.body["data"].clone();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(api.batch(&id).await["output_file_id"], listed[0]["id"]);
+    em.shutdown().await.unwrap();
+}

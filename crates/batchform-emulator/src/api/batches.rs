@@ -1,6 +1,6 @@
 //! `/v1/batches`: create (with the real request checks), retrieve, list, cancel. Status is
 //! computed from the clock on every read; a batch that has stopped gets its result files on
-//! the first read after it stopped.
+//! the first read of it, of any file, of the file list, or at start ([`settle_due`]).
 
 use super::files::check_ttl;
 use super::{CreateError, List, RequestCtx, Shared, internal, parse_limit, unknown_cursor};
@@ -194,6 +194,16 @@ pub async fn cancel(
             StatusCode::CONFLICT,
             format!("Cannot cancel a batch with status '{}'.", terminal.as_str()),
         )),
+    }
+}
+
+/// Write the result files of every batch that has stopped by now and has none yet, so a
+/// file listing or lookup shows them without anyone having read the batch first. Only the
+/// due batches are visited (see [`crate::store::Store::due_batches`]). A batch whose files
+/// cannot be written (I/O) stays due and is retried by the next caller.
+pub async fn settle_due(st: &Shared) {
+    for rec in st.store.due_batches(st.clock.now_ms()) {
+        let _ = settle(st, rec).await;
     }
 }
 

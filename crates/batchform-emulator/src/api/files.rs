@@ -304,6 +304,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let limit = parse_limit(q.get("limit").map(String::as_str), 10_000, 10_000)?;
+    super::batches::settle_due(&st).await;
     let order = match q.get("order").map(String::as_str) {
         None | Some("desc") => Order::Desc,
         Some("asc") => Order::Asc,
@@ -331,7 +332,13 @@ pub async fn list(
     Ok(Json(list).into_response())
 }
 
-fn lookup(st: &Shared, cx: &RequestCtx, id: &str) -> Result<FileRecord, ApiError> {
+/// A live file of the caller's project. An id not found may be the result file of a batch
+/// that has just stopped: those are written first.
+async fn lookup(st: &Shared, cx: &RequestCtx, id: &str) -> Result<FileRecord, ApiError> {
+    if let Some(f) = st.store.file(&cx.project, id, st.clock.now()) {
+        return Ok(f);
+    }
+    super::batches::settle_due(st).await;
     st.store.file(&cx.project, id, st.clock.now()).ok_or_else(|| ApiError::file_not_found(id, "id"))
 }
 
@@ -340,7 +347,7 @@ pub async fn retrieve(
     Extension(cx): Extension<RequestCtx>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let file = lookup(&st, &cx, &id)?;
+    let file = lookup(&st, &cx, &id).await?;
     Ok(Json(file.wire()).into_response())
 }
 
@@ -349,7 +356,7 @@ pub async fn content(
     Extension(cx): Extension<RequestCtx>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let file = lookup(&st, &cx, &id)?;
+    let file = lookup(&st, &cx, &id).await?;
     if matches!(file.purpose.as_str(), "assistants" | "user_data") {
         return Err(ApiError::bad_request(format!(
             "Not allowed to download files of purpose: {}",
@@ -377,7 +384,7 @@ pub async fn delete(
     Extension(cx): Extension<RequestCtx>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let file = lookup(&st, &cx, &id)?;
+    let file = lookup(&st, &cx, &id).await?;
     let st2 = st.clone();
     let id2 = file.id.clone();
     tokio::task::spawn_blocking(move || st2.store.delete_file(&id2))
