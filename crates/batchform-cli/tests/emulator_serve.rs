@@ -270,3 +270,80 @@ fn serve_starts_from_a_seed_file() {
         "{err}"
     );
 }
+
+/// `--*-secs` flags set the phase durations, so `expired` is reachable from the command line:
+/// each request takes longer than the whole (shortened) completion window.
+#[cfg(unix)]
+#[test]
+fn timing_flags_let_a_batch_expire() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_batchform"))
+        .args(["emulator", "serve", "--listen", "127.0.0.1:0", "--speed", "10"])
+        .args(["--validating-secs", "0", "--per-request-secs", "1000", "--min-in-progress-secs"])
+        .args(["0", "--finalizing-secs", "0", "--completion-window-secs", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
+    let addr = url.trim().trim_start_matches("http://").trim_end_matches("/v1").to_string();
+    let line = |id: &str| {
+        format!(
+            r#"{{"custom_id":"{id}","method":"POST","url":"/v1/chat/completions","body":{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"hi"}}]}}}}"#
+        )
+    };
+    let file =
+        upload(&addr, "in.jsonl", format!("{}\n{}\n", line("a"), line("b")).as_bytes()).unwrap();
+    let body = serde_json::json!({"input_file_id": file["id"], "endpoint": "/v1/chat/completions",
+                                  "completion_window": "24h"});
+    let (status, created) =
+        http(&addr, "POST", "/v1/batches", "application/json", body.to_string().as_bytes())
+            .unwrap();
+    assert_eq!(status, 200);
+    let created: serde_json::Value = serde_json::from_slice(&created).unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        created["expires_at"].as_i64().unwrap() - created["created_at"].as_i64().unwrap(),
+        20
+    );
+
+    // 20 simulated seconds at 10x: about 2 s of real time.
+    let started = std::time::Instant::now();
+    let batch = loop {
+        let (_, b) = http(&addr, "GET", &format!("/v1/batches/{id}"), "text/plain", b"").unwrap();
+        let b: serde_json::Value = serde_json::from_slice(&b).unwrap();
+        if b["status"] != "in_progress" && b["status"] != "validating" {
+            break b;
+        }
+        assert!(started.elapsed().as_secs() < 30, "never expired: {b}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let err_file = batch["error_file_id"].as_str().unwrap_or("").to_string();
+    let content = http(&addr, "GET", &format!("/v1/files/{err_file}/content"), "text/plain", b"");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(batch["status"], "expired", "{batch}");
+    assert_eq!(batch["expired_at"], batch["expires_at"]);
+    assert_eq!(
+        batch["request_counts"],
+        serde_json::json!({"total": 2, "completed": 0, "failed": 2})
+    );
+    assert!(batch["output_file_id"].is_null());
+    let (status, lines) = content.unwrap();
+    assert_eq!(status, 200);
+    let lines = String::from_utf8(lines).unwrap();
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    assert!(lines.lines().all(|l| l.contains("batch_expired")), "{lines}");
+}
+
+#[test]
+fn bad_timing_flags_are_reported() {
+    let out = Command::new(env!("CARGO_BIN_EXE_batchform"))
+        .args(["emulator", "serve", "--listen", "127.0.0.1:0", "--per-request-secs", "-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--per-request-secs must be a number of seconds of at least 0"), "{err}");
+    assert!(out.stdout.is_empty());
+}

@@ -44,6 +44,10 @@ impl Default for EmulatorConfig {
 
 /// Simulated durations of a batch's phases, in seconds. A batch keeps the timing it was
 /// created with (it is stored with the batch), so changing it affects only new batches.
+///
+/// With the defaults a batch of N requests takes 60 + max(0.05 N, 60) + 60 s, at most
+/// 2,620 s for 50,000 requests: it never reaches the 86,400 s window. To see `expired`,
+/// make `per_request_secs` large or `completion_window_secs` small.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Timing {
     /// `validating` lasts this long after `created_at`.
@@ -74,7 +78,71 @@ impl Default for Timing {
 }
 
 impl Timing {
+    /// The names of the phase durations, as [`Timing::set`] takes them (the field names).
+    pub const SETTINGS: &'static [&'static str] = &[
+        "validating_secs",
+        "per_request_secs",
+        "min_in_progress_secs",
+        "finalizing_secs",
+        "cancelling_secs",
+        "completion_window_secs",
+    ];
+
+    /// Set one duration by name (simulated seconds). Durations must be finite and not
+    /// negative; the completion window a whole number of seconds of at least 1. The error
+    /// says which rule was broken, naming the setting.
+    pub fn set(&mut self, name: &str, secs: f64) -> Result<(), String> {
+        if name == "completion_window_secs" {
+            if !(secs.is_finite() && secs >= 1.0 && secs.fract() == 0.0 && secs <= 1e12) {
+                return Err(format!(
+                    "{name} must be a whole number of seconds of at least 1, got {secs}"
+                ));
+            }
+            self.completion_window_secs = secs as i64;
+            return Ok(());
+        }
+        if !(secs.is_finite() && secs >= 0.0) {
+            return Err(format!("{name} must be a number of seconds of at least 0, got {secs}"));
+        }
+        let slot = match name {
+            "validating_secs" => &mut self.validating_secs,
+            "per_request_secs" => &mut self.per_request_secs,
+            "min_in_progress_secs" => &mut self.min_in_progress_secs,
+            "finalizing_secs" => &mut self.finalizing_secs,
+            "cancelling_secs" => &mut self.cancelling_secs,
+            _ => {
+                return Err(format!(
+                    "no phase duration {name:?}; the durations are {}",
+                    Timing::SETTINGS.join(", ")
+                ));
+            }
+        };
+        *slot = secs;
+        Ok(())
+    }
+
     pub(crate) fn ms(secs: f64) -> i64 {
         if secs.is_finite() && secs > 0.0 { (secs * 1000.0).round() as i64 } else { 0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_set_by_name_and_checked() {
+        let mut t = Timing::default();
+        for name in Timing::SETTINGS {
+            t.set(name, 7.0).unwrap();
+        }
+        assert_eq!(t.per_request_secs, 7.0);
+        assert_eq!(t.completion_window_secs, 7);
+        assert!(t.set("validating_secs", -1.0).unwrap_err().contains("at least 0"));
+        assert!(t.set("finalizing_secs", f64::NAN).is_err());
+        assert!(t.set("completion_window_secs", 0.0).unwrap_err().contains("whole number"));
+        assert!(t.set("completion_window_secs", 1.5).is_err());
+        assert!(t.set("speed", 1.0).unwrap_err().contains("validating_secs"));
+        assert_eq!(t.validating_secs, 7.0, "a refused value changes nothing");
     }
 }

@@ -3,7 +3,7 @@
 //! (`.batchform/emulator/` by default), so successive runs see the same files and batches.
 //!
 //! Provider configurations (aliases) in one process that name the same data directory share
-//! one server: two servers must never write one store. The first configuration's speed and
+//! one server: two servers must never write one store. The first configuration's speed, timing and
 //! faults win. The server stops when the last provider using it is dropped.
 
 use crate::settings::EmulatorSettings;
@@ -51,6 +51,7 @@ pub async fn ensure(settings: &EmulatorSettings) -> Result<Arc<Embedded>, Emulat
         clock: Clock::system(settings.speed),
         faults: FaultConfig { rules: settings.faults.clone(), ..FaultConfig::default() },
         seed: settings.seed.clone(),
+        timing: settings.timing,
         ..EmulatorConfig::default()
     })
     .await?;

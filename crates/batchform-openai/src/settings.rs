@@ -61,7 +61,8 @@ pub struct Settings {
 }
 
 /// `emulator = true` or `emulator = { data_dir = "...", speed = 600, faults = [...],
-/// seed = "seed.json" }`.
+/// seed = "seed.json", per_request_secs = 10, ... }` (every phase duration of
+/// [`batchform_emulator::Timing`] by its field name).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmulatorSettings {
     /// Absolute (resolved against the working directory).
@@ -71,6 +72,8 @@ pub struct EmulatorSettings {
     pub faults: Vec<FaultRule>,
     /// A seed file of objects with fixed ids to create on start (see the emulator's docs).
     pub seed: Option<PathBuf>,
+    /// Phase durations of new batches (simulated seconds), e.g. `per_request_secs`.
+    pub timing: batchform_emulator::Timing,
 }
 
 /// Read the provider block. `config` is the block's object (null attributes where unset).
@@ -225,6 +228,7 @@ fn emulator_settings(
         speed: batchform_emulator::DEFAULT_SPEED,
         faults: Vec::new(),
         seed: None,
+        timing: batchform_emulator::Timing::default(),
     };
     if let Some(on) = value.as_bool() {
         return on.then_some(settings);
@@ -272,8 +276,21 @@ fn emulator_settings(
                     "emulator.faults must be a list of fault rules (strings).",
                 )),
             },
+            name if batchform_emulator::Timing::SETTINGS.contains(&name) => {
+                match v.as_number().map(|n| n.to_f64()) {
+                    Some(secs) => {
+                        if let Err(e) = settings.timing.set(name, secs) {
+                            diags.push(diag::invalid_emulator(&format!("emulator.{e}.")));
+                        }
+                    }
+                    None => diags.push(diag::invalid_emulator(&format!(
+                        "emulator.{name} must be a number of seconds."
+                    ))),
+                }
+            }
             other => diags.push(diag::invalid_emulator(&format!(
-                "emulator has no setting {other:?}; the settings are data_dir, speed, faults and seed."
+                "emulator has no setting {other:?}; the settings are data_dir, speed, faults, seed and the phase durations {}.",
+                batchform_emulator::Timing::SETTINGS.join(", ")
             ))),
         }
     }
@@ -433,6 +450,29 @@ mod tests {
         assert_eq!(em.speed, 600.0);
         assert_eq!(em.data_dir, Path::new("/w/em"));
         assert_eq!(em.faults.len(), 2);
+        assert_eq!(em.timing, batchform_emulator::Timing::default());
+        let timed = Value::object([(
+            "emulator",
+            Value::object([
+                ("per_request_secs", Value::number(100)),
+                ("completion_window_secs", Value::number(60)),
+            ]),
+        )]);
+        let em = from_config(&timed, &no_env, Path::new("/w")).unwrap().emulator.unwrap();
+        assert_eq!(em.timing.per_request_secs, 100.0);
+        assert_eq!(em.timing.completion_window_secs, 60);
+        let bad_timing = Value::object([(
+            "emulator",
+            Value::object([
+                ("validating_secs", Value::number(-5)),
+                ("finalizing_secs", Value::string("soon")),
+            ]),
+        )]);
+        let err = from_config(&bad_timing, &no_env, Path::new("/w")).unwrap_err();
+        let text: Vec<String> = err.0.iter().map(|d| format!("{d:?}")).collect();
+        assert_eq!(err.len(), 2, "{text:?}");
+        assert!(text.iter().any(|t| t.contains("emulator.validating_secs must be")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains("emulator.finalizing_secs must be")), "{text:?}");
         let bad = Value::object([(
             "emulator",
             Value::Object(BTreeMap::from([

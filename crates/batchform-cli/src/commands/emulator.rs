@@ -2,7 +2,7 @@
 //! Ctrl-C (or SIGTERM), printing its base URL.
 
 use super::Context;
-use batchform_emulator::{Clock, DEFAULT_SPEED, EmulatorConfig, FaultConfig, FaultRule};
+use batchform_emulator::{Clock, DEFAULT_SPEED, EmulatorConfig, FaultConfig, FaultRule, Timing};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -62,6 +62,53 @@ pub struct ServeArgs {
     /// they are, so restarting with the same seed and --data-dir changes nothing.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
+
+    /// Simulated seconds a new batch stays `validating` (default 60).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub validating_secs: Option<f64>,
+
+    /// Simulated seconds each request takes while `in_progress`, one after another
+    /// (default 0.05).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub per_request_secs: Option<f64>,
+
+    /// `in_progress` lasts at least this many simulated seconds (default 60).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub min_in_progress_secs: Option<f64>,
+
+    /// Simulated seconds a batch stays `finalizing` (default 60).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub finalizing_secs: Option<f64>,
+
+    /// Simulated seconds a cancelled batch stays `cancelling` (default 60).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub cancelling_secs: Option<f64>,
+
+    /// The completion window in simulated seconds: a batch still running this long after
+    /// its creation becomes `expired` (default 86400, the API's 24h).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub completion_window_secs: Option<f64>,
+}
+
+impl ServeArgs {
+    /// The phase durations: the defaults with the flags given applied.
+    fn timing(&self) -> Result<Timing, String> {
+        let mut timing = Timing::default();
+        let given = [
+            ("validating_secs", self.validating_secs),
+            ("per_request_secs", self.per_request_secs),
+            ("min_in_progress_secs", self.min_in_progress_secs),
+            ("finalizing_secs", self.finalizing_secs),
+            ("cancelling_secs", self.cancelling_secs),
+            ("completion_window_secs", self.completion_window_secs),
+        ];
+        for (name, value) in given {
+            if let Some(secs) = value {
+                timing.set(name, secs).map_err(|e| format!("--{}", e.replace('_', "-")))?;
+            }
+        }
+        Ok(timing)
+    }
 }
 
 pub fn run(args: &Args, _ctx: &Context) -> u8 {
@@ -75,6 +122,13 @@ fn serve(args: &ServeArgs) -> u8 {
         eprintln!("Error: --speed must be a positive number, got {}", args.speed);
         return 1;
     }
+    let timing = match args.timing() {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("Error: {msg}");
+            return 1;
+        }
+    };
     let faults = match fault_config(args) {
         Ok(f) => f,
         Err(msg) => {
@@ -89,7 +143,7 @@ fn serve(args: &ServeArgs) -> u8 {
         clock: Clock::system(args.speed),
         faults,
         seed: args.seed.clone(),
-        ..EmulatorConfig::default()
+        timing,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
