@@ -130,8 +130,10 @@ async fn rate_limits_server_errors_and_html_pages_are_injected_on_schedule() {
     assert!(r.headers.contains_key("x-request-id"));
     let r = api.get("/batches").await;
     assert_eq!(error_of(&r, 503)["type"], "server_error");
+    assert_eq!(r.headers["x-should-retry"], "true", "as the API marks its transient 5xx");
     let r = api.get("/batches").await;
     assert_eq!(r.status, 502);
+    assert!(!r.headers.contains_key("x-should-retry"), "a proxy's HTML page has none");
     assert_eq!(r.headers["content-type"], "text/html");
     assert!(r.text.contains("<title>502 Bad Gateway</title>"), "{}", r.text);
     assert_eq!(api.get("/batches").await.status, 200);

@@ -121,7 +121,12 @@ async fn front(State(st): State<Shared>, mut req: Request, next: Next) -> Respon
             e.retry_after = retry_after;
             Some(e.into_response())
         }
-        Some(Fault::ServerError { status }) => Some(server_error(status).into_response()),
+        Some(Fault::ServerError { status }) => {
+            // The API marks its own transient failures as worth retrying (the SDKs obey it).
+            let mut r = server_error(status).into_response();
+            r.headers_mut().insert("x-should-retry", HeaderValue::from_static("true"));
+            Some(r)
+        }
         Some(Fault::Html { status }) => Some(
             (
                 StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
