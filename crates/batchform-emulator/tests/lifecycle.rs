@@ -150,6 +150,27 @@ async fn invalid_input_makes_the_batch_fail_with_errors_and_lines() {
             "model_mismatch",
             Some(2),
         ),
+        (
+            "method",
+            format!(
+                "{}\n{}",
+                chat_line("a", "x"),
+                json!({"custom_id": "b", "method": "GET", "url": "/v1/chat/completions",
+                       "body": {"model": "gpt-4o-mini", "messages": []}})
+            )
+            .into_bytes(),
+            "invalid_method",
+            Some(2),
+        ),
+        (
+            "no_custom_id",
+            json!({"method": "POST", "url": "/v1/chat/completions",
+                   "body": {"model": "gpt-4o-mini", "messages": []}})
+            .to_string()
+            .into_bytes(),
+            "missing_required_parameter",
+            Some(1),
+        ),
     ];
     for (name, bytes, code, line) in cases {
         let r = api.upload(&format!("{name}.jsonl"), bytes, "batch").await;
@@ -167,6 +188,14 @@ async fn invalid_input_makes_the_batch_fail_with_errors_and_lines() {
         assert_eq!(first["line"].as_u64(), line, "{name}");
         assert!(first["message"].as_str().is_some_and(|m| !m.is_empty()));
         assert!(first.get("param").is_some());
+        match name {
+            "method" => assert_eq!(first["param"], "method"),
+            "no_custom_id" => {
+                assert_eq!(first["param"], "custom_id");
+                assert_eq!(first["message"], "Missing required parameter: 'custom_id'.");
+            }
+            _ => {}
+        }
         assert_eq!(b["in_progress_at"], Value::Null);
         assert_eq!(b["output_file_id"], Value::Null);
         assert_eq!(b["request_counts"]["total"], 0);
@@ -189,6 +218,32 @@ async fn too_many_requests_fail_validation() {
     let b = api.batch(b["id"].as_str().unwrap()).await;
     assert_eq!(b["status"], "failed");
     assert_eq!(b["errors"]["data"][0]["code"], "too_many_tasks");
+}
+
+#[tokio::test]
+async fn embeddings_over_50000_inputs_fail_validation() {
+    let (em, api) = start().await;
+    let line = |id: &str, n: usize| {
+        let input: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+        json!({"custom_id": id, "method": "POST", "url": "/v1/embeddings",
+               "body": {"model": "text-embedding-3-small", "input": input}})
+    };
+    // 25,000 + 25,000 inputs: exactly the limit, accepted.
+    let ok = api.input_file(&[line("a", 25_000), line("b", 25_000)]).await;
+    let ok = api.create_batch(&ok, "/v1/embeddings").await;
+    // 25,000 + 25,001: one over.
+    let over = api.input_file(&[line("a", 25_000), line("b", 25_001)]).await;
+    let over = api.create_batch(&over, "/v1/embeddings").await;
+    em.clock().advance(10.0);
+    let ok = api.batch(ok["id"].as_str().unwrap()).await;
+    assert_eq!(ok["status"], "in_progress", "{ok}");
+    assert_eq!(ok["request_counts"]["total"], 2);
+    let over = api.batch(over["id"].as_str().unwrap()).await;
+    assert_eq!(over["status"], "failed", "{over}");
+    let e = &over["errors"]["data"][0];
+    assert_eq!(e["code"], "too_many_tasks");
+    assert!(e["message"].as_str().unwrap().contains("50001"), "{e}");
+    assert_eq!(e["line"], Value::Null);
 }
 
 #[tokio::test]
@@ -267,6 +322,33 @@ async fn cancel_goes_through_cancelling_to_cancelled_with_partial_results() {
     assert_eq!(b["status"], "cancelled");
     assert_eq!(b["in_progress_at"], Value::Null);
     assert_eq!(b["output_file_id"], Value::Null);
+
+    // A batch cancelled while finalizing: every request had run, so all results are kept,
+    // and it ends cancelled (never completed).
+    let short = api.input_file(&[chat_line("f1", "x"), chat_line("f2", "y")]).await;
+    let b = api.create_batch(&short, "/v1/chat/completions").await;
+    let id = b["id"].as_str().unwrap();
+    em.clock().advance(14.0); // validating 10 + 2 requests: finalizing from +12 to +17
+    assert_eq!(api.batch(id).await["status"], "finalizing");
+    let c = api.post(&format!("/batches/{id}/cancel"), json!({})).await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    assert_eq!(c.body["status"], "cancelling");
+    let created = c.body["created_at"].as_i64().unwrap();
+    assert_eq!(c.body["finalizing_at"], created + 12);
+    assert_eq!(c.body["request_counts"], json!({"total": 2, "completed": 2, "failed": 0}));
+    em.clock().advance(10.0); // past the +17 it would have completed at
+    let b = api.batch(id).await;
+    assert_eq!(b["status"], "cancelling", "a cancel is not undone by finishing");
+    assert_eq!(b["completed_at"], Value::Null);
+    em.clock().advance(20.0);
+    let b = api.batch(id).await;
+    assert_eq!(b["status"], "cancelled");
+    assert_eq!(b["cancelled_at"], created + 14 + 30);
+    assert_eq!(b["completed_at"], Value::Null);
+    let out = api.lines(b["output_file_id"].as_str().unwrap()).await;
+    let mut ids: Vec<&str> = out.iter().map(|l| l["custom_id"].as_str().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["f1", "f2"]);
 
     // A completed batch cannot be cancelled.
     let b = api.create_batch(&file, "/v1/chat/completions").await;
