@@ -1,4 +1,4 @@
-//! Runs `tests/sdk/conformance.py` with the official OpenAI Python SDK against three
+//! Runs `tests/sdk/conformance.py` with the official OpenAI Python SDK against four
 //! emulators. Needs the repository's `.venv` with `openai` installed (`.ci/run` makes it);
 //! set `BATCHFORM_SKIP_SDK=1` to skip explicitly.
 
@@ -56,9 +56,23 @@ fn official_python_sdk_accepts_the_emulator() {
     ))
     .unwrap();
 
+    // One request every 0.5 s, from the start: a cancel lands half-way through.
+    let partial = start_in_background(config(
+        1.0,
+        Timing {
+            validating_secs: 0.0,
+            per_request_secs: 0.5,
+            min_in_progress_secs: 0.0,
+            cancelling_secs: 0.5,
+            ..Timing::default()
+        },
+        FaultConfig::default(),
+    ))
+    .unwrap();
+
     let out = Command::new(&python)
         .arg(&script)
-        .args([fast.base_url(), cancel.base_url(), expire.base_url(), KEY])
+        .args([fast.base_url(), cancel.base_url(), expire.base_url(), KEY, partial.base_url()])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

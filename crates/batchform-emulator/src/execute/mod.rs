@@ -290,7 +290,7 @@ fn response(body: &Value, model: &str, seed: &[u8; 32], cx: &LineContext<'_>) ->
             "truncation": "disabled",
             "usage": {
                 "input_tokens": it,
-                "input_tokens_details": {"cached_tokens": 0},
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                 "output_tokens": ot,
                 "output_tokens_details": {"reasoning_tokens": 0},
                 "total_tokens": it + ot,

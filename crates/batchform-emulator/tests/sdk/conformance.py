@@ -2,11 +2,12 @@
 real Files + Batches API: the SDK's typed models validate every response, errors map to the
 SDK's exception classes, pagination works, and batches reach every terminal state.
 
-Usage: conformance.py FAST_URL CANCEL_URL EXPIRE_URL API_KEY
+Usage: conformance.py FAST_URL CANCEL_URL EXPIRE_URL API_KEY PARTIAL_URL
   FAST_URL   emulator whose batches finish in well under a second
   CANCEL_URL emulator whose batches stay in `validating` and cancel within ~1 s; it injects
              a 429 on its first GET /v1/files and honours the x-batchform-fault header
   EXPIRE_URL emulator whose batches run past their 24 h window within ~1 s
+  PARTIAL_URL emulator whose batches run one request per 0.5 s, to cancel half-way
 Run by `cargo test` (tests/sdk_conformance.rs); exits non-zero on the first failed check.
 """
 
@@ -16,9 +17,17 @@ import time
 
 import openai
 from openai import OpenAI
-from openai.types import Batch, FileDeleted, FileObject
+from openai.types import (
+    Batch,
+    Completion,
+    CreateEmbeddingResponse,
+    FileDeleted,
+    FileObject,
+    ModerationCreateResponse,
+)
+from openai.types.responses import Response
 
-FAST, CANCEL, EXPIRE, KEY = sys.argv[1:5]
+FAST, CANCEL, EXPIRE, KEY, PARTIAL = sys.argv[1:6]
 TERMINAL = ("completed", "failed", "cancelled", "expired")
 
 
@@ -27,9 +36,10 @@ def client(base, **kw):
     return OpenAI(base_url=base, api_key=KEY, **kw)
 
 
-def strict(model, raw):
-    """Validate a raw JSON object against an SDK model and reject fields it does not know."""
-    unknown = set(raw) - set(model.model_fields)
+def strict(model, raw, known_extra=()):
+    """Validate a raw JSON object against an SDK model and reject fields it does not know
+    (except `known_extra`: fields the real API sends that this SDK's model lacks)."""
+    unknown = set(raw) - set(model.model_fields) - set(known_extra)
     assert not unknown, f"{model.__name__} has no fields {unknown}: {raw}"
     return model.model_validate(raw)
 
@@ -224,7 +234,72 @@ def expired_batch():
     assert errs and all(l["response"] is None and l["error"]["code"] == "batch_expired" for l in errs), errs
 
 
+def endpoint_results():
+    """Each endpoint's result bodies validate against the SDK's typed model for it, with no
+    field the model does not know."""
+    c = client(FAST)
+    cases = [
+        ("/v1/embeddings", {"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 8},
+         CreateEmbeddingResponse),
+        ("/v1/responses", {"model": "gpt-4o-mini", "input": "hello"}, Response),
+        ("/v1/completions", {"model": "gpt-3.5-turbo-instruct", "prompt": "hello"}, Completion),
+        ("/v1/moderations", {"model": "omni-moderation-latest", "input": "I will attack"},
+         ModerationCreateResponse),
+    ]
+    for endpoint, body, model in cases:
+        lines = [{"custom_id": f"r{i}", "method": "POST", "url": endpoint, "body": body} for i in range(2)]
+        f = c.files.create(file=("e.jsonl", jsonl(lines)), purpose="batch")
+        b = c.batches.create(input_file_id=f.id, endpoint=endpoint, completion_window="24h")
+        b, seen = wait(c, b.id)
+        assert b.status == "completed" and b.request_counts.completed == 2, (endpoint, seen, b)
+        out = [json.loads(l) for l in c.files.content(b.output_file_id).text.splitlines()]
+        assert sorted(l["custom_id"] for l in out) == ["r0", "r1"], out
+        for line in out:
+            assert line["response"]["status_code"] == 200, line
+            # The real Responses API echoes `store` (true by default); the SDK's model has no
+            # such field.
+            parsed = strict(model, line["response"]["body"], known_extra=("store",) if model is Response else ())
+            if model is CreateEmbeddingResponse:
+                assert [len(d.embedding) for d in parsed.data] == [8, 8]
+                assert parsed.usage.prompt_tokens > 0
+            elif model is Response:
+                assert parsed.output_text and parsed.status == "completed"
+            elif model is Completion:
+                assert parsed.choices[0].text
+            else:
+                assert parsed.results[0].categories.violence and parsed.results[0].flagged
+
+
+def cancelled_with_partial_results():
+    """A cancel while requests run keeps the finished ones: their lines are in the output
+    file, the counts stop where the cancel found them, and the rest get no line."""
+    c = client(PARTIAL)
+    f = c.files.create(file=("p.jsonl", jsonl([chat(f"r{i}", "x") for i in range(20)])), purpose="batch")
+    b = c.batches.create(input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h")
+    deadline = time.time() + 20
+    while c.batches.retrieve(b.id).request_counts.completed < 1:
+        assert time.time() < deadline, "no request finished"
+        time.sleep(0.05)
+    cancelling = strict(Batch, raw_json(c.batches.with_raw_response.cancel(b.id)))
+    assert cancelling.status == "cancelling"
+    done = cancelling.request_counts.completed
+    assert 1 <= done < 20, cancelling.request_counts
+    b, seen = wait(c, b.id)
+    assert b.status == "cancelled", seen
+    assert b.request_counts.completed == done and b.request_counts.failed == 0, b.request_counts
+    assert b.completed_at is None and b.error_file_id is None
+    out = [json.loads(l) for l in c.files.content(b.output_file_id).text.splitlines()]
+    assert len(out) == done, (len(out), done)
+    # Requests run in input order, so the finished ones are the first `done`.
+    assert sorted(l["custom_id"] for l in out) == sorted(f"r{i}" for i in range(done))
+    for line in out:
+        openai.types.chat.ChatCompletion.model_validate(line["response"]["body"])
+    assert c.files.retrieve(b.output_file_id).purpose == "batch_output"
+
+
 input_file = files_and_pagination()
+endpoint_results()
+cancelled_with_partial_results()
 completed_batch(input_file)
 failed_batch()
 batch_pagination_and_errors(input_file)
