@@ -96,8 +96,10 @@ async fn many_concurrent_creates_under_random_drops_make_one_batch_each() {
 
 #[tokio::test]
 async fn a_429_storm_is_waited_out_as_the_server_asks() {
+    // Retry-After: 2 twice asks for 4 s; the backoff schedule alone would wait
+    // 0.375-0.5 s + 0.75-1 s, at most 1.5 s, so the bounds tell the two apart.
     let h = Harness::emulator_with(Options {
-        faults: vec!["429:1@nth=2,3,4@GET:/v1/batches/"],
+        faults: vec!["429:2@nth=2,3@GET:/v1/batches/"],
         ..Options::default()
     })
     .await;
@@ -105,18 +107,40 @@ async fn a_429_storm_is_waited_out_as_the_server_asks() {
     let batch = h
         .create("openai_batch", "openai_batch.s", &h.batch_config(str_attr(&file, "id").unwrap()))
         .await;
-    // The first read of the batch passes; the second meets three 429s in a row.
+    // The first read of the batch passes; the second meets two 429s in a row.
     let first = h.read("openai_batch", "openai_batch.s", &batch).await;
     assert_no_errors(&first.diagnostics);
     let started = Instant::now();
     let read = h.read("openai_batch", "openai_batch.s", &batch).await;
     assert_no_errors(&read.diagnostics);
     assert!(read.new_state.is_some());
+    let took = started.elapsed();
     assert!(
-        started.elapsed() >= Duration::from_secs(3),
-        "three Retry-After: 1 waits, took {:?}",
-        started.elapsed()
+        took >= Duration::from_secs(4) && took < Duration::from_millis(5500),
+        "two Retry-After: 2 waits are 4 s (backoff would be under 1.5 s), took {took:?}"
     );
+}
+
+#[tokio::test]
+async fn a_create_that_times_out_is_reconciled_into_exactly_one_batch() {
+    // The first batch create is answered after 1.05 s; the provider gives up after 1 s, so it
+    // cannot know whether the batch was made. Whatever the server did, one batch exists after.
+    let h = Harness::emulator_with(Options {
+        faults: vec!["latency:1050@nth=1@POST:/v1/batches"],
+        request_timeout: Some("1s"),
+        ..Options::default()
+    })
+    .await;
+    let file = h.input_file("slow.jsonl", 1).await;
+    let started = Instant::now();
+    let batch = h
+        .create("openai_batch", "openai_batch.t", &h.batch_config(str_attr(&file, "id").unwrap()))
+        .await;
+    assert!(started.elapsed() >= Duration::from_secs(1), "the first attempt timed out");
+    let all = h.raw.all_batches().await;
+    assert_eq!(all.len(), 1, "exactly one batch: {all:#?}");
+    assert_eq!(all[0]["id"].as_str(), str_attr(&batch, "id"));
+    assert_eq!(str_attr(&batch, "status"), Some("validating"));
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod aimock;
+pub mod proxy;
 mod raw;
 
 use batchform_core::provider::*;
@@ -57,7 +58,19 @@ pub struct Options {
     pub page_sizes: Option<PageSizes>,
     pub max_retries: Option<i64>,
     pub base_url_suffix: &'static str,
+    pub organization: Option<&'static str>,
+    pub project: Option<&'static str>,
+    /// Default "20s".
+    pub request_timeout: Option<&'static str>,
+    /// A front (e.g. a recording proxy) between the provider and the emulator: given the
+    /// emulator's base URL, the base URL the provider is configured with.
+    pub front: Option<Front>,
 }
+
+pub type Front = Box<
+    dyn FnOnce(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>
+        + Send,
+>;
 
 impl Harness {
     pub async fn emulator() -> Harness {
@@ -81,7 +94,14 @@ impl Harness {
         .await
         .unwrap();
         let base = em.base_url();
-        Harness::configured(Backend::Emulator(em), &base, &options).await
+        let mut options = options;
+        let provider_base = match options.front.take() {
+            Some(front) => front(base.clone()).await,
+            None => base.clone(),
+        };
+        let mut h = Harness::configured(Backend::Emulator(em), &provider_base, &options).await;
+        h.raw = Raw::new(&base);
+        h
     }
 
     /// `None` when aimock is not installed and BATCHFORM_SKIP_AIMOCK=1 says to skip.
@@ -104,8 +124,14 @@ impl Harness {
         let mut config = vec![
             ("api_key", Value::string(KEY).mark_sensitive()),
             ("base_url", Value::string(format!("{base}{}", options.base_url_suffix))),
-            ("request_timeout", Value::string("20s")),
+            ("request_timeout", Value::string(options.request_timeout.unwrap_or("20s"))),
         ];
+        if let Some(org) = options.organization {
+            config.push(("organization", Value::string(org)));
+        }
+        if let Some(project) = options.project {
+            config.push(("project", Value::string(project)));
+        }
         if let Some(n) = options.max_retries {
             config.push(("max_retries", Value::number(n)));
         }

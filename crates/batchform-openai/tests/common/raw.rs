@@ -9,15 +9,25 @@ use std::path::Path;
 pub struct Raw {
     http: reqwest::Client,
     base: String,
+    project: Option<String>,
 }
 
 impl Raw {
     pub fn new(base: &str) -> Raw {
-        Raw { http: reqwest::Client::new(), base: base.to_string() }
+        Raw { http: reqwest::Client::new(), base: base.to_string(), project: None }
+    }
+
+    /// The same API as seen by requests with `OpenAI-Project: project`.
+    pub fn in_project(&self, project: &str) -> Raw {
+        Raw { project: Some(project.to_string()), ..self.clone() }
     }
 
     fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(KEY)
+        let r = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(KEY);
+        match &self.project {
+            Some(p) => r.header("OpenAI-Project", p),
+            None => r,
+        }
     }
 
     pub async fn get(&self, path: &str) -> (u16, Json) {
