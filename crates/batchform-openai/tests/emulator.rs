@@ -284,4 +284,28 @@ async fn the_model_of_a_kept_batch_is_checked_against_the_api() {
         "{text}"
     );
     assert_eq!(plan.diagnostics.errors().next().unwrap().attribute, Some(AttrPath::attr("model")));
+
+    // Created with model set, not validated yet: the API has reported nothing, and the error
+    // says so instead of quoting it.
+    let file = h.input_file("unvalidated.jsonl", 1).await;
+    let config = with_model_of(&h.batch_config(str_attr(&file, "id").unwrap()), "gpt-4o-mini");
+    let fresh = h.create("openai_batch", "openai_batch.v", &config).await;
+    assert_eq!(str_attr(&fresh, "status"), Some("validating"));
+    let plan = h
+        .plan("openai_batch", "openai_batch.v", &with_model_of(&config, "gpt-4o"), Some(&fresh))
+        .await;
+    let text = error_text(&plan.diagnostics);
+    assert!(!text.contains("the API reports"), "{text}");
+    assert!(
+        text.contains("model is \"gpt-4o\", but this batch was created with model = \"gpt-4o-mini\", and the API has not validated it yet"),
+        "{text}"
+    );
+}
+
+fn with_model_of(config: &Value, model: &str) -> Value {
+    let mut c = config.clone();
+    if let Value::Object(map) = &mut c {
+        map.insert("model".into(), Value::string(model));
+    }
+    c
 }

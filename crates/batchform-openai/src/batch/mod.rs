@@ -185,12 +185,29 @@ pub async fn plan(
                 (Arg::Known(m), Some(actual)) if replace.is_empty() => {
                     let configured_model = m.as_str().unwrap_or_default();
                     if !model_matches(configured_model, actual) {
-                        diags.push(model_mismatch(
-                            address,
-                            configured_model,
-                            actual,
-                            "the API reports for this batch",
-                        ));
+                        // The API names a batch's model once it has validated the input
+                        // (in_progress_at is set from then on); before that the state holds
+                        // the model configured when the batch was created.
+                        let validated = prior
+                            .get_attr("in_progress_at")
+                            .is_some_and(|v| v.is_known() && !v.is_null());
+                        diags.push(if validated {
+                            model_mismatch(
+                                address,
+                                configured_model,
+                                actual,
+                                "the API reports for this batch",
+                            )
+                        } else {
+                            Diagnostic::error(
+                                "Batch model does not match",
+                                format!(
+                                    "model is {configured_model:?}, but this batch was created with model = {actual:?}, and the API has not validated it yet, so it has not reported the batch's model. The model is decided by the input file's lines (it is not sent with the batch), so changing the argument cannot change it; set model = {actual:?} again, or remove the argument."
+                                ),
+                            )
+                            .with_attribute(AttrPath::attr("model"))
+                            .with_address(address)
+                        });
                     }
                 }
                 // Not validated yet: a changed model is a changed argument.

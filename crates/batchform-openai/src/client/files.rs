@@ -160,6 +160,7 @@ impl Client {
     ) -> Result<(bool, Vec<u8>), super::Failure> {
         let rb = self.request(Method::GET, &op.url, ctx).header("Accept", "application/binary");
         tracing::debug!(target: "batchform_openai::http", method = op.method, url = %op.url, attempt, "request");
+        let started = std::time::Instant::now();
         let response = rb.send().await.map_err(|source| super::Failure {
             maybe_processed: !source.is_connect(),
             error: ApiError::Transport { op: op.clone(), source },
@@ -167,6 +168,21 @@ impl Client {
             server_delay: None,
         })?;
         let status = response.status().as_u16();
+        // As the common path logs answers (the body follows as a stream, so not its size).
+        tracing::debug!(
+            target: "batchform_openai::http",
+            method = op.method,
+            url = %op.url,
+            attempt,
+            status,
+            request_id = response
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-"),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "response"
+        );
         if !(200..300).contains(&status) {
             // Let the common path classify the error (body, retry headers).
             let headers = response.headers().clone();
