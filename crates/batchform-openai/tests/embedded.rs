@@ -178,3 +178,49 @@ async fn base_url_next_to_the_emulator_is_ignored_with_a_warning() {
     assert_eq!(warning.attribute, Some(batchform_core::AttrPath::attr("base_url")));
     assert!(p.base_url().unwrap().starts_with("http://127.0.0.1:"));
 }
+
+/// The emulator object's phase durations reach the embedded server: with requests slower
+/// than a one-minute window, a batch ends `expired`, seen through the data source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_timing_settings_let_a_batch_expire() {
+    let work = tempfile::tempdir().unwrap();
+    let emulator = Value::object([
+        ("speed", Value::number(1000)),
+        ("validating_secs", Value::number(0)),
+        ("per_request_secs", Value::number(100_000)),
+        ("completion_window_secs", Value::number(60)),
+    ]);
+    let p = configured(work.path(), emulator).await;
+    let base = p.base_url().unwrap().to_string();
+    let raw = Raw::new(&base);
+    let file = raw.upload("slow.jsonl", "batch", &chat_lines(2, "gpt-4o-mini")).await;
+    let created = raw
+        .create_batch(serde_json::json!({"input_file_id": file["id"],
+            "endpoint": "/v1/chat/completions", "completion_window": "24h"}))
+        .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        created["expires_at"].as_i64().unwrap() - created["created_at"].as_i64().unwrap(),
+        60
+    );
+    let mut state = None;
+    for _ in 0..100 {
+        let r = p
+            .read_data_source(ReadDataSourceRequest {
+                type_name: "openai_batch".into(),
+                address: "data.openai_batch.slow".into(),
+                config: data_config("openai_batch", &[("batch_id", Value::string(&id))]),
+            })
+            .await;
+        assert_no_errors(&r.diagnostics);
+        let s = r.state.unwrap();
+        if str_attr(&s, "status") == Some("expired") {
+            state = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let state = state.expect("the batch expires within seconds");
+    assert!(num_attr(&state, "expired_at").is_some());
+    assert!(str_attr(&state, "error_file_id").is_some());
+}
