@@ -142,8 +142,8 @@ pub fn open(
     warnings.extend(diags);
     let path = state_path(&loaded.config, opts.path.as_deref());
     let mut backend = crate::commands::state::lock_for_change(&path, opts.lock, operation, color)?;
-    let state = match backend.read() {
-        Ok(s) => s.unwrap_or_default(),
+    let state = match backend.read_or_new() {
+        Ok(s) => s,
         Err(e) => {
             emit(
                 &Diagnostics::from(Diagnostic::error(
@@ -312,8 +312,8 @@ pub fn open_saved(
     let path = state_path(&loaded.config, opts.path.as_deref());
     let mut backend =
         crate::commands::state::lock_for_change(&path, opts.lock, "OperationTypeApply", color)?;
-    let state = match backend.read() {
-        Ok(s) => s.unwrap_or_default(),
+    let state = match backend.read_or_new() {
+        Ok(s) => s,
         Err(e) => {
             diagnostics::print(
                 &Diagnostics::from(Diagnostic::error(

@@ -26,6 +26,13 @@ pub trait Backend: Send {
     /// `None` when there is no state yet. Never writes.
     fn read(&mut self) -> Result<Option<State>, BackendError>;
 
+    /// The latest state as [`Backend::read`] gives it or, when there is none yet, a new
+    /// empty state whose lineage this backend hands out: everything it persists before the
+    /// first snapshot (the journal) carries that lineage, so a crash at any point leaves
+    /// files that load as one history. A caller that persists changes for a new state
+    /// must start from this state, not from a lineage of its own.
+    fn read_or_new(&mut self) -> Result<State, BackendError>;
+
     /// Make these changes durable before returning, in order, at a cost proportional to
     /// their size (not to the size of the state). Several changes in one call share one
     /// disk sync.

@@ -164,24 +164,59 @@ fn a_damaged_line_in_the_middle_is_an_error_not_silent_loss() {
 }
 
 #[test]
-fn a_journal_already_folded_into_the_snapshot_is_ignored() {
+fn a_journal_left_behind_by_the_first_snapshot_is_ignored_and_loses_nothing() {
+    // The window of a crash in a fresh directory: the first snapshot has been renamed into
+    // place but the journal (started before any snapshot existed) not yet removed.
     let (_dir, path) = dir_with_state();
     let journal = path.with_file_name("terraform.tfstate.journal");
     let mut run = LocalBackend::new(&path);
-    run.read().unwrap();
-    run.persist_change(&set("a", 0, 4)).unwrap();
-    let stale = std::fs::read(&journal).unwrap();
-    let mut state = State::new();
-    state.apply(&set("a", 0, 4));
-    // The header of the stale journal names "no snapshot"; after the snapshot it is stale.
-    let header: serde_json::Value =
-        serde_json::from_slice(stale.split(|b| *b == b'\n').next().unwrap()).unwrap();
-    state.lineage = header["lineage"].as_str().unwrap().to_string();
+    let mut state = run.read_or_new().unwrap();
+    let changes = [set("a", 0, 4), set("a", 1, 4), set("b", 0, 4)];
+    for change in &changes {
+        state.apply(change);
+        run.persist_change(change).unwrap();
+    }
+    let leftover = std::fs::read(&journal).unwrap();
     run.persist_snapshot(&state).unwrap();
-    // A crash between the snapshot rename and the journal's removal leaves it behind.
-    std::fs::write(&journal, &stale).unwrap();
-    let loaded = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert!(!journal.exists());
+    std::fs::write(&journal, &leftover).unwrap();
+    drop(run);
+
+    let mut next = LocalBackend::new(&path);
+    let loaded = next.read().unwrap().unwrap();
     assert_eq!(loaded, snapshot(&path));
+    assert_eq!(loaded.lineage, state.lineage);
+    let addrs: Vec<String> = loaded.instance_addrs().map(|a| a.to_string()).collect();
+    assert_eq!(addrs, ["terraform_data.a[0]", "terraform_data.a[1]", "terraform_data.b[0]"]);
+    // The next run journals and snapshots on top as usual, replacing the stale journal.
+    let mut latest = next.read_or_new().unwrap();
+    latest.apply(&set("c", 0, 4));
+    next.persist_change(&set("c", 0, 4)).unwrap();
+    assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap().instance_addrs().count(), 4);
+    assert_eq!(next.persist_snapshot(&latest).unwrap().serial, 2);
+}
+
+#[test]
+fn a_new_state_keeps_the_lineage_its_journal_was_started_with() {
+    let (_dir, path) = dir_with_state();
+    let mut run = LocalBackend::new(&path);
+    let state = run.read_or_new().unwrap();
+    assert_eq!(run.read_or_new().unwrap().lineage, state.lineage, "handed out once");
+    run.persist_change(&set("a", 0, 4)).unwrap();
+    // A crashed run's journal: the next run recovers the same lineage.
+    drop(run);
+    let mut next = LocalBackend::new(&path);
+    let mut recovered = next.read_or_new().unwrap();
+    assert_eq!(recovered.lineage, state.lineage);
+    // Folding the journal into a snapshot of another lineage is refused, not left to break
+    // the next load.
+    let lineage = recovered.lineage.clone();
+    recovered.lineage = batchform_state::new_lineage();
+    assert!(matches!(next.persist_snapshot(&recovered), Err(BackendError::Refused(_))));
+    assert!(!path.exists());
+    recovered.lineage = lineage;
+    assert_eq!(next.persist_snapshot(&recovered).unwrap().serial, 1);
+    assert_eq!(snapshot(&path).lineage, state.lineage);
 }
 
 #[test]
