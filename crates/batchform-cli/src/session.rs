@@ -64,19 +64,6 @@ impl Session {
     }
 }
 
-/// The state file: `-state`, else `terraform { backend "local" { path } }`, else
-/// `terraform.tfstate`.
-pub fn state_path(config: &Config, flag: Option<&std::path::Path>) -> PathBuf {
-    let backend_path =
-        config.terraform.backend.as_ref().and_then(|b| b.body.attribute("path")).and_then(|a| {
-            match &a.expr.kind {
-                batchform_config::ast::ExprKind::String(s) => Some(PathBuf::from(s)),
-                _ => None,
-            }
-        });
-    batchform_state::resolve_state_path(flag, backend_path.as_deref())
-}
-
 /// Open a session. On failure the diagnostics are printed and the exit code returned.
 pub fn open(
     ctx: &Context,
@@ -140,7 +127,7 @@ pub fn open(
         return Err(1);
     }
     warnings.extend(diags);
-    let path = state_path(&loaded.config, opts.path.as_deref());
+    let path = crate::commands::state::state_path(&loaded.config, opts.path.as_deref());
     let mut backend = crate::commands::state::lock_for_change(&path, opts.lock, operation, color)?;
     let state = match backend.read_or_new() {
         Ok(s) => s,
@@ -309,7 +296,7 @@ pub fn open_saved(
             return Err(1);
         }
     };
-    let path = state_path(&loaded.config, opts.path.as_deref());
+    let path = crate::commands::state::state_path(&loaded.config, opts.path.as_deref());
     let mut backend =
         crate::commands::state::lock_for_change(&path, opts.lock, "OperationTypeApply", color)?;
     let state = match backend.read_or_new() {
