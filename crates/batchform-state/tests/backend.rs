@@ -398,17 +398,69 @@ fn a_failed_final_write_leaves_the_journal_intact() {
     drop(dir);
 }
 
+/// A local backend whose syncs take a known time, like a slow disk: while one sync runs, the
+/// other workers' changes must queue up and go to disk together in the next.
+struct SlowDisk {
+    inner: LocalBackend,
+    sync_time: Duration,
+    largest_batch: usize,
+}
+
+impl Backend for SlowDisk {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn lock(
+        &mut self,
+        r: &LockRequest,
+        t: Duration,
+    ) -> Result<batchform_state::LockInfo, BackendError> {
+        self.inner.lock(r, t)
+    }
+    fn unlock(&mut self) -> Result<(), BackendError> {
+        self.inner.unlock()
+    }
+    fn read(&mut self) -> Result<Option<State>, BackendError> {
+        self.inner.read()
+    }
+    fn read_or_new(&mut self) -> Result<State, BackendError> {
+        self.inner.read_or_new()
+    }
+    fn persist_changes(&mut self, changes: &[StateChange]) -> Result<(), BackendError> {
+        self.largest_batch = self.largest_batch.max(changes.len());
+        self.inner.persist_changes(changes)?;
+        std::thread::sleep(self.sync_time);
+        Ok(())
+    }
+    fn persist_snapshot(
+        &mut self,
+        state: &State,
+    ) -> Result<batchform_state::Persisted, BackendError> {
+        self.inner.persist_snapshot(state)
+    }
+    fn push_snapshot(
+        &mut self,
+        state: &State,
+        force: bool,
+    ) -> Result<batchform_state::Persisted, BackendError> {
+        self.inner.push_snapshot(state, force)
+    }
+}
+
 #[test]
 fn concurrent_persists_share_syncs_and_all_become_durable() {
+    const THREADS: i64 = 8;
+    const EACH: i64 = 50;
     let (_dir, path) = dir_with_state();
-    let mut backend = LocalBackend::new(&path);
-    backend.read().unwrap();
+    let mut inner = LocalBackend::new(&path);
+    let state = inner.read_or_new().unwrap();
+    let backend = SlowDisk { inner, sync_time: Duration::from_millis(5), largest_batch: 0 };
     let group = std::sync::Arc::new(batchform_state::GroupCommit::new(backend));
-    let threads: Vec<_> = (0..8)
+    let threads: Vec<_> = (0..THREADS)
         .map(|t| {
             let group = group.clone();
             std::thread::spawn(move || {
-                for i in 0..50 {
+                for i in 0..EACH {
                     group.persist(set(&format!("t{t}"), i, 100)).unwrap();
                 }
             })
@@ -418,13 +470,22 @@ fn concurrent_persists_share_syncs_and_all_become_durable() {
         t.join().unwrap();
     }
     let syncs = group.syncs();
-    assert!(syncs <= 400 && syncs > 0);
+    let changes = (THREADS * EACH) as u64;
+    // One sync per change would be 400; with 8 workers waiting on each 5 ms sync, a sync
+    // carries about 7 changes. A quarter of one-per-change leaves room for a loaded machine
+    // and still fails if changes are not grouped.
+    assert!(syncs <= changes / 4, "{changes} persists took {syncs} syncs: not shared");
     let recovered = LocalBackend::new(&path).read().unwrap().unwrap();
-    assert_eq!(recovered.instance_addrs().count(), 400);
+    assert_eq!(recovered.instance_addrs().count() as u64, changes);
+    assert_eq!(recovered.lineage, state.lineage);
     // The backend comes back for the final snapshot.
     let mut backend = std::sync::Arc::try_unwrap(group).ok().unwrap().into_inner();
+    assert!(backend.largest_batch > 1);
     assert_eq!(backend.persist_snapshot(&recovered).unwrap().serial, 1);
-    eprintln!("400 concurrent persists in {syncs} syncs");
+    eprintln!(
+        "{changes} concurrent persists in {syncs} syncs (largest batch {})",
+        backend.largest_batch
+    );
 }
 
 #[test]
