@@ -119,7 +119,7 @@ fn main() {
         w.join().unwrap();
     }
     let syncs = group.syncs();
-    let mut backend = std::sync::Arc::try_unwrap(group).ok().unwrap().into_inner();
+    let mut backend = group.close().unwrap();
     let recovered = backend.read().unwrap().unwrap();
     backend.persist_snapshot(&recovered).unwrap();
     let concurrent = start.elapsed();

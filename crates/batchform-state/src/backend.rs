@@ -99,6 +99,11 @@ pub enum BackendError {
     /// `state push` (or a snapshot write) was refused; the text is Terraform's.
     #[error("{0}")]
     Refused(String),
+    /// A change arrived after the backend was taken back for the final snapshot.
+    #[error(
+        "the state backend was already closed for the final snapshot; the change was not saved"
+    )]
+    Closed,
     /// A group-commit sync failed (shared by every change in that batch and after it).
     #[error(transparent)]
     Batch(std::sync::Arc<BackendError>),

@@ -479,7 +479,8 @@ fn concurrent_persists_share_syncs_and_all_become_durable() {
     assert_eq!(recovered.instance_addrs().count() as u64, changes);
     assert_eq!(recovered.lineage, state.lineage);
     // The backend comes back for the final snapshot.
-    let mut backend = std::sync::Arc::try_unwrap(group).ok().unwrap().into_inner();
+    let mut backend = group.close().unwrap();
+    assert!(matches!(group.persist(set("late", 0, 4)), Err(BackendError::Closed)));
     assert!(backend.largest_batch > 1);
     assert_eq!(backend.persist_snapshot(&recovered).unwrap().serial, 1);
     eprintln!(
@@ -499,4 +500,27 @@ fn a_state_path_in_a_missing_directory_is_created() {
     backend.persist_snapshot(&state).unwrap();
     backend.unlock().unwrap();
     assert_eq!(snapshot(&path).instance_addrs().count(), 1);
+}
+
+#[test]
+fn closing_the_group_committer_hands_back_the_locked_backend_despite_stray_holders() {
+    let (_dir, path) = dir_with_state();
+    let mut backend = LocalBackend::new(&path);
+    backend.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
+    let mut state = backend.read_or_new().unwrap();
+    let group = std::sync::Arc::new(batchform_state::GroupCommit::new(backend));
+    let stray = group.clone();
+    group.persist(set("a", 0, 4)).unwrap();
+    state.apply(&set("a", 0, 4));
+    let mut backend = group.close().unwrap();
+    assert!(group.close().is_none(), "handed back once");
+    // Still locked while the final snapshot is written, and nothing can be journaled after it.
+    let other =
+        LocalBackend::new(&path).lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO);
+    assert!(matches!(other, Err(BackendError::Locked { .. })), "{other:?}");
+    assert!(matches!(stray.persist(set("a", 1, 4)), Err(BackendError::Closed)));
+    assert_eq!(backend.persist_snapshot(&state).unwrap().serial, 1);
+    backend.unlock().unwrap();
+    assert_eq!(snapshot(&path).instance_addrs().count(), 1);
+    assert!(!backend.journal_path().exists());
 }

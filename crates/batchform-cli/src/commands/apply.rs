@@ -156,9 +156,10 @@ fn finish(
     ));
     drop(signals);
     drop(persister);
-    let mut backend = match Arc::try_unwrap(commit) {
-        Ok(c) => c.into_inner(),
-        Err(_) => LocalBackend::new(&path),
+    // The backend comes back with its lock even if a task the walk left behind still holds
+    // the committer (it can persist nothing more): the final snapshot is written locked.
+    let Some(mut backend) = commit.close() else {
+        unreachable!("only finish closes the committer")
     };
     let mut diags = outcome.diagnostics.clone();
     if let Err(e) = backend.persist_snapshot(&outcome.state) {
