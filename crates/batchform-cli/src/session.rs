@@ -135,7 +135,10 @@ pub fn open(
             emit(
                 &Diagnostics::from(Diagnostic::error(
                     "Failed to load state",
-                    format!("Error loading state: {e}. The state file was left untouched."),
+                    format!(
+                        "Error loading state: {} The state file was left untouched.",
+                        crate::ui::sentence(&e)
+                    ),
                 )),
                 &Sources::new(),
                 color,
@@ -305,7 +308,7 @@ pub fn open_saved(
             diagnostics::print(
                 &Diagnostics::from(Diagnostic::error(
                     "Failed to load state",
-                    format!("Error loading state: {e}."),
+                    format!("Error loading state: {}", crate::ui::sentence(&e)),
                 )),
                 &Sources::new(),
                 color,

@@ -207,7 +207,11 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
     let mut saved = match batchform_engine::planfile::read(&bytes) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("\nError: Failed to load \"{}\" as a plan file\n\n{e}.", file.display());
+            eprintln!(
+                "\nError: Failed to load \"{}\" as a plan file\n\n{}",
+                file.display(),
+                crate::ui::sentence(&e)
+            );
             return 1;
         }
     };
