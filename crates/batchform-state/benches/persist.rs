@@ -22,7 +22,7 @@ fn main() {
     let total = Instant::now();
     let mut backend = LocalBackend::new(&path);
     backend.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
-    let mut state = backend.read().unwrap().unwrap_or_default();
+    let mut state = backend.read_or_new().unwrap();
     let payload = "x".repeat(440);
     let mut latencies = Vec::with_capacity(n);
     let persist_start = Instant::now();
