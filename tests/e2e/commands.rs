@@ -161,3 +161,41 @@ fn an_empty_string_output_is_a_change() {
         "\nChanges to Outputs:\n  + e = \"\"\n  + f = \"x\"\n\nYou can apply this plan to save these new output values to the batchform\nstate, without changing any real infrastructure.\n\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so batchform can't\nguarantee to take exactly these actions if you run \"batchform apply\" now.\n"
     );
 }
+
+#[test]
+fn a_failed_final_write_leaves_errored_tfstate_to_push() {
+    let w = workdir();
+    assert_eq!(w.run(&["apply", "-auto-approve"]).code, 0);
+    w.file(
+        "main.tf",
+        &format!("{CONFIG}\nresource \"terraform_data\" \"c\" {{\n  input = \"y\"\n}}\n"),
+    );
+    // The first overwrite of a run copies the old state to terraform.tfstate.backup; a
+    // directory in its place makes that, and so the final snapshot, fail (even for root),
+    // after every change was journaled.
+    let blocker = w.path().join("terraform.tfstate.backup");
+    std::fs::create_dir(&blocker).unwrap();
+    std::fs::write(blocker.join("keep"), "").unwrap();
+    let before = std::fs::read(w.path().join("terraform.tfstate")).unwrap();
+    let apply = w.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
+    let message = apply.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(message.contains("Error: Failed to save state"), "{message}");
+    assert!(message.contains("so it was written to ./errored.tfstate instead"), "{message}");
+    assert!(message.contains("Run \"batchform state push ./errored.tfstate\""), "{message}");
+    assert_eq!(std::fs::read(w.path().join("terraform.tfstate")).unwrap(), before);
+    let errored = std::fs::read_to_string(w.path().join("errored.tfstate")).unwrap();
+    assert!(errored.contains("\"name\": \"c\""), "{errored}");
+    assert!(!w.path().join(".terraform.tfstate.lock.info").exists(), "the lock was released");
+
+    // Once the problem is fixed, the user pushes it as told.
+    std::fs::remove_dir_all(&blocker).unwrap();
+    let push = w.run(&["state", "push", "./errored.tfstate"]);
+    assert_eq!(push.code, 0, "{}{}", push.stdout, push.stderr);
+    assert_eq!(
+        w.run(&["state", "list"]).stdout,
+        "terraform_data.a\nterraform_data.b\nterraform_data.c\n"
+    );
+    assert!(!w.path().join("terraform.tfstate.journal").exists(), "folded into the snapshot");
+    assert_eq!(w.run(&["plan", "-detailed-exitcode"]).code, 0, "nothing left to do");
+}

@@ -64,19 +64,6 @@ impl Session {
     }
 }
 
-/// The state file: `-state`, else `terraform { backend "local" { path } }`, else
-/// `terraform.tfstate`.
-pub fn state_path(config: &Config, flag: Option<&std::path::Path>) -> PathBuf {
-    let backend_path =
-        config.terraform.backend.as_ref().and_then(|b| b.body.attribute("path")).and_then(|a| {
-            match &a.expr.kind {
-                batchform_config::ast::ExprKind::String(s) => Some(PathBuf::from(s)),
-                _ => None,
-            }
-        });
-    batchform_state::resolve_state_path(flag, backend_path.as_deref())
-}
-
 /// Open a session. On failure the diagnostics are printed and the exit code returned.
 pub fn open(
     ctx: &Context,
@@ -140,15 +127,18 @@ pub fn open(
         return Err(1);
     }
     warnings.extend(diags);
-    let path = state_path(&loaded.config, opts.path.as_deref());
+    let path = crate::commands::state::state_path(&loaded.config, opts.path.as_deref());
     let mut backend = crate::commands::state::lock_for_change(&path, opts.lock, operation, color)?;
-    let state = match backend.read() {
-        Ok(s) => s.unwrap_or_default(),
+    let state = match backend.read_or_new() {
+        Ok(s) => s,
         Err(e) => {
             emit(
                 &Diagnostics::from(Diagnostic::error(
                     "Failed to load state",
-                    format!("Error loading state: {e}. The state file was left untouched."),
+                    format!(
+                        "Error loading state: {} The state file was left untouched.",
+                        crate::ui::sentence(&e)
+                    ),
                 )),
                 &Sources::new(),
                 color,
@@ -309,16 +299,16 @@ pub fn open_saved(
             return Err(1);
         }
     };
-    let path = state_path(&loaded.config, opts.path.as_deref());
+    let path = crate::commands::state::state_path(&loaded.config, opts.path.as_deref());
     let mut backend =
         crate::commands::state::lock_for_change(&path, opts.lock, "OperationTypeApply", color)?;
-    let state = match backend.read() {
-        Ok(s) => s.unwrap_or_default(),
+    let state = match backend.read_or_new() {
+        Ok(s) => s,
         Err(e) => {
             diagnostics::print(
                 &Diagnostics::from(Diagnostic::error(
                     "Failed to load state",
-                    format!("Error loading state: {e}."),
+                    format!("Error loading state: {}", crate::ui::sentence(&e)),
                 )),
                 &Sources::new(),
                 color,

@@ -15,6 +15,14 @@ pub const GREEN_BOLD: &str = "\x1b[32m\x1b[1m";
 pub const RESET: &str = "\x1b[0m";
 
 /// The current time as RFC 3339 (UTC, seconds), as plan timestamps are written.
+/// `text` as a sentence ending in exactly one full stop, for error texts that may or may
+/// not end in one already (a decode error does, an I/O error does not).
+pub fn sentence(text: impl std::fmt::Display) -> String {
+    let text = text.to_string();
+    let text = text.trim_end();
+    if text.ends_with(['.', '!', '?']) { text.to_string() } else { format!("{text}.") }
+}
+
 pub fn rfc3339_now() -> String {
     let now = time::OffsetDateTime::now_utc();
     let format =

@@ -22,7 +22,7 @@ fn main() {
     let total = Instant::now();
     let mut backend = LocalBackend::new(&path);
     backend.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
-    let mut state = backend.read().unwrap().unwrap_or_default();
+    let mut state = backend.read_or_new().unwrap();
     let payload = "x".repeat(440);
     let mut latencies = Vec::with_capacity(n);
     let persist_start = Instant::now();
@@ -119,7 +119,7 @@ fn main() {
         w.join().unwrap();
     }
     let syncs = group.syncs();
-    let mut backend = std::sync::Arc::try_unwrap(group).ok().unwrap().into_inner();
+    let mut backend = group.close().unwrap();
     let recovered = backend.read().unwrap().unwrap();
     backend.persist_snapshot(&recovered).unwrap();
     let concurrent = start.elapsed();

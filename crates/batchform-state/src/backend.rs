@@ -26,6 +26,13 @@ pub trait Backend: Send {
     /// `None` when there is no state yet. Never writes.
     fn read(&mut self) -> Result<Option<State>, BackendError>;
 
+    /// The latest state as [`Backend::read`] gives it or, when there is none yet, a new
+    /// empty state whose lineage this backend hands out: everything it persists before the
+    /// first snapshot (the journal) carries that lineage, so a crash at any point leaves
+    /// files that load as one history. A caller that persists changes for a new state
+    /// must start from this state, not from a lineage of its own.
+    fn read_or_new(&mut self) -> Result<State, BackendError>;
+
     /// Make these changes durable before returning, in order, at a cost proportional to
     /// their size (not to the size of the state). Several changes in one call share one
     /// disk sync.
@@ -92,6 +99,11 @@ pub enum BackendError {
     /// `state push` (or a snapshot write) was refused; the text is Terraform's.
     #[error("{0}")]
     Refused(String),
+    /// A change arrived after the backend was taken back for the final snapshot.
+    #[error(
+        "the state backend was already closed for the final snapshot; the change was not saved"
+    )]
+    Closed,
     /// A group-commit sync failed (shared by every change in that batch and after it).
     #[error(transparent)]
     Batch(std::sync::Arc<BackendError>),

@@ -9,10 +9,13 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 /// [`GroupCommit::persist`] blocks until the change is durable; while one caller syncs, the
 /// others queue up and the next sync takes them all. After a failed sync every later call
 /// fails too: the caller must stop and write what it has (`errored.tfstate`).
+/// [`GroupCommit::close`] hands the backend (and its lock) back for the final snapshot even
+/// while stray clones of a shared `GroupCommit` are still alive; they can persist no more.
 pub struct GroupCommit<B: Backend> {
     queue: Mutex<Queue>,
     synced: Condvar,
-    backend: Mutex<B>,
+    /// `None` once [`GroupCommit::close`] has taken the backend back.
+    backend: Mutex<Option<B>>,
 }
 
 struct Queue {
@@ -24,6 +27,8 @@ struct Queue {
     syncing: bool,
     failed: Option<Arc<BackendError>>,
     syncs: u64,
+    /// Set by [`GroupCommit::close`]: no more changes are taken.
+    closed: bool,
 }
 
 impl<B: Backend> GroupCommit<B> {
@@ -36,15 +41,19 @@ impl<B: Backend> GroupCommit<B> {
                 syncing: false,
                 failed: None,
                 syncs: 0,
+                closed: false,
             }),
             synced: Condvar::new(),
-            backend: Mutex::new(backend),
+            backend: Mutex::new(Some(backend)),
         }
     }
 
     /// Make `change` durable; returns once it is on disk.
     pub fn persist(&self, change: StateChange) -> Result<(), BackendError> {
         let mut queue = self.lock_queue();
+        if queue.closed {
+            return Err(BackendError::Closed);
+        }
         if let Some(err) = &queue.failed {
             return Err(BackendError::Batch(err.clone()));
         }
@@ -67,8 +76,10 @@ impl<B: Backend> GroupCommit<B> {
             let number = queue.open;
             queue.open += 1;
             drop(queue);
-            let result =
-                self.backend.lock().unwrap_or_else(PoisonError::into_inner).persist_changes(&batch);
+            let result = match self.lock_backend().as_mut() {
+                Some(backend) => backend.persist_changes(&batch),
+                None => Err(BackendError::Closed),
+            };
             queue = self.lock_queue();
             queue.syncing = false;
             queue.syncs += 1;
@@ -85,9 +96,17 @@ impl<B: Backend> GroupCommit<B> {
         self.lock_queue().syncs
     }
 
-    /// The backend back, for the final snapshot and unlock.
-    pub fn into_inner(self) -> B {
-        self.backend.into_inner().unwrap_or_else(PoisonError::into_inner)
+    /// Take the backend back (with its lock) through a shared reference, once every change
+    /// that was acknowledged is durable: a sync in progress finishes first. Later calls to
+    /// [`GroupCommit::persist`] fail with [`BackendError::Closed`], so nothing is journaled
+    /// after the final snapshot. `None` if it was already taken.
+    pub fn close(&self) -> Option<B> {
+        self.lock_queue().closed = true;
+        self.lock_backend().take()
+    }
+
+    fn lock_backend(&self) -> MutexGuard<'_, Option<B>> {
+        self.backend.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock_queue(&self) -> MutexGuard<'_, Queue> {

@@ -22,8 +22,9 @@
 //! // 1. Lock for the whole operation (skip with -lock=false). Fails with
 //! //    BackendError::Locked { holder } after the timeout.
 //! backend.lock(&LockRequest::new("OperationTypeApply"), std::time::Duration::from_secs(0))?;
-//! // 2. Read: the last snapshot plus any journal a crashed run left (replayed in memory).
-//! let mut state = backend.read()?.unwrap_or_default();
+//! // 2. Read: the last snapshot plus any journal a crashed run left (replayed in memory),
+//! //    or a new state whose lineage the backend hands out (and writes into its journal).
+//! let mut state = backend.read_or_new()?;
 //! // 3. After every completed resource operation: apply in memory, persist durably. The
 //! //    call returns once the change is on disk (one append + fdatasync), whatever the size
 //! //    of the state. Parallel workers share the backend through `GroupCommit`, whose

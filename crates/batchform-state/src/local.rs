@@ -44,6 +44,10 @@ pub struct LocalBackend {
     disk: Option<State>,
     loaded: bool,
     journal: JournalState,
+    /// The lineage of the state being built when there is no snapshot yet: handed out by
+    /// `read_or_new` (or taken from a journal that started a new state) and written into the
+    /// journal's header, so the first snapshot and the journal before it agree.
+    new_lineage: Option<String>,
     backed_up: bool,
     bytes_written: u64,
 }
@@ -72,6 +76,7 @@ impl LocalBackend {
             disk: None,
             loaded: false,
             journal: JournalState::None,
+            new_lineage: None,
             backed_up: false,
             bytes_written: 0,
         }
@@ -160,6 +165,9 @@ impl LocalBackend {
                     .unwrap_or_else(|| State { lineage: header.lineage.clone(), ..State::new() });
                 for change in &replay.changes {
                     recovered.apply(change);
+                }
+                if disk.is_none() {
+                    self.new_lineage = Some(header.lineage.clone());
                 }
                 state = Some(recovered);
                 journal = JournalState::Resumable(replay.valid_len);
@@ -283,6 +291,14 @@ impl Backend for LocalBackend {
         self.load()
     }
 
+    fn read_or_new(&mut self) -> Result<State, BackendError> {
+        if let Some(state) = self.load()? {
+            return Ok(state);
+        }
+        let lineage = self.new_lineage.get_or_insert_with(crate::new_lineage).clone();
+        Ok(State { lineage, ..State::new() })
+    }
+
     fn persist_changes(&mut self, changes: &[StateChange]) -> Result<(), BackendError> {
         if changes.is_empty() {
             return Ok(());
@@ -298,10 +314,10 @@ impl Backend for LocalBackend {
                 self.ensure_dir()?;
                 let header = Header {
                     batchform_journal: 1,
-                    lineage: self
-                        .disk
-                        .as_ref()
-                        .map_or_else(crate::new_lineage, |d| d.lineage.clone()),
+                    lineage: match &self.disk {
+                        Some(d) => d.lineage.clone(),
+                        None => self.new_lineage.get_or_insert_with(crate::new_lineage).clone(),
+                    },
                     base_serial: self.disk.as_ref().map(|d| d.serial),
                 };
                 Writer::create(&self.journal_path, &header).map_err(io_err)?
@@ -342,7 +358,20 @@ impl Backend for LocalBackend {
                 return Ok(persisted);
             }
             Some(disk) => disk.serial + 1,
-            None => state.serial + 1,
+            None => {
+                // A journal started for a new state must be folded into a snapshot of the
+                // same lineage, or a crash before the journal is removed leaves two histories.
+                let journaled = !matches!(self.journal, JournalState::None);
+                if let Some(lineage) = self.new_lineage.as_ref().filter(|_| journaled) {
+                    if *lineage != state.lineage {
+                        return Err(BackendError::Refused(format!(
+                            "cannot write state with lineage {:?}: the journal beside it continues lineage {:?}",
+                            state.lineage, lineage
+                        )));
+                    }
+                }
+                state.serial + 1
+            }
         };
         self.write_snapshot(state.clone(), serial)
     }

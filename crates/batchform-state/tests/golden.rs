@@ -48,7 +48,7 @@ fn states_we_write_match_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("terraform.tfstate");
     let mut backend = LocalBackend::new(&path);
-    let mut state = State::new();
+    let mut state = backend.read_or_new().unwrap();
     let mut changes = vec![set("counted", 0, 10), set("counted", 1, 10)];
     let mut tainted = data_object("t", 3);
     tainted.status = batchform_state::ObjectStatus::Tainted;

@@ -25,7 +25,7 @@ fn kill_writer_child() {
     let seed: u64 = std::env::var("BATCHFORM_KILL_SEED").unwrap().parse().unwrap();
     let mut backend = LocalBackend::new(path);
     backend.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO).unwrap();
-    let mut state = backend.read().unwrap().unwrap_or_default();
+    let mut state = backend.read_or_new().unwrap();
     let mut next = state.instance_addrs().count() as i64;
     let mut rng = seed;
     let stdout = std::io::stdout();
@@ -105,12 +105,23 @@ fn killed_writers_never_lose_acknowledged_changes() {
             }
             (acked, snapshots)
         });
-        let _ = rx.recv_timeout(Duration::from_secs(20));
+        let reached = rx.recv_timeout(Duration::from_secs(20));
         std::thread::sleep(extra);
         child.kill().unwrap();
         child.wait().unwrap();
         let (acked, snapshots) = reader.join().unwrap();
+        assert!(
+            reached.is_ok(),
+            "run {run} (seed {seed0}): the writer died or stalled after {acked} of {kill_after} acknowledgements"
+        );
+        assert!(acked >= acked_total + kill_after, "run {run}: {acked} acknowledged");
         snapshots_seen += snapshots;
+
+        // The killed writer's lock went with it: the next writer gets it at once.
+        let mut next = LocalBackend::new(&path);
+        next.lock(&LockRequest::new("OperationTypeApply"), Duration::ZERO)
+            .unwrap_or_else(|e| panic!("run {run}: the lock outlived its holder: {e}"));
+        next.unlock().unwrap();
 
         let state: State = LocalBackend::new(&path)
             .read()

@@ -156,9 +156,10 @@ fn finish(
     ));
     drop(signals);
     drop(persister);
-    let mut backend = match Arc::try_unwrap(commit) {
-        Ok(c) => c.into_inner(),
-        Err(_) => LocalBackend::new(&path),
+    // The backend comes back with its lock even if a task the walk left behind still holds
+    // the committer (it can persist nothing more): the final snapshot is written locked.
+    let Some(mut backend) = commit.close() else {
+        unreachable!("only finish closes the committer")
     };
     let mut diags = outcome.diagnostics.clone();
     if let Err(e) = backend.persist_snapshot(&outcome.state) {
@@ -203,10 +204,14 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
             return 1;
         }
     };
-    let saved = match batchform_engine::planfile::read(&bytes) {
+    let mut saved = match batchform_engine::planfile::read(&bytes) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("\nError: Failed to load \"{}\" as a plan file\n\n{e}.", file.display());
+            eprintln!(
+                "\nError: Failed to load \"{}\" as a plan file\n\n{}",
+                file.display(),
+                crate::ui::sentence(&e)
+            );
             return 1;
         }
     };
@@ -226,9 +231,15 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
         Ok(s) => s,
         Err(code) => return code,
     };
-    let plan = &saved.plan;
     // Terraform's check: a plan made with no state (serial 0) is compared only by serial.
-    let first_plan = plan.prior_state.serial == 0;
+    let first_plan = saved.plan.prior_state.serial == 0;
+    if first_plan && session.state.serial == 0 {
+        // The plan's lineage was made up by the planning process; the state written is the
+        // one the backend handed out (and journals under), so a crash cannot split them.
+        saved.plan.prior_state.lineage = session.state.lineage.clone();
+        saved.plan.refreshed_state.lineage = session.state.lineage.clone();
+    }
+    let plan = &saved.plan;
     let stale = if !first_plan && session.state.lineage != plan.prior_state.lineage {
         Some((
             "Saved plan does not match the given state",

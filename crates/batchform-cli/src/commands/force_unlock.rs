@@ -29,13 +29,17 @@ pub struct Args {
     pub lock_id: String,
 }
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     if !args.force && !confirm() {
         println!("force-unlock cancelled.");
         return 1;
     }
-    let mut backend = LocalBackend::new(args.file.path());
+    let mut backend = LocalBackend::new(&path);
     match backend.force_unlock(&args.lock_id) {
         Ok(_) => {
             println!(

@@ -29,7 +29,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
             return 1;
         }
     };
-    let path = crate::session::state_path(&loaded.config, args.state.as_deref());
+    let path = crate::commands::state::state_path(&loaded.config, args.state.as_deref());
     let state = crate::commands::state::read_state(&path).ok().flatten().unwrap_or_default();
     match args.graph_type.as_deref() {
         None => print!("{}", resource_graph(&loaded.config, &graph, &state)),

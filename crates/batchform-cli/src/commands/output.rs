@@ -47,9 +47,13 @@ pub struct Args {
     pub name: Option<String>,
 }
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
-    let outputs = match super::state::read_state(&args.file.path()) {
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let outputs = match super::state::read_state(&path) {
         Ok(state) => state.map(|s| s.outputs).unwrap_or_default(),
         Err(d) => return u8::from(diag::print(&[*d], color)),
     };

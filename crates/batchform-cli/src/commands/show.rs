@@ -32,7 +32,7 @@ pub struct Args {
     pub path: Option<String>,
 }
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
     if let Some(path) = &args.path
         && let Ok(bytes) = std::fs::read(path)
@@ -42,8 +42,9 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
     }
     let state = match &args.path {
         Some(path) => read_state_file(Path::new(path), color),
-        None => super::state::read_state(&args.file.path())
-            .map_err(|d| u8::from(diag::print(&[*d], color))),
+        None => args.file.path(ctx, color).and_then(|path| {
+            super::state::read_state(&path).map_err(|d| u8::from(diag::print(&[*d], color)))
+        }),
     };
     let state: Option<State> = match state {
         Ok(s) => s,

@@ -31,12 +31,12 @@ pub struct Args {
     pub address: String,
 }
 
-pub fn taint(args: &Args, _ctx: &Context) -> u8 {
-    run(args, Mark::Taint)
+pub fn taint(args: &Args, ctx: &Context) -> u8 {
+    run(args, ctx, Mark::Taint)
 }
 
-pub fn untaint(args: &Args, _ctx: &Context) -> u8 {
-    run(args, Mark::Untaint)
+pub fn untaint(args: &Args, ctx: &Context) -> u8 {
+    run(args, ctx, Mark::Untaint)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -45,7 +45,7 @@ enum Mark {
     Untaint,
 }
 
-fn run(args: &Args, mark: Mark) -> u8 {
+fn run(args: &Args, ctx: &Context, mark: Mark) -> u8 {
     use batchform_state::Backend;
     let color = args.color.color();
     let addr = match args.address.parse::<TargetAddr>() {
@@ -57,11 +57,14 @@ fn run(args: &Args, mark: Mark) -> u8 {
         }
     };
     let operation = if mark == Mark::Taint { "taint" } else { "untaint" };
-    let mut backend =
-        match super::state::lock_for_change(&args.file.path(), &args.lock, operation, color) {
-            Ok(b) => b,
-            Err(code) => return code,
-        };
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut backend = match super::state::lock_for_change(&path, &args.lock, operation, color) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
     let code = change(args, &addr, mark, &mut backend, color);
     if let Err(e) = backend.unlock() {
         diag::print(&[diag::backend_error(&e)], color);

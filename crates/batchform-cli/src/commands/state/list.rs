@@ -19,13 +19,17 @@ pub struct Args {
     pub addresses: Vec<String>,
 }
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let filters = match super::parse_addresses(&args.addresses, color) {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let state = match super::read_state(&args.file.path()) {
+    let state = match super::read_state(&path) {
         Ok(Some(state)) => state,
         Ok(None) => return super::no_state_file(color),
         Err(d) => return u8::from(diag::print(&[*d], color)),

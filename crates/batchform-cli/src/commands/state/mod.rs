@@ -66,11 +66,42 @@ pub struct StateFileArgs {
 }
 
 impl StateFileArgs {
-    /// The state file this command works on. The backend path from the configuration is
-    /// wired in by the configuration-aware commands; here only the flag and the default apply.
-    pub fn path(&self) -> PathBuf {
-        batchform_state::resolve_state_path(self.state.as_deref(), None)
+    /// The state file this command works on, resolved by [`resolve_state_path`]. On failure
+    /// (a configuration that does not load) the diagnostics are printed and the exit code
+    /// returned.
+    pub fn path(&self, ctx: &Context, color: bool) -> Result<PathBuf, u8> {
+        resolve_state_path(ctx, self.state.as_deref(), color)
     }
+}
+
+/// The state file for a command that does not otherwise read the configuration: `-state` if
+/// given, else the configuration is loaded from the working directory (as Terraform loads its
+/// backend configuration) and [`state_path`] decides. A configuration that fails to load is
+/// an error, as in Terraform: its backend block could name another file.
+pub fn resolve_state_path(ctx: &Context, flag: Option<&Path>, color: bool) -> Result<PathBuf, u8> {
+    if let Some(flag) = flag {
+        return Ok(flag.to_path_buf());
+    }
+    let loaded = crate::workdir::load(&ctx.working_dir);
+    if loaded.diagnostics.has_errors() {
+        crate::diagnostics::print(&loaded.diagnostics, &loaded.sources, color);
+        return Err(1);
+    }
+    Ok(state_path(&loaded.config, None))
+}
+
+/// The one rule for where state lives, used by every command: `-state=PATH` if given, else
+/// the `path` of the configuration's `backend "local"` block, else `terraform.tfstate`
+/// (relative to the working directory).
+pub fn state_path(config: &batchform_config::model::Config, flag: Option<&Path>) -> PathBuf {
+    let backend_path =
+        config.terraform.backend.as_ref().and_then(|b| b.body.attribute("path")).and_then(|a| {
+            match &a.expr.kind {
+                batchform_config::ast::ExprKind::String(s) => Some(PathBuf::from(s)),
+                _ => None,
+            }
+        });
+    batchform_state::resolve_state_path(flag, backend_path.as_deref())
 }
 
 /// `-lock` and `-lock-timeout`.

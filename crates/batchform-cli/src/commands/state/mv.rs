@@ -36,16 +36,19 @@ pub struct Args {
     pub destination: String,
 }
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let addrs =
         match super::parse_addresses(&[args.source.clone(), args.destination.clone()], color) {
             Ok(a) => a,
             Err(code) => return code,
         };
     let (source, destination) = (&addrs[0], &addrs[1]);
-    let mut backend = match super::lock_for_change(&args.file.path(), &args.lock, "state-mv", color)
-    {
+    let mut backend = match super::lock_for_change(&path, &args.lock, "state-mv", color) {
         Ok(b) => b,
         Err(code) => return code,
     };

@@ -13,9 +13,13 @@ pub struct Args {
     pub color: ColorArgs,
 }
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
-    match super::read_state(&args.file.path()) {
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    match super::read_state(&path) {
         Ok(Some(state)) => {
             let bytes = batchform_state::codec::encode(&state);
             let _ = std::io::stdout().write_all(&bytes);

@@ -31,8 +31,12 @@ pub struct Args {
     pub source: String,
 }
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let mut bytes = Vec::new();
     let read = if args.source == "-" {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -51,11 +55,10 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
         }
         Err(e) => return diag::error(e.summary(), e.to_string(), color),
     };
-    let mut backend =
-        match super::lock_for_change(&args.file.path(), &args.lock, "state-push", color) {
-            Ok(b) => b,
-            Err(code) => return code,
-        };
+    let mut backend = match super::lock_for_change(&path, &args.lock, "state-push", color) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
     let result = backend.push_snapshot(&pushed, args.force);
     let code = match result {
         Ok(_) => 0,

@@ -31,14 +31,17 @@ pub struct Args {
     pub addresses: Vec<String>,
 }
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let targets = match super::parse_addresses(&args.addresses, color) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let mut backend = match super::lock_for_change(&args.file.path(), &args.lock, "state-rm", color)
-    {
+    let mut backend = match super::lock_for_change(&path, &args.lock, "state-rm", color) {
         Ok(b) => b,
         Err(code) => return code,
     };

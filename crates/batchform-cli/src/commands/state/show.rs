@@ -19,8 +19,12 @@ pub struct Args {
 const NOT_FOUND: &str = "No instance found for the given address!\n\n";
 const EXPLAIN: &str = "This command requires that the address references one specific instance.\nTo view the available instances, use \"batchform state list\". Please modify \nthe address to reference a specific instance.\n";
 
-pub fn run(args: &Args, _ctx: &Context) -> u8 {
+pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.color.color();
+    let path = match args.file.path(ctx, color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let addr = match args.address.parse::<TargetAddr>() {
         Ok(TargetAddr::Instance(i)) => i,
         Ok(TargetAddr::Resource(r)) => r.instance(InstanceKey::None),
@@ -29,7 +33,7 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
             return 1;
         }
     };
-    let state = match super::read_state(&args.file.path()) {
+    let state = match super::read_state(&path) {
         Ok(Some(state)) => state,
         Ok(None) => return super::no_state_file(color),
         Err(d) => return u8::from(diag::print(&[*d], color)),
