@@ -9,5 +9,6 @@ mod console;
 mod drift;
 mod examples;
 mod parity;
+mod pipes;
 mod validate;
 mod version;

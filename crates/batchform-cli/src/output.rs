@@ -211,7 +211,7 @@ impl Ui {
 
     /// The second Ctrl-C.
     pub fn two_interrupts(&self) {
-        eprint!("{}", apply_text::two_interrupts(crate::diagnostics::DEFAULT_WIDTH));
+        eout!("{}", apply_text::two_interrupts(crate::diagnostics::DEFAULT_WIDTH));
     }
 
     /// After an interrupted apply (exit code 1).

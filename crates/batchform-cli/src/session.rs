@@ -27,7 +27,7 @@ fn emit(diags: &Diagnostics, sources: &Sources, color: bool, json: bool) {
     if json {
         let ts = crate::render::stream::timestamp(std::time::SystemTime::now());
         for d in diags {
-            println!("{}", crate::render::stream::diagnostic(d, sources, &ts));
+            outln!("{}", crate::render::stream::diagnostic(d, sources, &ts));
         }
     } else {
         diagnostics::print(diags, sources, color);
@@ -160,7 +160,7 @@ pub fn open(
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("Error: failed to start the async runtime: {e}");
+            eoutln!("Error: failed to start the async runtime: {e}");
             return Err(1);
         }
     };
@@ -328,7 +328,7 @@ pub fn open_saved(
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
-            eprintln!("Error: failed to start the async runtime: {e}");
+            eoutln!("Error: failed to start the async runtime: {e}");
             1u8
         })?;
     let (variables, diags) =

@@ -21,3 +21,40 @@ pub fn rfc3339_now() -> String {
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     now.format(&format).unwrap_or_default()
 }
+
+/// Writes to stdout, ignoring errors: a reader that closed the pipe early (`batchform plan |
+/// head -1`) must not make the command panic half-way (std's `println!` does), so the command
+/// runs to its end (state persisted, lock released) and exits with its own code, printing
+/// nothing more.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_fmt(args);
+}
+
+/// As [`write_stdout`], for stderr.
+pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_fmt(args);
+}
+
+/// `print!` that never panics on a closed stdout.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::ui::write_stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` that never panics on a closed stdout.
+macro_rules! outln {
+    () => { $crate::ui::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::ui::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `eprint!` that never panics on a closed stderr.
+macro_rules! eout {
+    ($($arg:tt)*) => { $crate::ui::write_stderr(format_args!($($arg)*)) };
+}
+
+/// `eprintln!` that never panics on a closed stderr.
+macro_rules! eoutln {
+    () => { $crate::ui::write_stderr(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::ui::write_stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}

@@ -32,12 +32,12 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     let path = crate::session::state_path(&loaded.config, args.state.as_deref());
     let state = crate::commands::state::read_state(&path).ok().flatten().unwrap_or_default();
     match args.graph_type.as_deref() {
-        None => print!("{}", resource_graph(&loaded.config, &graph, &state)),
+        None => out!("{}", resource_graph(&loaded.config, &graph, &state)),
         Some("plan" | "plan-refresh-only" | "plan-destroy" | "apply") => {
-            print!("{}", operation_graph(&loaded.config, &graph, &state))
+            out!("{}", operation_graph(&loaded.config, &graph, &state))
         }
         Some(other) => {
-            eprintln!(
+            eoutln!(
                 "\nError: Invalid graph type\n\nThe graph type {other:?} is not supported. Use -type=plan, or no -type for the resource graph."
             );
             return 1;

@@ -133,7 +133,7 @@ pub fn mode_of(destroy: bool, refresh_only: bool) -> PlanMode {
 pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.op.color.color();
     if args.op.refresh_only && !args.op.refresh {
-        eprintln!(
+        eoutln!(
             "Error: Incompatible refresh options\n\nIt doesn't make sense to use -refresh-only at the same time as -refresh=false, because batchform would have nothing to do."
         );
         return 1;
@@ -176,7 +176,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         match batchform_engine::planfile::write(&plan, &files) {
             Ok(bytes) => {
                 if let Err(e) = std::fs::write(out, bytes) {
-                    eprintln!(
+                    eoutln!(
                         "Error: Failed to write plan file\n\nThe plan file could not be written: {}.",
                         crate::ui::io_error_text(&e)
                     );
@@ -185,7 +185,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
                 ui.saved_plan(out, &plan);
             }
             Err(e) => {
-                eprintln!("Error: Failed to write plan file\n\n{e}.");
+                eoutln!("Error: Failed to write plan file\n\n{e}.");
                 return 1;
             }
         }
