@@ -90,7 +90,10 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
         Kind::Apply => mode_of(false, args.op.refresh_only),
     };
     let opts = PlanOptions { mode, refresh: args.op.refresh, targets, replace };
-    let plan = make_plan(&session, ctx, &opts, args.op.parallelism, ui.hooks());
+    let Some(plan) = make_plan(&session, ctx, &opts, args.op.parallelism, &ui) else {
+        ui.plan_interrupted(&session.loaded.sources);
+        return 1;
+    };
     ui.diagnostics(&session.warnings, &session.loaded.sources);
     if plan.errored {
         ui.plan_failed(&plan, &session.registry, &session.loaded.sources);
@@ -113,7 +116,7 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
             );
             return 1;
         }
-        if !ui.ask_approval(&plan) {
+        if !ui.ask_approval(&plan, &session.runtime) {
             ui.cancelled(&plan);
             return 1;
         }

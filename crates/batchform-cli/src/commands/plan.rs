@@ -6,7 +6,6 @@ use batchform_core::{Diagnostic, Diagnostics, InstanceAddr, TargetAddr};
 use batchform_engine::plan::{Plan, PlanMode};
 use batchform_engine::planner::PlanOptions;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Options shared by plan, apply, destroy and refresh.
 #[derive(Debug, Clone, clap::Args)]
@@ -95,14 +94,16 @@ pub struct Args {
     pub detailed_exitcode: bool,
 }
 
-/// Run the planner for a session.
+/// Run the planner for a session; `None` when Ctrl-C stopped it (the "Interrupt received"
+/// lines are printed; nothing was written, the caller exits 1).
 pub fn make_plan(
     session: &Session,
     ctx: &Context,
     opts: &PlanOptions,
     parallelism: usize,
-    hooks: Arc<dyn batchform_engine::hooks::Hooks>,
-) -> Plan {
+    ui: &crate::output::Ui,
+) -> Option<Plan> {
+    let hooks = ui.hooks();
     let library = session.env.library();
     let op = batchform_engine::operation::Operation {
         config: session.config(),
@@ -113,11 +114,14 @@ pub fn make_plan(
         paths: ctx.paths(),
         parallelism,
     };
-    let mut plan =
-        session.runtime.block_on(batchform_engine::planner::plan(&op, session.state.clone(), opts));
+    let mut plan = crate::signals::interruptible(
+        &session.runtime,
+        ui,
+        batchform_engine::planner::plan(&op, session.state.clone(), opts),
+    )?;
     plan.timestamp = crate::ui::rfc3339_now();
     plan.variables = session.given_variables.clone();
-    plan
+    Some(plan)
 }
 
 pub fn mode_of(destroy: bool, refresh_only: bool) -> PlanMode {
@@ -162,7 +166,10 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         targets,
         replace,
     };
-    let plan = make_plan(&session, ctx, &opts, args.op.parallelism, ui.hooks());
+    let Some(plan) = make_plan(&session, ctx, &opts, args.op.parallelism, &ui) else {
+        ui.plan_interrupted(&session.loaded.sources);
+        return 1;
+    };
     ui.diagnostics(&session.warnings, &session.loaded.sources);
     if plan.errored {
         ui.plan_failed(&plan, &session.registry, &session.loaded.sources);
