@@ -22,6 +22,21 @@ pub fn rfc3339_now() -> String {
     now.format(&format).unwrap_or_default()
 }
 
+/// Terraform's prompt for a variable with no value (`UIInput.Input`): `var.NAME` in bold, the
+/// description's lines indented by two spaces and a blank line, then `  Enter a value: `.
+pub fn variable_prompt(name: &str, description: Option<&str>, color: bool) -> String {
+    let (bold, reset) = if color { ("\x1b[1m", RESET) } else { ("", "") };
+    let mut text = format!("{bold}var.{name}{reset}\n");
+    if let Some(description) = description.filter(|d| !d.is_empty()) {
+        for line in description.lines() {
+            text.push_str(&format!("  {line}\n"));
+        }
+        text.push('\n');
+    }
+    text.push_str(&format!("  {bold}Enter a value:{reset} "));
+    text
+}
+
 /// Writes to stdout, ignoring errors: a reader that closed the pipe early (`batchform plan |
 /// head -1`) must not make the command panic half-way (std's `println!` does), so the command
 /// runs to its end (state persisted, lock released) and exits with its own code, printing
@@ -57,4 +72,22 @@ macro_rules! eout {
 macro_rules! eoutln {
     () => { $crate::ui::write_stderr(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::ui::write_stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variable_prompt;
+
+    #[test]
+    fn the_variable_prompt_is_terraforms() {
+        assert_eq!(variable_prompt("region", None, false), "var.region\n  Enter a value: ");
+        assert_eq!(
+            variable_prompt("region", Some("Where to run.\nPick one near you."), false),
+            "var.region\n  Where to run.\n  Pick one near you.\n\n  Enter a value: "
+        );
+        assert_eq!(
+            variable_prompt("n", Some(""), true),
+            "\x1b[1mvar.n\x1b[0m\n  \x1b[1mEnter a value:\x1b[0m "
+        );
+    }
 }

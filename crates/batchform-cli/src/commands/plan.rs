@@ -51,7 +51,12 @@ pub struct OperationArgs {
 
 impl OperationArgs {
     pub fn state_options(&self) -> StateOptions<'_> {
-        StateOptions { path: self.state.clone(), lock: &self.lock, json: self.json }
+        StateOptions {
+            path: self.state.clone(),
+            lock: &self.lock,
+            json: self.json,
+            input: self.input,
+        }
     }
 
     /// `-target` and `-replace` as addresses, or the diagnostics for bad ones.
