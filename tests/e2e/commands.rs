@@ -161,3 +161,18 @@ fn an_empty_string_output_is_a_change() {
         "\nChanges to Outputs:\n  + e = \"\"\n  + f = \"x\"\n\nYou can apply this plan to save these new output values to the batchform\nstate, without changing any real infrastructure.\n\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so batchform can't\nguarantee to take exactly these actions if you run \"batchform apply\" now.\n"
     );
 }
+
+/// `graph -type=plan` prints what Terraform 1.11 prints on the same configuration (count,
+/// for_each, depends_on, outputs with and without references): the transitively reduced
+/// operation graph. The golden file is `fixtures/graph/plan/terraform.dot`, made by
+/// `fixtures/graph/plan/generate.sh` with real Terraform.
+#[test]
+fn graph_type_plan_matches_terraform() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/graph/plan");
+    let w = crate::harness::Workdir::new();
+    w.file("main.tf", &std::fs::read_to_string(format!("{dir}/main.tf")).expect("main.tf"));
+    let out = w.run(&["graph", "-type=plan"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let golden = std::fs::read_to_string(format!("{dir}/terraform.dot")).expect("golden");
+    assert_eq!(out.stdout, golden);
+}
