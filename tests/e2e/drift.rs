@@ -434,3 +434,37 @@ fn an_interrupt_during_plan_stops_it_and_leaves_the_state_untouched() {
     assert_eq!(std::fs::read(work.path().join("terraform.tfstate")).expect("state"), before);
     assert!(!work.path().join(".terraform.tfstate.lock.info").exists(), "lock left behind");
 }
+
+/// Ctrl-C at the approval prompt aborts the input: nothing applied, exit 1.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_at_the_approval_prompt_cancels() {
+    let work = Workdir::new();
+    work.file("main.tf", "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n");
+    let mut child = Command::new(crate::harness::binary())
+        .args(["apply", "-no-color"])
+        .current_dir(work.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", work.path())
+        .stdin(Stdio::piped()) // kept open: the prompt waits
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start apply");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("Enter a value: ") {
+        let n = stdout.read(&mut buf).expect("read");
+        assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    sigint(&child);
+    stdout.read_to_end(&mut seen).expect("read");
+    let status = child.wait().expect("wait");
+    let text = String::from_utf8_lossy(&seen);
+    assert_eq!(status.code(), Some(1), "{text}");
+    assert!(text.contains("Apply cancelled."), "{text}");
+    assert!(work.run(&["state", "list"]).stdout.is_empty(), "nothing applied");
+}
