@@ -66,6 +66,34 @@ fn no_debugging_leftovers_in_sources() {
     }
 }
 
+/// The CLI prints only through `ui`'s `out!` / `outln!` / `eoutln!`, which ignore a closed
+/// pipe (`batchform plan | head -1`) instead of panicking as `println!` does.
+#[test]
+fn the_cli_prints_only_through_its_pipe_safe_macros() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/batchform-cli/src"), &mut files);
+    let banned = [
+        concat!("println", "!("),
+        concat!("print", "!("),
+        concat!("eprintln", "!("),
+        concat!("eprint", "!("),
+    ];
+    for file in files {
+        if file.components().any(|c| c.as_os_str() == "tests") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("read");
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for pattern in banned {
+                let hit = line
+                    .match_indices(pattern)
+                    .any(|(i, _)| !line[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+                assert!(!hit, "{}: {line}", file.display());
+            }
+        }
+    }
+}
+
 #[test]
 fn dependencies_come_from_the_workspace() {
     for krate in crates() {

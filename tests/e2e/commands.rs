@@ -199,3 +199,18 @@ fn a_failed_final_write_leaves_errored_tfstate_to_push() {
     assert!(!w.path().join("terraform.tfstate.journal").exists(), "folded into the snapshot");
     assert_eq!(w.run(&["plan", "-detailed-exitcode"]).code, 0, "nothing left to do");
 }
+
+/// `graph -type=plan` prints what Terraform 1.11 prints on the same configuration (count,
+/// for_each, depends_on, outputs with and without references): the transitively reduced
+/// operation graph. The golden file is `fixtures/graph/plan/terraform.dot`, made by
+/// `fixtures/graph/plan/generate.sh` with real Terraform.
+#[test]
+fn graph_type_plan_matches_terraform() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/graph/plan");
+    let w = crate::harness::Workdir::new();
+    w.file("main.tf", &std::fs::read_to_string(format!("{dir}/main.tf")).expect("main.tf"));
+    let out = w.run(&["graph", "-type=plan"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let golden = std::fs::read_to_string(format!("{dir}/terraform.dot")).expect("golden");
+    assert_eq!(out.stdout, golden);
+}

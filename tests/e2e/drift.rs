@@ -315,3 +315,156 @@ fn the_first_interrupt_lets_running_creates_finish_and_records_them() {
     assert_eq!(emulator_batch_ids(&emulator).len(), 8);
     assert_eq!(state_batch_ids(&work).len(), 8);
 }
+
+/// Start `batchform ARGS` in `work` with stdout and stderr piped.
+#[cfg(unix)]
+fn spawn(work: &Workdir, args: &[&str]) -> Child {
+    Command::new(crate::harness::binary())
+        .args(args)
+        .current_dir(work.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", work.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start batchform")
+}
+
+#[cfg(unix)]
+fn sigint(child: &Child) {
+    let status =
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+}
+
+/// Read stdout lines into `seen` until one contains `needle` (false at end of output).
+#[cfg(unix)]
+fn read_until(stdout: &mut impl BufRead, seen: &mut String, needle: &str) -> bool {
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("read") == 0 {
+            return false;
+        }
+        seen.push_str(&line);
+        if line.contains(needle) {
+            return true;
+        }
+    }
+}
+
+/// The second Ctrl-C exits at once (exit 1) without waiting for running creates; every
+/// change that completed is durable, so the state loads and the next apply converges.
+#[cfg(unix)]
+#[test]
+fn the_second_interrupt_exits_at_once_and_the_state_stays_usable() {
+    // Creates take 3 s each: the test would notice waiting for them.
+    let emulator = Emulator::start_with("60", &["-fault", "latency:3000@POST:/v1/batches"]);
+    let work = Workdir::new();
+    let config = config(&emulator).replace(
+        "resource \"openai_batch\" \"job\" {",
+        "resource \"openai_batch\" \"job\" {\n  count             = 6",
+    );
+    work.file("main.tf", &config).file("requests.jsonl", REQUESTS);
+    let mut child = spawn(&work, &["apply", "-auto-approve", "-no-color", "-parallelism=2"]);
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut seen = String::new();
+    assert!(read_until(&mut stdout, &mut seen, "openai_batch.job[0]: Creating..."), "{seen}");
+    let start = std::time::Instant::now();
+    sigint(&child);
+    // The second only after the first was handled (two signals at once count as one).
+    assert!(read_until(&mut stdout, &mut seen, "Interrupt received"), "{seen}");
+    sigint(&child);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read");
+    seen.push_str(&rest);
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    let status = child.wait().expect("wait");
+    let elapsed = start.elapsed();
+    assert_eq!(status.code(), Some(1), "{seen}{stderr}");
+    assert!(stderr.contains("Two interrupts received. Exiting immediately."), "{stderr}");
+    assert!(
+        elapsed < std::time::Duration::from_millis(2500),
+        "the second Ctrl-C waited for the running creates: {elapsed:?}"
+    );
+    // The state loads (the input file's upload completed and is recorded).
+    let list = work.run(&["state", "list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.contains("openai_file.input"), "{}", list.stdout);
+    // The next apply converges, and after it nothing is left to do.
+    let again = work.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert_eq!(state_batch_ids(&work).len(), 6);
+    let plan = work.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+}
+
+/// The first Ctrl-C during plan (while refreshing) stops it at once: exit 1, the state file
+/// untouched, the lock released, as Terraform stops a plan.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_during_plan_stops_it_and_leaves_the_state_untouched() {
+    // Reads take 3 s each, so the refresh is still running when the interrupt comes.
+    let emulator = Emulator::start_with("60", &["-fault", "latency:3000@GET:/v1/batches"]);
+    let work = Workdir::new();
+    work.file("main.tf", &config(&emulator)).file("requests.jsonl", REQUESTS);
+    let apply = work.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    let before = std::fs::read(work.path().join("terraform.tfstate")).expect("state");
+
+    let mut child = spawn(&work, &["plan", "-no-color"]);
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut seen = String::new();
+    assert!(read_until(&mut stdout, &mut seen, "openai_batch.job: Refreshing state..."), "{seen}");
+    let start = std::time::Instant::now();
+    sigint(&child);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read");
+    seen.push_str(&rest);
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "{seen}{stderr}");
+    assert!(start.elapsed() < std::time::Duration::from_millis(2500), "{:?}", start.elapsed());
+    assert!(seen.contains("Interrupt received."), "{seen}");
+    assert!(!seen.contains("Plan:") && !seen.contains("No changes."), "{seen}");
+    assert!(stderr.contains("Error: Operation interrupted"), "{stderr}");
+    assert_eq!(std::fs::read(work.path().join("terraform.tfstate")).expect("state"), before);
+    assert!(!work.path().join(".terraform.tfstate.lock.info").exists(), "lock left behind");
+}
+
+/// Ctrl-C at the approval prompt aborts the input: nothing applied, exit 1.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_at_the_approval_prompt_cancels() {
+    let work = Workdir::new();
+    work.file("main.tf", "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n");
+    let mut child = Command::new(crate::harness::binary())
+        .args(["apply", "-no-color"])
+        .current_dir(work.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", work.path())
+        .stdin(Stdio::piped()) // kept open: the prompt waits
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start apply");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("Enter a value: ") {
+        let n = stdout.read(&mut buf).expect("read");
+        assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    sigint(&child);
+    stdout.read_to_end(&mut seen).expect("read");
+    let status = child.wait().expect("wait");
+    let text = String::from_utf8_lossy(&seen);
+    assert_eq!(status.code(), Some(1), "{text}");
+    assert!(text.contains("Apply cancelled."), "{text}");
+    assert!(work.run(&["state", "list"]).stdout.is_empty(), "nothing applied");
+}

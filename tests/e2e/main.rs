@@ -8,6 +8,8 @@ mod commands;
 mod console;
 mod drift;
 mod examples;
+mod input;
 mod parity;
+mod pipes;
 mod validate;
 mod version;

@@ -1,6 +1,8 @@
 //! The `batchform` binary: parses Terraform-style arguments, runs one command, maps the
 //! outcome to an exit code. Only this crate prints or reads the terminal.
 
+#[macro_use]
+mod ui;
 mod args;
 mod commands;
 mod diagnostics;
@@ -10,7 +12,6 @@ mod providers;
 mod render;
 mod session;
 mod signals;
-mod ui;
 mod workdir;
 
 use std::process::ExitCode;

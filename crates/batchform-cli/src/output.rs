@@ -13,7 +13,7 @@ use batchform_core::Diagnostics;
 use batchform_engine::apply::ApplyOutcome;
 use batchform_engine::hooks::{Event, Hooks};
 use batchform_engine::plan::Plan;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 /// The user interface of one operation.
@@ -181,13 +181,14 @@ impl Ui {
         }
     }
 
-    /// Ask "Do you want to perform these actions?"; only `yes` approves.
-    pub fn ask_approval(&self, plan: &Plan) -> bool {
+    /// Ask "Do you want to perform these actions?"; only `yes` approves. Ctrl-C at the prompt
+    /// aborts the input (not approved), as in Terraform.
+    pub fn ask_approval(&self, plan: &Plan, runtime: &tokio::runtime::Runtime) -> bool {
         self.out(&apply_text::approval_prompt(plan.mode, &self.colorize()));
-        let mut answer = String::new();
-        if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        let Some(answer) = crate::signals::read_line_interruptible(runtime) else {
+            self.out("\n");
             return false;
-        }
+        };
         self.out("\n");
         answer.trim_end_matches(['\r', '\n']) == "yes"
     }
@@ -211,7 +212,17 @@ impl Ui {
 
     /// The second Ctrl-C.
     pub fn two_interrupts(&self) {
-        eprint!("{}", apply_text::two_interrupts(crate::diagnostics::DEFAULT_WIDTH));
+        eout!("{}", apply_text::two_interrupts(crate::diagnostics::DEFAULT_WIDTH));
+    }
+
+    /// After Ctrl-C stopped a plan (or the plan of an apply) before anything changed (exit
+    /// code 1).
+    pub fn plan_interrupted(&self, sources: &Sources) {
+        let diag = batchform_core::Diagnostic::error(
+            "Operation interrupted",
+            "The plan was interrupted before it finished. Nothing was changed and the state was not written.",
+        );
+        self.diagnostics(&Diagnostics::from(diag), sources);
     }
 
     /// After an interrupted apply (exit code 1).

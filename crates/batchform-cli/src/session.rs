@@ -20,6 +20,9 @@ pub struct StateOptions<'a> {
     pub lock: &'a crate::commands::state::LockArgs,
     /// `-json`: diagnostics are printed as the streaming UI's `diagnostic` lines.
     pub json: bool,
+    /// `-input` (default true): ask for required variables that have no value, when stdin is
+    /// a terminal.
+    pub input: bool,
 }
 
 /// Print diagnostics the way the operation's output is printed (text, or `-json` lines).
@@ -27,7 +30,7 @@ fn emit(diags: &Diagnostics, sources: &Sources, color: bool, json: bool) {
     if json {
         let ts = crate::render::stream::timestamp(std::time::SystemTime::now());
         for d in diags {
-            println!("{}", crate::render::stream::diagnostic(d, sources, &ts));
+            outln!("{}", crate::render::stream::diagnostic(d, sources, &ts));
         }
     } else {
         diagnostics::print(diags, sources, color);
@@ -64,6 +67,38 @@ impl Session {
     }
 }
 
+/// Terraform's interactive input: each required variable with no value, by name, as
+/// `var.NAME`, its description, `  Enter a value: `. Only when stdin is a terminal (a pipe or
+/// /dev/null never blocks an automated run; the variable is then reported as missing). An
+/// unreadable answer (end of input) leaves the variable unset.
+fn ask_for_variables(
+    config: &batchform_config::model::Config,
+    raw: &[batchform_config::variables::RawVariable],
+    color: bool,
+) -> Vec<batchform_config::variables::RawVariable> {
+    use std::io::{BufRead, IsTerminal};
+    let missing = batchform_config::variables::unset_required(config, raw);
+    if missing.is_empty() || !std::io::stdin().is_terminal() {
+        return Vec::new();
+    }
+    let mut answers = Vec::new();
+    for (name, description) in missing {
+        out!("{}", crate::ui::variable_prompt(name, description, color));
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let mut line = String::new();
+        match std::io::stdin().lock().read_line(&mut line) {
+            Ok(n) if n > 0 => {}
+            _ => {
+                outln!();
+                break;
+            }
+        }
+        outln!();
+        answers.push(batchform_config::variables::input_value(name, line.trim_end().to_string()));
+    }
+    answers
+}
+
 /// Open a session. On failure the diagnostics are printed and the exit code returned.
 pub fn open(
     ctx: &Context,
@@ -98,6 +133,10 @@ pub fn open(
     let (raw, d) =
         crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
     let mut diags = d;
+    let mut raw = raw;
+    if opts.input && !opts.json && !diags.has_errors() {
+        raw.extend(ask_for_variables(&loaded.config, &raw, color));
+    }
     let (variables, given_variables, d) = {
         let library = env.library();
         let given = batchform_config::variables::given_values(&loaded.config, &raw, &library);
@@ -150,7 +189,7 @@ pub fn open(
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("Error: failed to start the async runtime: {e}");
+            eoutln!("Error: failed to start the async runtime: {e}");
             return Err(1);
         }
     };
@@ -318,7 +357,7 @@ pub fn open_saved(
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
-            eprintln!("Error: failed to start the async runtime: {e}");
+            eoutln!("Error: failed to start the async runtime: {e}");
             1u8
         })?;
     let (variables, diags) =

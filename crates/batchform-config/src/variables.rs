@@ -19,6 +19,8 @@ pub enum VarSource {
     File(String),
     /// `-var name=value`.
     CommandLine,
+    /// Typed at Terraform's `var.NAME` / `Enter a value:` prompt.
+    Input,
 }
 
 /// A value before it is matched to its declaration.
@@ -154,11 +156,38 @@ pub fn parse_var_flag(arg: &str) -> Result<RawVariable, Diagnostic> {
     })
 }
 
+/// The declared variables that are required (no default) and not given, sorted by name: the
+/// ones Terraform asks for at the `var.NAME` prompt, with their descriptions.
+pub fn unset_required<'a>(
+    config: &'a Config,
+    raw: &[RawVariable],
+) -> Vec<(&'a str, Option<&'a str>)> {
+    let mut out: Vec<(&str, Option<&str>)> = config
+        .variables
+        .iter()
+        .filter(|(name, decl)| decl.default.is_none() && !raw.iter().any(|r| &r.name == *name))
+        .map(|(name, decl)| (name.as_str(), decl.description.as_deref()))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(b.0));
+    out
+}
+
+/// A value typed at the prompt, parsed as `-var` text is (Terraform's rule).
+pub fn input_value(name: &str, text: String) -> RawVariable {
+    RawVariable {
+        name: name.to_string(),
+        value: RawValue::Text(text),
+        source: VarSource::Input,
+        range: None,
+    }
+}
+
 fn describe_source(source: &VarSource, name: &str) -> String {
     match source {
         VarSource::Env => format!("using the TF_VAR_{name} environment variable"),
         VarSource::File(f) => format!("in {f}"),
         VarSource::CommandLine => format!("using -var=\"{name}=...\""),
+        VarSource::Input => "using an interactive prompt".to_string(),
     }
 }
 
@@ -175,7 +204,7 @@ pub fn resolve_variables(
     for r in raw {
         if !config.variables.contains_key(&r.name) {
             match &r.source {
-                VarSource::Env => {}
+                VarSource::Env | VarSource::Input => {}
                 VarSource::CommandLine => diags.push(Diagnostic::error(
                     "Value for undeclared variable",
                     format!(
@@ -302,10 +331,14 @@ fn parse_given(
         RawValue::Json(v) => v.clone(),
         RawValue::Expr(e) => Evaluator::new(&NoReferences, functions).eval(e)?,
         RawValue::Text(text) => {
-            if matches!(
-                decl.type_constraint,
-                TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool
-            ) {
+            // Terraform's parsing mode: literal for primitive types and for a variable with
+            // no `type` at all; an HCL expression for any other type (`any` included).
+            if !decl.type_given
+                || matches!(
+                    decl.type_constraint,
+                    TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool
+                )
+            {
                 Value::String(text.clone())
             } else {
                 let file = SourceFile::new(format!("<value for var.{}>", decl.name), text.clone());

@@ -157,9 +157,13 @@ pub async fn apply(
     let mut checked = BTreeMap::new();
     let each_cache = ForEachCache::default();
     let mut running = tokio::task::JoinSet::new();
-    let parallelism = op.parallelism.max(1);
+    // `-parallelism` bounds provider calls, not the durable persist that follows each one: a
+    // task gives its slot back as soon as its provider call returns, so the next call starts
+    // while the previous result is being synced (dependents still wait for the sync).
+    let slots = Arc::new(tokio::sync::Semaphore::new(op.parallelism.max(1)));
     loop {
-        while running.len() < parallelism && !cancel.is_cancelled() {
+        while !cancel.is_cancelled() && !ready.is_empty() {
+            let Ok(slot) = slots.clone().try_acquire_owned() else { break };
             let Some(step) = ready.pop_front() else { break };
             if failed.contains(&step) {
                 // A dependency failed: skip, and skip everything after it.
@@ -177,6 +181,7 @@ pub async fn apply(
                 &outcome.state,
                 persister.clone(),
                 &each_cache,
+                slot,
             ) {
                 Prepared::Task(task) => {
                     running.spawn(task);
@@ -203,7 +208,19 @@ pub async fn apply(
             }
             continue;
         }
-        match running.join_next().await {
+        // Wait for a task to finish, or (with work ready) for a slot to come free.
+        let joined = if ready.is_empty() || cancel.is_cancelled() {
+            running.join_next().await
+        } else {
+            tokio::select! {
+                joined = running.join_next() => joined,
+                slot = slots.clone().acquire_owned() => {
+                    drop(slot);
+                    continue;
+                }
+            }
+        };
+        match joined {
             Some(Ok(done)) => complete(
                 op,
                 done,
@@ -441,6 +458,7 @@ fn prepare(
     state: &State,
     persister: Arc<dyn Persister>,
     each_cache: &ForEachCache,
+    slot: tokio::sync::OwnedSemaphorePermit,
 ) -> Prepared {
     let immediate = |diagnostics| {
         Prepared::Immediate(Box::new(Done {
@@ -540,6 +558,7 @@ fn prepare(
                     provider.apply_resource_change(request),
                 )
                 .await;
+                drop(slot);
                 let mut diagnostics = with_address(response.diagnostics, &addr);
                 if diagnostics.has_errors() {
                     hooks.event(Event::ApplyErrored {
@@ -703,6 +722,7 @@ fn prepare(
                         (response.new_state, response.private, response.diagnostics)
                     }
                 };
+                drop(slot);
                 let (new_state, _private, diags) = result;
                 let mut diagnostics =
                     locate(with_address(diags, &addr), resource_for_locate.as_ref());

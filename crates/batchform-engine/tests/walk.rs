@@ -8,13 +8,13 @@ use batchform_config::source::SourceFile;
 use batchform_core::provider::*;
 use batchform_core::schema::{Attribute, Block, Schema};
 use batchform_core::{Diagnostic, Diagnostics, ProviderSchema, Type, Value};
-use batchform_engine::apply::{Cancel, MemoryPersister, apply};
+use batchform_engine::apply::{Cancel, MemoryPersister, Persister, apply};
 use batchform_engine::hooks::NoHooks;
 use batchform_engine::operation::Operation;
 use batchform_engine::plan::{Action, ActionReason};
 use batchform_engine::planner::{PlanOptions, plan};
 use batchform_engine::providers::{ProviderFactory, ProviderSet};
-use batchform_state::State;
+use batchform_state::{State, StateChange};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -313,6 +313,56 @@ async fn parallelism_bounds_concurrent_provider_calls() {
     assert_eq!(outcome.added, 12);
     let max = run.mock.max_running.load(Ordering::SeqCst);
     assert!((2..=3).contains(&max), "max concurrent calls {max}");
+}
+
+/// A durable store that takes `delay` per persist (an fsync on a busy disk).
+struct SlowPersister {
+    delay: std::time::Duration,
+    inner: MemoryPersister,
+}
+
+#[async_trait::async_trait]
+impl Persister for SlowPersister {
+    async fn persist(&self, change: StateChange) -> Result<(), String> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.persist(change).await
+    }
+}
+
+/// `-parallelism` bounds provider calls only: a slow persist after each call does not hold
+/// the call's slot, so N calls of latency L take about N*L/P, not N*(L+persist)/P.
+#[tokio::test(start_paused = true)]
+async fn slow_persistence_does_not_hold_a_provider_slot() {
+    let run = Run::new();
+    let cfg = config(
+        "resource \"mock_thing\" \"many\" {\n  count = 12\n  name  = \"n-${count.index}\"\n}\n",
+    );
+    let variables = BTreeMap::new();
+    let functions = batchform_config::eval::NoFunctions;
+    let op = Operation {
+        config: &cfg,
+        variables: &variables,
+        functions: &functions,
+        providers: &run.providers,
+        hooks: Arc::new(NoHooks),
+        paths: Paths::default(),
+        parallelism: 3,
+    };
+    let p = plan(&op, State::new(), &PlanOptions::default()).await;
+    let persister = Arc::new(SlowPersister {
+        delay: std::time::Duration::from_millis(40),
+        inner: MemoryPersister::default(),
+    });
+    let started = tokio::time::Instant::now();
+    let outcome = apply(&op, &p, persister.clone(), &Cancel::new()).await;
+    let elapsed = started.elapsed();
+    assert_eq!(outcome.added, 12);
+    assert_eq!(persister.inner.changes.lock().unwrap().len(), 12);
+    let max = run.mock.max_running.load(Ordering::SeqCst);
+    assert!(max <= 3, "max concurrent calls {max}");
+    // 12 calls of 20 ms, 3 at a time: 80 ms, plus the last persist (40 ms). Holding the slot
+    // through the persist would take 4 x 60 = 240 ms.
+    assert!(elapsed <= std::time::Duration::from_millis(130), "{elapsed:?}");
 }
 
 #[tokio::test]

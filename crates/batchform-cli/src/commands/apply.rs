@@ -61,7 +61,7 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
     let color = args.op.color.color();
     let ui = crate::output::Ui::new(color, args.op.json);
     if args.op.json && !args.auto_approve && args.plan_file.is_none() {
-        eprintln!(
+        eoutln!(
             "Error: Plan file or auto-approve required\n\nbatchform cannot ask for interactive approval when -json is set. To approve, use -auto-approve or apply a saved plan file."
         );
         return 1;
@@ -90,7 +90,10 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
         Kind::Apply => mode_of(false, args.op.refresh_only),
     };
     let opts = PlanOptions { mode, refresh: args.op.refresh, targets, replace };
-    let plan = make_plan(&session, ctx, &opts, args.op.parallelism, ui.hooks());
+    let Some(plan) = make_plan(&session, ctx, &opts, args.op.parallelism, &ui) else {
+        ui.plan_interrupted(&session.loaded.sources);
+        return 1;
+    };
     ui.diagnostics(&session.warnings, &session.loaded.sources);
     if plan.errored {
         ui.plan_failed(&plan, &session.registry, &session.loaded.sources);
@@ -108,12 +111,12 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
     }
     if !args.auto_approve {
         if !args.op.input {
-            eprintln!(
+            eoutln!(
                 "\nError: No approval given\n\nApply requires interactive approval, which -input=false disables. Use -auto-approve to apply without approval."
             );
             return 1;
         }
-        if !ui.ask_approval(&plan) {
+        if !ui.ask_approval(&plan, &session.runtime) {
             ui.cancelled(&plan);
             return 1;
         }
@@ -196,7 +199,7 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!(
+            eoutln!(
                 "\nError: Failed to load \"{}\" as a plan file\n\nError: {}",
                 file.display(),
                 crate::ui::io_error_text(&e)
@@ -207,7 +210,7 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
     let mut saved = match batchform_engine::planfile::read(&bytes) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!(
+            eoutln!(
                 "\nError: Failed to load \"{}\" as a plan file\n\n{}",
                 file.display(),
                 crate::ui::sentence(&e)
@@ -216,13 +219,13 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
         }
     };
     if saved.plan.errored {
-        eprintln!(
+        eoutln!(
             "\nError: Cannot apply incomplete plan\n\nbatchform encountered an error when generating this plan, so it cannot be applied."
         );
         return 1;
     }
     if !ctx.var_args.is_empty() {
-        eprintln!(
+        eoutln!(
             "\nError: Can't set variables when applying a saved plan\n\nThe -var and -var-file options cannot be used when applying a saved plan file, because a saved plan includes the variable values that were set when it was created."
         );
         return 1;

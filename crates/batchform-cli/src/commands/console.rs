@@ -57,7 +57,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     let mut input = stdin.lock();
     loop {
         if interactive {
-            print!("> ");
+            out!("> ");
             let _ = std::io::stdout().flush();
         }
         line_buf.clear();
@@ -75,7 +75,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         match evaluate(line, &scope) {
             Ok(text) => {
                 if interactive {
-                    println!("{text}");
+                    outln!("{text}");
                 } else {
                     last = Some(text);
                 }
@@ -89,7 +89,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         }
     }
     if let Some(text) = last {
-        println!("{text}");
+        outln!("{text}");
     }
     0
 }

@@ -119,20 +119,20 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
 
 fn serve(args: &ServeArgs) -> u8 {
     if !(args.speed.is_finite() && args.speed > 0.0) {
-        eprintln!("Error: --speed must be a positive number, got {}", args.speed);
+        eoutln!("Error: --speed must be a positive number, got {}", args.speed);
         return 1;
     }
     let timing = match args.timing() {
         Ok(t) => t,
         Err(msg) => {
-            eprintln!("Error: {msg}");
+            eoutln!("Error: {msg}");
             return 1;
         }
     };
     let faults = match fault_config(args) {
         Ok(f) => f,
         Err(msg) => {
-            eprintln!("Error: {msg}");
+            eoutln!("Error: {msg}");
             return 1;
         }
     };
@@ -148,7 +148,7 @@ fn serve(args: &ServeArgs) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("Error: cannot start the async runtime: {e}");
+            eoutln!("Error: cannot start the async runtime: {e}");
             return 1;
         }
     };
@@ -156,23 +156,23 @@ fn serve(args: &ServeArgs) -> u8 {
         let emulator = match batchform_emulator::start(config).await {
             Ok(em) => em,
             Err(e) => {
-                eprintln!("Error: {e}");
+                eoutln!("Error: {e}");
                 return 1;
             }
         };
         for warning in emulator.load_warnings() {
-            eprintln!("Warning: ignored an unreadable stored object: {warning}");
+            eoutln!("Warning: ignored an unreadable stored object: {warning}");
         }
         if let Some(seeded) = emulator.seeded() {
-            eprintln!(
+            eoutln!(
                 "Seed file: {} object(s) created, {} already present.",
                 seeded.created, seeded.existing
             );
         }
         // Listen before announcing the URL: whoever reads it may signal us at once.
         let stop = wait_for_signal();
-        println!("{}", emulator.base_url());
-        eprintln!(
+        outln!("{}", emulator.base_url());
+        eoutln!(
             "OpenAI emulator listening on {} (data in {}, {} simulated s per s{}). Ctrl-C stops it.",
             emulator.base_url(),
             emulator.data_dir().display(),
@@ -180,11 +180,11 @@ fn serve(args: &ServeArgs) -> u8 {
             if args.api_keys.is_empty() { ", any API key accepted" } else { "" },
         );
         stop.await;
-        eprintln!("Shutting down the emulator...");
+        eoutln!("Shutting down the emulator...");
         match emulator.shutdown().await {
             Ok(()) => 0,
             Err(e) => {
-                eprintln!("Error: {e}");
+                eoutln!("Error: {e}");
                 1
             }
         }

@@ -36,13 +36,13 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         Err(code) => return code,
     };
     if !args.force && !confirm() {
-        println!("force-unlock cancelled.");
+        outln!("force-unlock cancelled.");
         return 1;
     }
     let mut backend = LocalBackend::new(&path);
     match backend.force_unlock(&args.lock_id) {
         Ok(_) => {
-            println!(
+            outln!(
                 "batchform state has been successfully unlocked!\n\nThe state has been unlocked, and batchform commands should now be able to\nobtain a new lock on the state."
             );
             0
@@ -57,11 +57,11 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
                     info.pid.map(|p| format!(" (PID {p})")).unwrap_or_default()
                 ));
             }
-            eprintln!("{message}");
+            eoutln!("{message}");
             1
         }
         Err(e @ (BackendError::NotLocked | BackendError::LockIdMismatch { .. })) => {
-            eprintln!("Failed to unlock state: {e}");
+            eoutln!("Failed to unlock state: {e}");
             1
         }
         Err(e) => u8::from(diag::print(&[diag::backend_error(&e)], color)),
@@ -69,12 +69,12 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
 }
 
 fn confirm() -> bool {
-    print!(
+    out!(
         "Do you really want to force-unlock?\n  batchform will remove the lock on the state.\n  This will allow local batchform commands to modify this state, even though it\n  may still be in use. Only 'yes' will be accepted to confirm.\n\n  Enter a value: "
     );
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
-    println!();
+    outln!();
     answer.trim_end_matches(['\n', '\r']) == "yes"
 }

@@ -32,12 +32,12 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     let path = crate::commands::state::state_path(&loaded.config, args.state.as_deref());
     let state = crate::commands::state::read_state(&path).ok().flatten().unwrap_or_default();
     match args.graph_type.as_deref() {
-        None => print!("{}", resource_graph(&loaded.config, &graph, &state)),
+        None => out!("{}", resource_graph(&loaded.config, &graph, &state)),
         Some("plan" | "plan-refresh-only" | "plan-destroy" | "apply") => {
-            print!("{}", operation_graph(&loaded.config, &graph, &state))
+            out!("{}", operation_graph(&loaded.config, &graph, &state))
         }
         Some(other) => {
-            eprintln!(
+            eoutln!(
                 "\nError: Invalid graph type\n\nThe graph type {other:?} is not supported. Use -type=plan, or no -type for the resource graph."
             );
             return 1;
@@ -120,12 +120,23 @@ fn operation_graph(
         nodes.push(format!("\t\t\"[root] {p}\" [label = \"{p}\", shape = \"diamond\"]"));
         edges.push(format!("\t\t\"[root] root\" -> \"[root] {p} (close)\""));
     }
-    for name in config.outputs.keys() {
+    let mut resolver = batchform_engine::graph::RefResolver::new(config);
+    for (name, output) in &config.outputs {
         edges.push(format!("\t\t\"[root] root\" -> \"[root] output.{name} (expand)\""));
+        let mut deps = BTreeSet::new();
+        for expr in output.value.iter().chain(output.depends_on.iter()) {
+            resolver.resources_of(expr, &mut deps);
+        }
+        for dep in deps {
+            edges.push(format!(
+                "\t\t\"[root] output.{name} (expand)\" -> \"[root] {dep} (expand)\""
+            ));
+        }
     }
     nodes.sort();
     edges.sort();
     edges.dedup();
+    let edges = transitive_reduction(edges);
     let mut out = String::from(
         "digraph {\n\tcompound = \"true\"\n\tnewrank = \"true\"\n\tsubgraph \"root\" {\n",
     );
@@ -139,4 +150,47 @@ fn operation_graph(
     }
     out.push_str("\t}\n}\n");
     out
+}
+
+/// Drop every edge `a -> c` implied by a longer path `a -> b -> ... -> c`, as Terraform
+/// reduces its graph before printing it. `edges` are DOT edge lines, sorted.
+fn transitive_reduction(edges: Vec<String>) -> Vec<String> {
+    use std::collections::{BTreeMap, HashSet};
+    let split = |e: &str| -> Option<(String, String)> {
+        let (from, to) = e.trim().split_once(" -> ")?;
+        Some((from.to_string(), to.to_string()))
+    };
+    let mut succ: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for e in &edges {
+        if let Some((from, to)) = split(e) {
+            succ.entry(from).or_default().push(to);
+        }
+    }
+    // Whether `target` is reachable from `start` without using the edge start -> target.
+    let reachable_otherwise = |start: &str, target: &str| -> bool {
+        let mut seen = HashSet::new();
+        let mut stack: Vec<&str> = succ
+            .get(start)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|n| *n != target)
+            .collect();
+        while let Some(n) = stack.pop() {
+            if n == target {
+                return true;
+            }
+            if seen.insert(n) {
+                stack.extend(succ.get(n).into_iter().flatten().map(String::as_str));
+            }
+        }
+        false
+    };
+    edges
+        .into_iter()
+        .filter(|e| match split(e) {
+            Some((from, to)) => !reachable_otherwise(&from, &to),
+            None => true,
+        })
+        .collect()
 }

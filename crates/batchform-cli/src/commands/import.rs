@@ -71,7 +71,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     };
     let provider = entry.provider.clone();
     let state_addr = entry.state_addr.clone();
-    println!("{addr}: Importing from ID \"{}\"...", args.id);
+    outln!("{addr}: Importing from ID \"{}\"...", args.id);
     let imported =
         session.runtime.block_on(provider.import_resource_state(ImportResourceStateRequest {
             type_name: addr.resource.type_name.clone(),
@@ -89,8 +89,8 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
             ),
         );
     };
-    println!("{addr}: Import prepared!\n  Prepared {} for import", addr.resource.type_name);
-    println!("{addr}: Refreshing state... [id={}]", args.id);
+    outln!("{addr}: Import prepared!\n  Prepared {} for import", addr.resource.type_name);
+    outln!("{addr}: Refreshing state... [id={}]", args.id);
     let refreshed = session.runtime.block_on(provider.read_resource(ReadResourceRequest {
         type_name: addr.resource.type_name.clone(),
         address: addr.to_string(),
@@ -121,11 +121,8 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     }
     let _ = session.backend.unlock();
     let text = "Import successful!";
-    println!(
-        "\n{}",
-        if color { format!("\x1b[32m\x1b[1m{text}\x1b[0m") } else { text.to_string() }
-    );
-    println!(
+    outln!("\n{}", if color { format!("\x1b[32m\x1b[1m{text}\x1b[0m") } else { text.to_string() });
+    outln!(
         "\nThe resources that were imported are shown above. These resources are now in\nyour batchform state and will henceforth be managed by batchform."
     );
     0

@@ -35,29 +35,29 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         ));
     }
     let bold = |s: &str| if color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
-    println!("{}", bold("Initializing the backend..."));
+    outln!("{}", bold("Initializing the backend..."));
     if diags.has_errors() {
         crate::diagnostics::print(&diags, &loaded.sources, color);
         return 1;
     }
     if let Err(e) = std::fs::create_dir_all(DATA_DIR) {
-        eprintln!(
+        eoutln!(
             "\nError: Failed to create the working data directory\n\n{DATA_DIR}: {}.",
             crate::ui::io_error_text(&e)
         );
         return 1;
     }
-    println!();
-    println!("{}", bold("Initializing provider plugins..."));
+    outln!();
+    outln!("{}", bold("Initializing provider plugins..."));
     let registry = crate::providers::Registry::builtin();
     let mut names: BTreeSet<String> =
         loaded.config.resources.values().map(|r| r.provider.name.clone()).collect();
     names.extend(loaded.config.providers.keys().map(|p| p.name.clone()));
     for name in &names {
         match registry.source(name) {
-            Some(source) => println!("- {source} is built in to batchform"),
+            Some(source) => outln!("- {source} is built in to batchform"),
             None => {
-                eprintln!(
+                eoutln!(
                     "\nError: Provider not available\n\nThis configuration needs a provider named \"{name}\", which batchform does not include. batchform includes the \"openai\" provider and the built-in \"terraform_data\" resource."
                 );
                 return 1;
@@ -66,12 +66,12 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     }
     crate::diagnostics::print(&diags, &loaded.sources, color);
     let success = "batchform has been successfully initialized!";
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{}",
         if color { format!("\x1b[32m\x1b[1m{success}\x1b[0m") } else { success.to_string() }
     );
-    println!(
+    outln!(
         "\nYou may now begin working with batchform. Try running \"batchform plan\" to see\nany changes that are required for your infrastructure. All batchform commands\nshould now work.\n\nIf you ever set or change modules or backend configuration for batchform,\nrerun this command to reinitialize your working directory. If you forget, other\ncommands will detect it and remind you to do so if necessary."
     );
     0

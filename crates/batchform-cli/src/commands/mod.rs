@@ -140,7 +140,7 @@ pub fn run(argv: Vec<String>) -> u8 {
     let original_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if let Some(dir) = &cli.chdir {
         if let Err(err) = std::env::set_current_dir(dir) {
-            eprintln!(
+            eoutln!(
                 "Error handling -chdir option: chdir {}: {}",
                 dir.display(),
                 crate::ui::io_error_text(&err)

@@ -6,7 +6,6 @@ use batchform_core::{Diagnostic, Diagnostics, InstanceAddr, TargetAddr};
 use batchform_engine::plan::{Plan, PlanMode};
 use batchform_engine::planner::PlanOptions;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Options shared by plan, apply, destroy and refresh.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,7 +51,12 @@ pub struct OperationArgs {
 
 impl OperationArgs {
     pub fn state_options(&self) -> StateOptions<'_> {
-        StateOptions { path: self.state.clone(), lock: &self.lock, json: self.json }
+        StateOptions {
+            path: self.state.clone(),
+            lock: &self.lock,
+            json: self.json,
+            input: self.input,
+        }
     }
 
     /// `-target` and `-replace` as addresses, or the diagnostics for bad ones.
@@ -95,14 +99,16 @@ pub struct Args {
     pub detailed_exitcode: bool,
 }
 
-/// Run the planner for a session.
+/// Run the planner for a session; `None` when Ctrl-C stopped it (the "Interrupt received"
+/// lines are printed; nothing was written, the caller exits 1).
 pub fn make_plan(
     session: &Session,
     ctx: &Context,
     opts: &PlanOptions,
     parallelism: usize,
-    hooks: Arc<dyn batchform_engine::hooks::Hooks>,
-) -> Plan {
+    ui: &crate::output::Ui,
+) -> Option<Plan> {
+    let hooks = ui.hooks();
     let library = session.env.library();
     let op = batchform_engine::operation::Operation {
         config: session.config(),
@@ -113,11 +119,14 @@ pub fn make_plan(
         paths: ctx.paths(),
         parallelism,
     };
-    let mut plan =
-        session.runtime.block_on(batchform_engine::planner::plan(&op, session.state.clone(), opts));
+    let mut plan = crate::signals::interruptible(
+        &session.runtime,
+        ui,
+        batchform_engine::planner::plan(&op, session.state.clone(), opts),
+    )?;
     plan.timestamp = crate::ui::rfc3339_now();
     plan.variables = session.given_variables.clone();
-    plan
+    Some(plan)
 }
 
 pub fn mode_of(destroy: bool, refresh_only: bool) -> PlanMode {
@@ -133,7 +142,7 @@ pub fn mode_of(destroy: bool, refresh_only: bool) -> PlanMode {
 pub fn run(args: &Args, ctx: &Context) -> u8 {
     let color = args.op.color.color();
     if args.op.refresh_only && !args.op.refresh {
-        eprintln!(
+        eoutln!(
             "Error: Incompatible refresh options\n\nIt doesn't make sense to use -refresh-only at the same time as -refresh=false, because batchform would have nothing to do."
         );
         return 1;
@@ -162,7 +171,10 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         targets,
         replace,
     };
-    let plan = make_plan(&session, ctx, &opts, args.op.parallelism, ui.hooks());
+    let Some(plan) = make_plan(&session, ctx, &opts, args.op.parallelism, &ui) else {
+        ui.plan_interrupted(&session.loaded.sources);
+        return 1;
+    };
     ui.diagnostics(&session.warnings, &session.loaded.sources);
     if plan.errored {
         ui.plan_failed(&plan, &session.registry, &session.loaded.sources);
@@ -176,7 +188,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         match batchform_engine::planfile::write(&plan, &files) {
             Ok(bytes) => {
                 if let Err(e) = std::fs::write(out, bytes) {
-                    eprintln!(
+                    eoutln!(
                         "Error: Failed to write plan file\n\nThe plan file could not be written: {}.",
                         crate::ui::io_error_text(&e)
                     );
@@ -185,7 +197,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
                 ui.saved_plan(out, &plan);
             }
             Err(e) => {
-                eprintln!("Error: Failed to write plan file\n\n{e}.");
+                eoutln!("Error: Failed to write plan file\n\n{e}.");
                 return 1;
             }
         }

@@ -112,8 +112,8 @@ fn change(
         return code;
     }
     match mark {
-        Mark::Taint => println!("Resource instance {addr} has been marked as tainted."),
-        Mark::Untaint => println!("Resource instance {addr} has been successfully untainted."),
+        Mark::Taint => outln!("Resource instance {addr} has been marked as tainted."),
+        Mark::Untaint => outln!("Resource instance {addr} has been successfully untainted."),
     }
     0
 }

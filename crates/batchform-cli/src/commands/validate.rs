@@ -51,7 +51,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
             warning_count: warnings,
             diagnostics: diags.iter().map(|d| diagnostics::to_json(d, &loaded.sources)).collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return u8::from(errors > 0);
     }
     let color = ctx.color(args.no_color);
@@ -60,13 +60,13 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         return 1;
     }
     if color {
-        println!(
+        outln!(
             "{}Success!{} The configuration is valid.\n",
             crate::ui::GREEN_BOLD,
             crate::ui::RESET
         );
     } else {
-        println!("Success! The configuration is valid.\n");
+        outln!("Success! The configuration is valid.\n");
     }
     0
 }

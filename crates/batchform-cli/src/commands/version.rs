@@ -20,9 +20,9 @@ pub fn run(args: &Args, _ctx: &Context) -> u8 {
             "provider_selections": {},
             "terraform_outdated": false,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        println!("batchform v{version}\non {platform}");
+        outln!("batchform v{version}\non {platform}");
     }
     0
 }

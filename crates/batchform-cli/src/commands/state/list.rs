@@ -74,6 +74,6 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         out.push_str(&addr.to_string());
         out.push('\n');
     }
-    print!("{out}");
+    out!("{out}");
     0
 }

@@ -209,9 +209,9 @@ pub fn read_state(path: &Path) -> Result<Option<State>, Box<Diagnostic>> {
 pub fn no_state_file(color: bool) -> u8 {
     let text = "No state file was found!\n\nState management commands require a state file. Run this command\nin a directory where batchform has been run or use the -state flag\nto point the command to a specific state location.\n";
     if color {
-        eprint!("\x1b[31m{text}\x1b[0m");
+        eout!("\x1b[31m{text}\x1b[0m");
     } else {
-        eprint!("{text}");
+        eout!("{text}");
     }
     1
 }
@@ -232,7 +232,7 @@ pub fn lock_for_change(
     let first = backend.lock(&request, Duration::ZERO);
     let result = match first {
         Err(batchform_state::BackendError::Locked { .. }) if !lock.lock_timeout.is_zero() => {
-            println!("Acquiring state lock. This may take a few moments...");
+            outln!("Acquiring state lock. This may take a few moments...");
             backend.lock(&request, lock.lock_timeout)
         }
         other => other,

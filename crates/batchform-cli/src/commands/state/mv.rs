@@ -113,7 +113,7 @@ fn move_item(
                 diag::print(&errors, color);
                 return 1;
             }
-            println!("{prefix} {} to {}", go_quote(&from.to_string()), go_quote(&to.to_string()));
+            outln!("{prefix} {} to {}", go_quote(&from.to_string()), go_quote(&to.to_string()));
             if let Some(resource) = state.resources.remove(from) {
                 state.resources.insert(to.clone(), resource);
             }
@@ -140,7 +140,7 @@ fn move_item(
                 diag::print(&errors, color);
                 return 1;
             }
-            println!("{prefix} {} to {}", go_quote(&from.to_string()), go_quote(&args.destination));
+            outln!("{prefix} {} to {}", go_quote(&from.to_string()), go_quote(&args.destination));
             let provider = state.provider(&from.resource).unwrap_or_default().to_string();
             if let Some(instance) = state.remove_instance(from) {
                 let resource = state.resources.entry(to.resource.clone()).or_insert_with(|| {
@@ -157,7 +157,7 @@ fn move_item(
     if let Err(code) = super::save(backend, &state, color) {
         return code;
     }
-    println!("Successfully moved 1 object(s).");
+    outln!("Successfully moved 1 object(s).");
     0
 }
 

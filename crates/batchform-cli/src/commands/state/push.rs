@@ -44,13 +44,13 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         std::fs::read(&args.source).map(|b| bytes = b)
     };
     if let Err(e) = read {
-        eprintln!("open {}: {}", args.source, crate::ui::io_error_text(&e));
+        eoutln!("open {}: {}", args.source, crate::ui::io_error_text(&e));
         return 1;
     }
     let pushed = match batchform_state::codec::decode(&bytes) {
         Ok(Some(state)) => state,
         Ok(None) => {
-            eprintln!("Failed to read state from {}: the file is empty", args.source);
+            eoutln!("Failed to read state from {}: the file is empty", args.source);
             return 1;
         }
         Err(e) => return diag::error(e.summary(), e.to_string(), color),
@@ -63,7 +63,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     let code = match result {
         Ok(_) => 0,
         Err(BackendError::Refused(message)) => {
-            eprintln!("Failed to write state: {message}");
+            eoutln!("Failed to write state: {message}");
             1
         }
         Err(e) => u8::from(diag::print(&[diag::backend_error(&e)], color)),

@@ -91,13 +91,13 @@ fn remove(
         out.push_str(&format!("{verb} {addr}\n"));
         state.remove_instance(addr);
     }
-    print!("{out}");
+    out!("{out}");
     if args.dry_run {
         return 0;
     }
     if let Err(code) = super::save(backend, &state, color) {
         return code;
     }
-    println!("Successfully removed {} resource instance(s).", matched.len());
+    outln!("Successfully removed {} resource instance(s).", matched.len());
     0
 }

@@ -29,7 +29,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         Ok(TargetAddr::Instance(i)) => i,
         Ok(TargetAddr::Resource(r)) => r.instance(InstanceKey::None),
         Err(e) => {
-            eprint!("Error parsing instance address: {e}\n\n{EXPLAIN}");
+            eout!("Error parsing instance address: {e}\n\n{EXPLAIN}");
             return 1;
         }
     };
@@ -40,11 +40,11 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     };
     match state.current(&addr) {
         Some(object) => {
-            print!("{}", human::render_object(&addr, None, object, &BuiltinSchemas));
+            out!("{}", human::render_object(&addr, None, object, &BuiltinSchemas));
             0
         }
         None => {
-            eprint!("{NOT_FOUND}{EXPLAIN}");
+            eout!("{NOT_FOUND}{EXPLAIN}");
             1
         }
     }
