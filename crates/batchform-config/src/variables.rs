@@ -227,12 +227,15 @@ pub fn resolve_variables(
     (values, diags)
 }
 
-fn variable_value(
+/// A variable's default converted to its type: `None` when it has none, an error (Terraform's
+/// "Invalid default value for variable", at the default's range) when it does not fit the
+/// type or is null while `nullable = false`. `validate` reports these too, as Terraform
+/// does when it loads the configuration.
+pub fn default_value(
     decl: &Variable,
-    given: Option<&RawVariable>,
     functions: &dyn Functions,
-) -> Result<Value, Diagnostics> {
-    let default = match &decl.default {
+) -> Result<Option<Value>, Diagnostics> {
+    Ok(match &decl.default {
         Some(expr) => {
             let v = Evaluator::new(&NoReferences, functions).eval(expr)?;
             if v.is_null() && !decl.nullable {
@@ -255,7 +258,15 @@ fn variable_value(
             Some(converted)
         }
         None => None,
-    };
+    })
+}
+
+fn variable_value(
+    decl: &Variable,
+    given: Option<&RawVariable>,
+    functions: &dyn Functions,
+) -> Result<Value, Diagnostics> {
+    let default = default_value(decl, functions)?;
     let Some(given) = given else {
         return match default {
             Some(v) => Ok(v.with_sensitive(decl.sensitive)),
@@ -279,11 +290,19 @@ fn variable_value(
             Diagnostics::from(
                 Diagnostic::error(
                     "Invalid value for input variable",
-                    format!(
-                        "Unsuitable value for var.{} set {}: {msg}.",
-                        decl.name,
-                        describe_source(&given.source, &decl.name)
-                    ),
+                    match &given.source {
+                        // Terraform words a value from a file against the declaration.
+                        VarSource::File(_) => format!(
+                            "The given value is not suitable for var.{} declared at {}: {msg}.",
+                            decl.name,
+                            range_text(&decl.decl_range)
+                        ),
+                        source => format!(
+                            "Unsuitable value for var.{} set {}: {msg}.",
+                            decl.name,
+                            describe_source(source, &decl.name)
+                        ),
+                    },
                 )
                 .with_subject(given.range.clone().or_else(|| Some(decl.decl_range.clone()))),
             )
