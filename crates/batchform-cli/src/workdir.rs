@@ -81,6 +81,7 @@ pub fn load(dir: &Path) -> Loaded {
         }
     }
     let mut parsed = Vec::with_capacity(files.len());
+    let mut unparsed = Vec::new();
     let mut syntax_ok = diagnostics.is_empty();
     for file in &files {
         match batchform_config::lower::parse_file(file) {
@@ -88,10 +89,14 @@ pub fn load(dir: &Path) -> Loaded {
             Err(d) => {
                 syntax_ok = false;
                 diagnostics.extend(d);
+                unparsed.push(file);
             }
         }
     }
-    let (config, diags) = Config::from_bodies(&parsed);
+    let (mut config, diags) = Config::from_bodies(&parsed);
+    for file in unparsed {
+        config.add_unparsed(file);
+    }
     diagnostics.extend(diags);
     let mut sources = Sources::new();
     for f in files {

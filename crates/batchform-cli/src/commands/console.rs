@@ -41,6 +41,10 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     let functions = env.library();
     let (raw, mut diags) =
         crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
+    if diags.has_errors() {
+        diagnostics::print(&diags, &loaded.sources, color);
+        return 1;
+    }
     let (variables, more) =
         batchform_config::variables::resolve_variables(&loaded.config, raw, &functions);
     diags.extend(more);
