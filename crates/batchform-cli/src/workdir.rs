@@ -14,7 +14,6 @@ pub struct Loaded {
     pub sources: Sources,
     pub diagnostics: Diagnostics,
     /// Whether any configuration file was found (plan and apply refuse an empty directory).
-    #[allow(dead_code)] // read by plan/apply (issue 6)
     pub has_files: bool,
     /// Whether every file parsed (further checks on a partial configuration would only
     /// report spurious undeclared references).
