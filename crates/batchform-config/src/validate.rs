@@ -58,7 +58,7 @@ pub fn validate(
     let mut v = Validator { config, schemas, diags: Diagnostics::new() };
     v.references();
     v.variable_conditions();
-    v.variable_defaults(functions);
+    v.variable_defaults();
     v.cycles();
     let static_diags = std::mem::take(&mut v.diags);
     let static_ranges = ReportedRanges::new(&static_diags);
@@ -227,9 +227,9 @@ impl<'c> Validator<'c> {
     }
 
     /// Each default must fit its variable's type (and be non-null when `nullable = false`).
-    fn variable_defaults(&mut self, functions: &dyn Functions) {
+    fn variable_defaults(&mut self) {
         for var in self.config.variables.values() {
-            if let Err(diags) = crate::variables::default_value(var, functions) {
+            if let Err(diags) = crate::variables::default_value(var) {
                 self.diags.extend(diags);
             }
         }
