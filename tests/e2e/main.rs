@@ -5,6 +5,7 @@
 mod harness;
 
 mod commands;
+mod configs;
 mod console;
 mod drift;
 mod examples;

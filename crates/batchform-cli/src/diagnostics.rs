@@ -46,9 +46,11 @@ impl Sources {
         files
     }
 
+    /// The block containing the byte before the range, as Terraform's `hcled.ContextString`
+    /// is asked (so a diagnostic about a whole block names no block).
     fn context(&self, range: &SourceRange) -> Option<&str> {
         let blocks = self.contexts.get(&range.filename)?;
-        let offset = range.start.byte;
+        let offset = range.start.byte.checked_sub(1)?;
         blocks
             .iter()
             .find(|(start, end, _)| *start <= offset && offset < *end)

@@ -133,8 +133,14 @@ pub fn open(
     let (raw, d) =
         crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
     let mut diags = d;
+    // As Terraform, values that could not be read stop here: no "No value for required
+    // variable" for a variable whose file had a syntax error.
+    if diags.has_errors() {
+        emit(&diags, &loaded.sources, color, opts.json);
+        return Err(1);
+    }
     let mut raw = raw;
-    if opts.input && !opts.json && !diags.has_errors() {
+    if opts.input && !opts.json {
         raw.extend(ask_for_variables(&loaded.config, &raw, color));
     }
     let (variables, given_variables, d) = {
@@ -302,15 +308,22 @@ pub fn load_saved_config(
         .collect();
     let mut sources = Sources::new();
     let mut parsed = Vec::new();
+    let mut unparsed = Vec::new();
     let mut diags = Diagnostics::new();
     for f in &files {
         sources.add(f.clone());
         match batchform_config::lower::parse_file(f) {
             Ok(body) => parsed.push((f.clone(), body)),
-            Err(d) => diags.extend(d),
+            Err(d) => {
+                diags.extend(d);
+                unparsed.push(f);
+            }
         }
     }
-    let (config, d) = Config::from_bodies(&parsed);
+    let (mut config, d) = Config::from_bodies(&parsed);
+    for f in unparsed {
+        config.add_unparsed(f);
+    }
     diags.extend(d);
     sources.add_contexts(&config);
     if diags.has_errors() {

@@ -14,7 +14,6 @@ pub struct Loaded {
     pub sources: Sources,
     pub diagnostics: Diagnostics,
     /// Whether any configuration file was found (plan and apply refuse an empty directory).
-    #[allow(dead_code)] // read by plan/apply (issue 6)
     pub has_files: bool,
     /// Whether every file parsed (further checks on a partial configuration would only
     /// report spurious undeclared references).
@@ -81,6 +80,7 @@ pub fn load(dir: &Path) -> Loaded {
         }
     }
     let mut parsed = Vec::with_capacity(files.len());
+    let mut unparsed = Vec::new();
     let mut syntax_ok = diagnostics.is_empty();
     for file in &files {
         match batchform_config::lower::parse_file(file) {
@@ -88,10 +88,14 @@ pub fn load(dir: &Path) -> Loaded {
             Err(d) => {
                 syntax_ok = false;
                 diagnostics.extend(d);
+                unparsed.push(file);
             }
         }
     }
-    let (config, diags) = Config::from_bodies(&parsed);
+    let (mut config, diags) = Config::from_bodies(&parsed);
+    for file in unparsed {
+        config.add_unparsed(file);
+    }
     diagnostics.extend(diags);
     let mut sources = Sources::new();
     for f in files {

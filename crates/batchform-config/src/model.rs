@@ -24,12 +24,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// The header of the top-level block containing a range (`resource "t" "n"`, `locals`).
+    /// The header of the top-level block containing the byte just before a range
+    /// (`resource "t" "n"`, `locals`), as Terraform's diagnostics name it: a range that
+    /// starts a block (a duplicate block, an unexpected block type) has no context.
     pub fn context_of(&self, range: &SourceRange) -> Option<&str> {
         let blocks = self.block_contexts.get(&range.filename)?;
-        let i = blocks.partition_point(|(start, _, _)| *start <= range.start.byte);
+        let offset = range.start.byte.checked_sub(1)?;
+        let i = blocks.partition_point(|(start, _, _)| *start <= offset);
         let (start, end, header) = blocks.get(i.checked_sub(1)?)?;
-        (*start <= range.start.byte && range.start.byte < *end).then_some(header.as_str())
+        (*start <= offset && offset < *end).then_some(header.as_str())
     }
 }
 
@@ -194,18 +197,34 @@ impl Config {
         (builder.config, builder.diags)
     }
 
+    /// Give a file that did not parse the block contexts its diagnostics need, as
+    /// hclsyntax's partial body does for Terraform.
+    pub fn add_unparsed(&mut self, file: &SourceFile) {
+        let blocks = crate::fmt::top_level_blocks(&file.text);
+        self.block_contexts.insert(file.name.clone(), blocks);
+    }
+
     /// Parse and build in one go.
     pub fn load(files: &[SourceFile]) -> (Config, Diagnostics) {
         let mut diags = Diagnostics::new();
         let mut parsed = Vec::with_capacity(files.len());
+        let mut unparsed = Vec::new();
         for file in files {
             match crate::lower::parse_file(file) {
                 Ok(body) => parsed.push((file.clone(), body)),
-                Err(errs) => diags.extend(errs),
+                Err(errs) => {
+                    diags.extend(errs);
+                    unparsed.push(file);
+                }
             }
         }
-        let (config, more) = Config::from_bodies(&parsed);
+        let (mut config, more) = Config::from_bodies(&parsed);
         diags.extend(more);
+        // Files with syntax errors still give their diagnostics a block context, as
+        // hclsyntax's partial body does for Terraform.
+        for file in unparsed {
+            config.add_unparsed(file);
+        }
         (config, diags)
     }
 }
@@ -276,11 +295,27 @@ impl Builder {
                         .into(),
                     &block.type_range,
                 ),
-                other => self.error(
-                    "Unsupported block type",
-                    format!("Blocks of type \"{other}\" are not expected here."),
-                    &block.type_range,
-                ),
+                other => {
+                    let mut detail = format!("Blocks of type \"{other}\" are not expected here.");
+                    let known = [
+                        "check",
+                        "data",
+                        "import",
+                        "locals",
+                        "module",
+                        "moved",
+                        "output",
+                        "provider",
+                        "removed",
+                        "resource",
+                        "terraform",
+                        "variable",
+                    ];
+                    if let Some(s) = batchform_core::diagnostic::name_suggestion(other, known) {
+                        detail.push_str(&format!(" Did you mean \"{s}\"?"));
+                    }
+                    self.error("Unsupported block type", detail, &block.type_range)
+                }
             }
         }
     }
@@ -798,11 +833,11 @@ impl Builder {
                 _ => body.blocks.push(nested.clone()),
             }
         }
-        if let (Some(c), Some(_)) = (&count, &for_each) {
+        if let (Some(_), Some(f)) = (&count, &for_each) {
             self.error(
                 "Invalid combination of \"count\" and \"for_each\"",
                 "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.".into(),
-                &c.range.clone(),
+                &f.range.clone(),
             );
         }
         if let Some(prev) = self.config.resources.get(&addr) {

@@ -58,6 +58,7 @@ pub fn validate(
     let mut v = Validator { config, schemas, diags: Diagnostics::new() };
     v.references();
     v.variable_conditions();
+    v.variable_defaults();
     v.cycles();
     let static_diags = std::mem::take(&mut v.diags);
     let static_ranges = ReportedRanges::new(&static_diags);
@@ -221,6 +222,15 @@ impl<'c> Validator<'c> {
                         .with_subject(Some(rule.condition.range.clone())),
                     );
                 }
+            }
+        }
+    }
+
+    /// Each default must fit its variable's type (and be non-null when `nullable = false`).
+    fn variable_defaults(&mut self) {
+        for var in self.config.variables.values() {
+            if let Err(diags) = crate::variables::default_value(var) {
+                self.diags.extend(diags);
             }
         }
     }

@@ -256,14 +256,31 @@ pub fn resolve_variables(
     (values, diags)
 }
 
-fn variable_value(
-    decl: &Variable,
-    given: Option<&RawVariable>,
-    functions: &dyn Functions,
-) -> Result<Value, Diagnostics> {
-    let default = match &decl.default {
+/// A variable's default converted to its type: `None` when it has none, an error (Terraform's
+/// "Invalid default value for variable", at the default's range) when it does not fit the
+/// type or is null while `nullable = false`. A default is a constant: Terraform evaluates it
+/// with no variables and no functions ("Variables not allowed", "Function calls not
+/// allowed"). `validate` reports these too, as Terraform does when it loads the
+/// configuration.
+pub fn default_value(decl: &Variable) -> Result<Option<Value>, Diagnostics> {
+    Ok(match &decl.default {
         Some(expr) => {
-            let v = Evaluator::new(&NoReferences, functions).eval(expr)?;
+            let calls = outermost_calls(expr);
+            if !calls.is_empty() {
+                return Err(Diagnostics(
+                    calls
+                        .into_iter()
+                        .map(|range| {
+                            Diagnostic::error(
+                                "Function calls not allowed",
+                                "Functions may not be called here.",
+                            )
+                            .with_subject(Some(range))
+                        })
+                        .collect(),
+                ));
+            }
+            let v = crate::eval::eval_constant(expr)?;
             if v.is_null() && !decl.nullable {
                 return Err(Diagnostic::error(
                     "Invalid default value for variable",
@@ -284,7 +301,31 @@ fn variable_value(
             Some(converted)
         }
         None => None,
-    };
+    })
+}
+
+/// The ranges of the function calls of an expression that are not arguments of another call
+/// (HCL rejects a call before it evaluates its arguments).
+fn outermost_calls(expr: &Expr) -> Vec<SourceRange> {
+    let mut calls: Vec<SourceRange> = Vec::new();
+    expr.walk(&mut |e| {
+        if matches!(e.kind, crate::ast::ExprKind::FuncCall { .. })
+            && !calls
+                .iter()
+                .any(|c| c.start.byte <= e.range.start.byte && e.range.end.byte <= c.end.byte)
+        {
+            calls.push(e.range.clone());
+        }
+    });
+    calls
+}
+
+fn variable_value(
+    decl: &Variable,
+    given: Option<&RawVariable>,
+    functions: &dyn Functions,
+) -> Result<Value, Diagnostics> {
+    let default = default_value(decl)?;
     let Some(given) = given else {
         return match default {
             Some(v) => Ok(v.with_sensitive(decl.sensitive)),
@@ -308,11 +349,19 @@ fn variable_value(
             Diagnostics::from(
                 Diagnostic::error(
                     "Invalid value for input variable",
-                    format!(
-                        "Unsuitable value for var.{} set {}: {msg}.",
-                        decl.name,
-                        describe_source(&given.source, &decl.name)
-                    ),
+                    match &given.source {
+                        // Terraform words a value from a file against the declaration.
+                        VarSource::File(_) => format!(
+                            "The given value is not suitable for var.{} declared at {}: {msg}.",
+                            decl.name,
+                            range_text(&decl.decl_range)
+                        ),
+                        source => format!(
+                            "Unsuitable value for var.{} set {}: {msg}.",
+                            decl.name,
+                            describe_source(source, &decl.name)
+                        ),
+                    },
                 )
                 .with_subject(given.range.clone().or_else(|| Some(decl.decl_range.clone()))),
             )

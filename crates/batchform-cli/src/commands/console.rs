@@ -1,5 +1,6 @@
 //! `batchform console`: evaluate expressions against the configuration's variables, locals
-//! and (when a state exists) resources.
+//! and the resources recorded in the state (read without a lock, never written), as
+//! Terraform's console does; a resource the state does not have is `(known after apply)`.
 //!
 //! As in Terraform, piped input is evaluated line by line, only the last result is printed,
 //! and the first error stops with exit code 1; on a terminal each result is printed after a
@@ -7,8 +8,12 @@
 
 use super::Context;
 use crate::diagnostics::{self, Sources};
-use batchform_config::scope::{ModuleScope, UnknownResources};
+use batchform_config::model::Config;
+use batchform_config::scope::ModuleScope;
 use batchform_config::source::SourceFile;
+use batchform_config::validate::SchemaSource;
+use batchform_engine::values::{InstanceValues, Repetition, object_from_state};
+use batchform_state::State;
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Start an interactive console for experimenting with Terraform interpolations.
@@ -41,6 +46,10 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     let functions = env.library();
     let (raw, mut diags) =
         crate::workdir::variable_inputs(&ctx.working_dir, &ctx.var_args, &mut loaded.sources);
+    if diags.has_errors() {
+        diagnostics::print(&diags, &loaded.sources, color);
+        return 1;
+    }
     let (variables, more) =
         batchform_config::variables::resolve_variables(&loaded.config, raw, &functions);
     diags.extend(more);
@@ -48,7 +57,15 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         diagnostics::print(&diags, &loaded.sources, color);
         return 1;
     }
-    let resources = UnknownResources;
+    let path = crate::commands::state::state_path(&loaded.config, None);
+    let state = match crate::commands::state::read_state(&path) {
+        Ok(state) => state.unwrap_or_default(),
+        Err(d) => {
+            diagnostics::print(&batchform_core::Diagnostics::from(*d), &loaded.sources, color);
+            return 1;
+        }
+    };
+    let resources = state_values(&loaded.config, &state);
     let scope = ModuleScope::new(&loaded.config, &variables, &resources, &functions, ctx.paths());
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
@@ -92,6 +109,35 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         outln!("{text}");
     }
     0
+}
+
+/// The values of the configuration's resources as the state records them. Resources the
+/// state does not have stay undeclared, so they evaluate as unknown.
+fn state_values(config: &Config, state: &State) -> InstanceValues {
+    let registry = crate::providers::Registry::builtin();
+    let mut values = InstanceValues::new();
+    for (addr, resource) in &config.resources {
+        let Some(recorded) = state.resource(addr) else { continue };
+        let Some(schema) = registry.resource_schema(addr.mode, &addr.type_name) else {
+            continue;
+        };
+        let repetition = if resource.count.is_some() {
+            Repetition::Count
+        } else if resource.for_each.is_some() {
+            Repetition::ForEach
+        } else {
+            Repetition::Single
+        };
+        values.declare(addr, repetition);
+        for (key, instance) in &recorded.instances {
+            if let Some(object) = &instance.current {
+                if let Ok(value) = object_from_state(object, schema) {
+                    values.set(addr, key.clone(), value);
+                }
+            }
+        }
+    }
+    values
 }
 
 /// Evaluate one console line and render the result as Terraform's console does.

@@ -10,10 +10,6 @@
 //! "batchform"; everything else is Terraform's wording. Colour markup follows colorstring
 //! ([`color`]), so `-no-color` output is the coloured text with the codes taken out.
 
-// The plan/apply commands that call these land with the engine (issue 6); until then the
-// golden tests are their only callers.
-#![allow(dead_code)]
-
 pub mod apply_text;
 pub mod color;
 pub mod config_json;

@@ -354,7 +354,9 @@ fn render_outputs(outputs: &BTreeMap<&str, Diff>, color: &Colorize) -> String {
 }
 
 /// One planned change as the plan shows it: comment lines, header and body (`None` for a
-/// no-op with nothing to say).
+/// no-op with nothing to say). The plan renders all changes at once; the typed golden tests
+/// render one at a time.
+#[cfg(test)]
 pub fn resource_text(
     change: &batchform_engine::plan::InstanceChange,
     schemas: &dyn SchemaSource,

@@ -71,6 +71,41 @@ pub fn check_expression_syntax(src: &[u8], filename: &str) -> Diagnostics {
     Diagnostics(diags)
 }
 
+/// The top-level blocks of a file that may not parse, as hclsyntax's partial body has them:
+/// `(start byte, end byte, header)` where the header is `type "label"...`. A block ends where
+/// the next top-level item starts (or at the end of the file), which is all that the
+/// diagnostics' "in BLOCK" context needs.
+pub fn top_level_blocks(src: &str) -> Vec<(usize, usize, String)> {
+    let (tokens, body, _) = parse(src.as_bytes(), "");
+    let starts: Vec<usize> = body
+        .items
+        .iter()
+        .map(|item| match item {
+            parser::Item::Attribute(a) => tokens[a.name].start,
+            parser::Item::Block(b) => tokens[b.type_name].start,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, item) in body.items.iter().enumerate() {
+        let parser::Item::Block(block) = item else { continue };
+        let start = starts[i];
+        let end = starts.get(i + 1).copied().unwrap_or(src.len());
+        let mut header =
+            String::from_utf8_lossy(tokens[block.type_name].bytes(src.as_bytes())).into_owned();
+        for label in &block.labels {
+            let text: String = tokens[label.clone()]
+                .iter()
+                .filter(|t| t.ty != token::TokenType::OQuote && t.ty != token::TokenType::CQuote)
+                .map(|t| String::from_utf8_lossy(t.bytes(src.as_bytes())).into_owned())
+                .collect();
+            header.push(' ');
+            header.push_str(&batchform_core::addr::quote_string(&text));
+        }
+        out.push((start, end, header));
+    }
+    out
+}
+
 fn parse(src: &[u8], filename: &str) -> (Vec<token::Token>, parser::Body, Diagnostics) {
     let filename: Arc<str> = Arc::from(filename);
     let tokens = lexer::lex(src);

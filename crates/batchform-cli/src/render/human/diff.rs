@@ -86,7 +86,6 @@ pub struct Blocks {
     pub single: BTreeMap<String, Diff>,
     pub list: BTreeMap<String, Vec<Diff>>,
     pub set: BTreeMap<String, Vec<Diff>>,
-    pub map: BTreeMap<String, BTreeMap<String, Diff>>,
     pub replace: BTreeMap<String, bool>,
     pub before_sensitive: BTreeMap<String, bool>,
     pub after_sensitive: BTreeMap<String, bool>,
@@ -96,10 +95,8 @@ pub struct Blocks {
 /// How a nested block repeats, for [`Blocks::add`].
 #[derive(Debug, Clone, Copy)]
 pub enum BlockKind {
-    Single,
     List,
     Set,
-    Map,
 }
 
 /// What every block type records besides its diffs.
@@ -119,18 +116,9 @@ impl Blocks {
 
     pub fn add_list(&mut self, key: &str, kind: BlockKind, diffs: Vec<Diff>, meta: BlockMeta) {
         match kind {
-            BlockKind::Set => {
-                self.set.insert(key.to_string(), diffs);
-            }
-            _ => {
-                self.list.insert(key.to_string(), diffs);
-            }
-        }
-        self.meta(key, meta);
-    }
-
-    pub fn add_map(&mut self, key: &str, diffs: BTreeMap<String, Diff>, meta: BlockMeta) {
-        self.map.insert(key.to_string(), diffs);
+            BlockKind::Set => self.set.insert(key.to_string(), diffs),
+            BlockKind::List => self.list.insert(key.to_string(), diffs),
+        };
         self.meta(key, meta);
     }
 
@@ -143,19 +131,14 @@ impl Blocks {
 
     /// Every block type name, sorted.
     pub fn keys(&self) -> Vec<&String> {
-        let mut keys: Vec<&String> = self
-            .single
-            .keys()
-            .chain(self.list.keys())
-            .chain(self.set.keys())
-            .chain(self.map.keys())
-            .collect();
+        let mut keys: Vec<&String> =
+            self.single.keys().chain(self.list.keys()).chain(self.set.keys()).collect();
         keys.sort();
         keys
     }
 
     pub fn is_empty(&self) -> bool {
-        self.single.is_empty() && self.list.is_empty() && self.set.is_empty() && self.map.is_empty()
+        self.single.is_empty() && self.list.is_empty() && self.set.is_empty()
     }
 }
 

@@ -5,7 +5,6 @@ use super::{
     Opts, ensure_valid_attribute_name, forces_replacement, format_indent, important_attribute, pad,
     unchanged, write_symbol,
 };
-use crate::commands::state::text::go_quote;
 use crate::render::human::diff::{Blocks, Diff, Renderer};
 use batchform_engine::plan::Action;
 use std::collections::BTreeMap;
@@ -72,7 +71,7 @@ pub fn block(
         let flag = |m: &BTreeMap<String, bool>| m.get(key.as_str()).copied().unwrap_or(false);
         let (before_sensitive, after_sensitive) =
             (flag(&blocks.before_sensitive), flag(&blocks.after_sensitive));
-        let mut render_block = |diff: &Diff, map_key: &str, out: &mut String| {
+        let mut render_block = |diff: &Diff, out: &mut String| {
             let creating = diff.action == Action::Create && after_sensitive;
             let deleting = diff.action == Action::Delete && before_sensitive;
             let modifying = matches!(diff.action, Action::Update | Action::NoOp)
@@ -110,7 +109,7 @@ pub fn block(
                 out.push_str(&format!("{}{warning}\n", format_indent(indent + 1)));
             }
             out.push_str(&format!(
-                "{}{}{}{map_key} {}\n",
+                "{}{}{} {}\n",
                 format_indent(indent + 1),
                 write_symbol(diff.action, block_opts),
                 ensure_valid_attribute_name(key),
@@ -120,27 +119,20 @@ pub fn block(
         let unknown_placeholder =
             || Diff::new(Renderer::Unknown { before: None }, diff.action, false);
         if let Some(single) = blocks.single.get(key.as_str()) {
-            render_block(single, "", &mut out);
-        } else if let Some(map) = blocks.map.get(key.as_str()) {
-            if flag(&blocks.unknown) {
-                render_block(&unknown_placeholder(), "", &mut out);
-            }
-            for (inner_key, inner) in map {
-                render_block(inner, &format!(" {}", go_quote(inner_key)), &mut out);
-            }
+            render_block(single, &mut out);
         } else if let Some(set) = blocks.set.get(key.as_str()) {
             if flag(&blocks.unknown) {
-                render_block(&unknown_placeholder(), "", &mut out);
+                render_block(&unknown_placeholder(), &mut out);
             }
             for inner in set {
-                render_block(inner, "", &mut out);
+                render_block(inner, &mut out);
             }
         } else if let Some(list) = blocks.list.get(key.as_str()) {
             if flag(&blocks.unknown) {
-                render_block(&unknown_placeholder(), "", &mut out);
+                render_block(&unknown_placeholder(), &mut out);
             }
             for inner in list {
-                render_block(inner, "", &mut out);
+                render_block(inner, &mut out);
             }
         }
     }
