@@ -3,47 +3,8 @@
 
 use serde_json::Value;
 
-/// Go's `strconv.Quote` (what `%q` prints): printable characters as they are, the usual
-/// backslash escapes, `\x` for other bytes below 0x80, `\u` / `\U` for other non-printables.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if is_go_printable(c) => out.push(c),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of Go's `unicode.IsPrint` from the categories Rust exposes: everything
-/// but control characters, separators other than the ASCII space, and the common invisible
-/// format characters.
-fn is_go_printable(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(c as u32,
-        0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f
-        | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb
-        | 0xe000..=0xf8ff | 0xd800..=0xdfff)
-}
+/// Go's `strconv.Quote` (what `%q` prints), shared with the configuration's messages.
+pub use batchform_core::convert::go_quote;
 
 /// A JSON number as Terraform prints it (`big.Float.Text('f', -1)`): plain decimal, never an
 /// exponent. `1e21` becomes `1000000000000000000000`, `-5e-7` becomes `-0.0000005`.
