@@ -487,6 +487,36 @@ fn run_case(case_dir: &Path) -> Vec<String> {
             ));
         }
 
+        // `show` of the state, as text and as state JSON (format 1.0).
+        if let Some(want_text) = read_text(&expected.join("show.txt")) {
+            let shown = tf(&work, &["show", "-no-color"]);
+            let ours = ids.normalise(&shown.stdout);
+            let theirs = as_batchform(&want_text);
+            if ours != theirs {
+                problem(format!(
+                    "show text differs (- Terraform, + batchform):\n{}",
+                    text_diff(&theirs, &ours)
+                ));
+            }
+        }
+        if expected.join("show.json").exists() {
+            let shown = tf(&work, &["show", "-json"]);
+            let mut ours: Value =
+                serde_json::from_str(&ids.normalise(&shown.stdout)).unwrap_or(Value::Null);
+            let mut theirs = read_json(&expected.join("show.json"));
+            for v in [&mut ours, &mut theirs] {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("terraform_version");
+                }
+            }
+            if ours != theirs {
+                problem(format!(
+                    "show -json differs (- Terraform, + batchform):\n{}",
+                    json_diff(&theirs, &ours)
+                ));
+            }
+        }
+
         // Converged, as Terraform judged its own result?
         let replan_args: Vec<String> =
             args.iter().filter(|a| !a.starts_with("-replace")).cloned().collect();

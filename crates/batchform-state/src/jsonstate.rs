@@ -196,8 +196,91 @@ pub fn to_json(state: Option<&State>, hints: &dyn SchemaHints) -> Vec<u8> {
         format_version: "1.0",
         terraform_version: &state.terraform_version,
         values: JsonValues { outputs, root_module: JsonModule { resources } },
+        checks: checks_json(&state.check_results),
     };
     crate::gojson::to_vec_compact(&doc).unwrap_or_default()
+}
+
+/// The `checks` of `show -json` and of the plan JSON, from check results in state's form
+/// (`check_results`): each checkable configuration object with its instances, statuses and
+/// failure messages, as Terraform's `jsonchecks` marshals them.
+pub fn checks_json(results: &Value) -> Option<Value> {
+    let entries = results.as_array().filter(|e| !e.is_empty())?;
+    let mut out: Vec<Value> = entries
+        .iter()
+        .map(|entry| {
+            let config_addr = entry["config_addr"].as_str().unwrap_or_default();
+            let address = match entry["object_kind"].as_str().unwrap_or_default() {
+                "resource" => {
+                    let parsed = config_addr.parse::<batchform_core::TargetAddr>().ok();
+                    let r = parsed.as_ref().map(|t| t.resource());
+                    serde_json::json!({
+                        "kind": "resource",
+                        "mode": r.map(|r| r.mode.as_str()).unwrap_or("managed"),
+                        "name": r.map(|r| r.name.clone()).unwrap_or_default(),
+                        "to_display": config_addr,
+                        "type": r.map(|r| r.type_name.clone()).unwrap_or_default(),
+                    })
+                }
+                "output" => serde_json::json!({
+                    "kind": "output_value",
+                    "name": config_addr.trim_start_matches("output."),
+                    "to_display": config_addr,
+                }),
+                kind => serde_json::json!({
+                    "kind": kind,
+                    "name": config_addr.trim_start_matches("var."),
+                    "to_display": config_addr,
+                }),
+            };
+            let mut instances: Vec<Value> = entry["objects"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|object| {
+                    let object_addr = object["object_addr"].as_str().unwrap_or_default();
+                    let mut address = serde_json::json!({ "to_display": object_addr });
+                    if let Ok(batchform_core::TargetAddr::Instance(i)) =
+                        object_addr.parse::<batchform_core::TargetAddr>()
+                    {
+                        match &i.key {
+                            batchform_core::InstanceKey::Int(n) => {
+                                address["index_key"] = Value::from(*n)
+                            }
+                            batchform_core::InstanceKey::Str(k) => {
+                                address["index_key"] = Value::from(k.as_str())
+                            }
+                            batchform_core::InstanceKey::None => {}
+                        }
+                    }
+                    let mut instance = serde_json::json!({
+                        "address": address,
+                        "status": object["status"].clone(),
+                    });
+                    if let Some(messages) = object["failure_messages"].as_array() {
+                        instance["problems"] = Value::Array(
+                            messages.iter().map(|m| serde_json::json!({ "message": m })).collect(),
+                        );
+                    }
+                    instance
+                })
+                .collect();
+            instances.sort_by(|a, b| display(a).cmp(display(b)));
+            let mut out =
+                serde_json::json!({ "address": address, "status": entry["status"].clone() });
+            if !instances.is_empty() {
+                out["instances"] = Value::Array(instances);
+            }
+            out
+        })
+        .collect();
+    // Terraform sorts both levels by the address as displayed.
+    out.sort_by(|a, b| display(a).cmp(display(b)));
+    Some(Value::Array(out))
+}
+
+fn display(check: &Value) -> &str {
+    check["address"]["to_display"].as_str().unwrap_or_default()
 }
 
 #[derive(Serialize)]
@@ -206,6 +289,8 @@ struct JsonState<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     terraform_version: &'a str,
     values: JsonValues<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<Value>,
 }
 
 #[derive(Serialize)]

@@ -184,9 +184,14 @@ pub fn plan_json(
         })
         .collect();
 
+    // Terraform's plan JSON leaves the prior state's check results out (they are the plan's
+    // own `checks`).
     let prior_state = prior_state(plan)
         .filter(|state| !state.is_empty())
-        .map(|state| batchform_state::jsonstate::to_json(Some(&state), &Hints(schemas)))
+        .map(|mut state| {
+            state.check_results = Json::Null;
+            batchform_state::jsonstate::to_json(Some(&state), &Hints(schemas))
+        })
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| RawValue::from_string(text).ok());
 
@@ -204,7 +209,7 @@ pub fn plan_json(
             })
             .collect(),
         planned_values: planned_values(plan, &resource_changes),
-        checks: checks_json(&plan.checks),
+        checks: batchform_state::jsonstate::checks_json(&plan.checks),
         resource_drift,
         resource_changes,
         deferred_changes: {
@@ -347,78 +352,4 @@ fn deferred_change(
             reason: None,
         },
     }
-}
-
-/// Plan JSON's `checks` from the check results the plan recorded (state's form): each
-/// checkable configuration object with its instances, statuses and failure messages.
-fn checks_json(results: &Json) -> Option<Json> {
-    let entries = results.as_array().filter(|e| !e.is_empty())?;
-    let out: Vec<Json> = entries
-        .iter()
-        .map(|entry| {
-            let config_addr = entry["config_addr"].as_str().unwrap_or_default();
-            let address = match entry["object_kind"].as_str().unwrap_or_default() {
-                "resource" => {
-                    let parsed = config_addr.parse::<batchform_core::TargetAddr>().ok();
-                    let r = parsed.as_ref().map(|t| t.resource());
-                    serde_json::json!({
-                        "kind": "resource",
-                        "mode": r.map(|r| r.mode.as_str()).unwrap_or("managed"),
-                        "name": r.map(|r| r.name.clone()).unwrap_or_default(),
-                        "to_display": config_addr,
-                        "type": r.map(|r| r.type_name.clone()).unwrap_or_default(),
-                    })
-                }
-                "output" => serde_json::json!({
-                    "kind": "output_value",
-                    "name": config_addr.trim_start_matches("output."),
-                    "to_display": config_addr,
-                }),
-                kind => serde_json::json!({
-                    "kind": kind,
-                    "name": config_addr.trim_start_matches("var."),
-                    "to_display": config_addr,
-                }),
-            };
-            let instances: Vec<Json> = entry["objects"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|object| {
-                    let object_addr = object["object_addr"].as_str().unwrap_or_default();
-                    let mut address = serde_json::json!({ "to_display": object_addr });
-                    if let Ok(batchform_core::TargetAddr::Instance(i)) =
-                        object_addr.parse::<batchform_core::TargetAddr>()
-                    {
-                        match &i.key {
-                            batchform_core::InstanceKey::Int(n) => {
-                                address["index_key"] = Json::from(*n)
-                            }
-                            batchform_core::InstanceKey::Str(k) => {
-                                address["index_key"] = Json::from(k.as_str())
-                            }
-                            batchform_core::InstanceKey::None => {}
-                        }
-                    }
-                    let mut instance = serde_json::json!({
-                        "address": address,
-                        "status": object["status"].clone(),
-                    });
-                    if let Some(messages) = object["failure_messages"].as_array() {
-                        instance["problems"] = Json::Array(
-                            messages.iter().map(|m| serde_json::json!({ "message": m })).collect(),
-                        );
-                    }
-                    instance
-                })
-                .collect();
-            let mut out =
-                serde_json::json!({ "address": address, "status": entry["status"].clone() });
-            if !instances.is_empty() {
-                out["instances"] = Json::Array(instances);
-            }
-            out
-        })
-        .collect();
-    Some(Json::Array(out))
 }
