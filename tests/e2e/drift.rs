@@ -7,18 +7,18 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 
 /// `batchform emulator serve` on a free port; killed on drop.
-struct Emulator {
+pub(crate) struct Emulator {
     child: Child,
     addr: String,
     _dir: tempfile::TempDir,
 }
 
 impl Emulator {
-    fn start(speed: &str) -> Emulator {
+    pub(crate) fn start(speed: &str) -> Emulator {
         Emulator::start_with(speed, &[])
     }
 
-    fn start_with(speed: &str, extra: &[&str]) -> Emulator {
+    pub(crate) fn start_with(speed: &str, extra: &[&str]) -> Emulator {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(crate::harness::binary())
             .args([
@@ -44,12 +44,12 @@ impl Emulator {
         Emulator { child, addr, _dir: dir }
     }
 
-    fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!("http://{}/v1", self.addr)
     }
 
     /// One request with `Connection: close`: (status line, body).
-    fn request(&self, method: &str, path: &str) -> (String, String) {
+    pub(crate) fn request(&self, method: &str, path: &str) -> (String, String) {
         let mut s = std::net::TcpStream::connect(&self.addr).expect("connect");
         write!(
             s,

@@ -10,6 +10,7 @@ mod console;
 mod drift;
 mod examples;
 mod input;
+mod kill;
 mod parity;
 mod pipes;
 mod validate;

@@ -69,6 +69,11 @@ pub struct ApplyResourceChangeRequest {
     pub planned_state: Option<Value>,
     pub config: Value,
     pub planned_private: Vec<u8>,
+    /// On a create by a provider whose [`Provider::finds_created`] is true: the token the
+    /// engine recorded durably (a create intent) before this call. The provider attaches it
+    /// to the object (or otherwise makes the object findable by it) so that
+    /// [`Provider::find_created`] can find the object if this call's answer is lost.
+    pub create_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -77,6 +82,26 @@ pub struct ApplyResourceChangeResponse {
     /// whatever exists so that it is never lost from state.
     pub new_state: Option<Value>,
     pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Find the object a create with this token made, if any (after a crash lost its answer).
+#[derive(Debug, Clone)]
+pub struct FindCreatedRequest {
+    pub type_name: String,
+    /// The instance address the create was for, for messages.
+    pub address: String,
+    pub token: String,
+    /// Local Unix time (seconds) just before the create was sent; the object, if any, was
+    /// created after it (allowing for clock skew).
+    pub since: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FindCreatedResponse {
+    /// The object, as `read_resource` would return it; `None` when the create made none.
+    /// Meaningful only without error diagnostics (after an error nothing is decided).
+    pub state: Option<Value>,
     pub diagnostics: Diagnostics,
 }
 
@@ -148,6 +173,19 @@ pub trait Provider: Send + Sync {
 
     /// Read a data source.
     async fn read_data_source(&self, request: ReadDataSourceRequest) -> ReadDataSourceResponse;
+
+    /// Whether creates of `type_name` can be found again by a token
+    /// ([`ApplyResourceChangeRequest::create_token`], [`Provider::find_created`]). When true,
+    /// the engine records a create intent durably before each create.
+    fn finds_created(&self, _type_name: &str) -> bool {
+        false
+    }
+
+    /// Find the object a create carrying `request.token` made. Only called when
+    /// [`Provider::finds_created`] is true; the default finds nothing.
+    async fn find_created(&self, _request: FindCreatedRequest) -> FindCreatedResponse {
+        FindCreatedResponse::default()
+    }
 
     /// Ctrl-C: finish the calls under way, start no new long waits.
     fn stop(&self) {}

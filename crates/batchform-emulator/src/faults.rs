@@ -8,6 +8,7 @@
 //! | `429[:SECS]` | 429 `rate_limit_exceeded` with `Retry-After: SECS` (default 1; `429:none` omits it) |
 //! | `500`, `502`, `503` | that status with the error envelope |
 //! | `latency:MS` | answer MS milliseconds later (adds up with other latency rules) |
+//! | `latency-after:MS` | do the request (a create creates), then answer MS milliseconds later: a client killed meanwhile never learns of the object |
 //! | `drop` | close the connection without answering, before doing anything |
 //! | `drop-after-create` | do the request (the object is created), then close without answering |
 //! | `html[:STATUS]` | an HTML error page (default 502) as a proxy in front of the API sends |
@@ -61,6 +62,7 @@ pub enum Fault {
     RateLimit { retry_after: Option<u64> },
     ServerError { status: u16 },
     Latency { ms: u64 },
+    LatencyAfter { ms: u64 },
     Drop,
     DropAfterCreate,
     Html { status: u16 },
@@ -150,6 +152,7 @@ pub fn parse_fault(text: &str) -> Result<Fault, String> {
             Ok(Fault::ServerError { status: kind.parse().unwrap_or(500) })
         }
         "latency" => Ok(Fault::Latency { ms: num(arg, 100)? }),
+        "latency-after" => Ok(Fault::LatencyAfter { ms: num(arg, 100)? }),
         "drop" if arg.is_none() => Ok(Fault::Drop),
         "drop-after-create" if arg.is_none() => Ok(Fault::DropAfterCreate),
         "html" => {
@@ -160,7 +163,7 @@ pub fn parse_fault(text: &str) -> Result<Fault, String> {
             Ok(Fault::Html { status: status as u16 })
         }
         other => Err(format!(
-            "unknown fault {other:?} (expected 429, 500, 502, 503, latency, drop, drop-after-create, html)"
+            "unknown fault {other:?} (expected 429, 500, 502, 503, latency, latency-after, drop, drop-after-create, html)"
         )),
     }
 }
@@ -172,6 +175,7 @@ impl fmt::Display for FaultRule {
             Fault::RateLimit { retry_after: None } => write!(f, "429:none")?,
             Fault::ServerError { status } => write!(f, "{status}")?,
             Fault::Latency { ms } => write!(f, "latency:{ms}")?,
+            Fault::LatencyAfter { ms } => write!(f, "latency-after:{ms}")?,
             Fault::Drop => write!(f, "drop")?,
             Fault::DropAfterCreate => write!(f, "drop-after-create")?,
             Fault::Html { status } => write!(f, "html:{status}")?,
@@ -211,6 +215,8 @@ impl From<FaultRule> for String {
 #[derive(Debug, Default, PartialEq)]
 pub struct Decision {
     pub latency_ms: u64,
+    /// Added after the request was done, before the answer.
+    pub latency_after_ms: u64,
     pub fault: Option<Fault>,
 }
 
@@ -268,6 +274,7 @@ impl Injector {
 fn apply(d: &mut Decision, fault: Fault) {
     match fault {
         Fault::Latency { ms } => d.latency_ms += ms,
+        Fault::LatencyAfter { ms } => d.latency_after_ms += ms,
         other if d.fault.is_none() => d.fault = Some(other),
         _ => {}
     }
@@ -296,6 +303,7 @@ mod tests {
             "503@nth=1,3@/v1/batches",
             "drop-after-create@nth=1@POST:/v1/batches",
             "latency:200@every=2@GET",
+            "latency-after:200@POST:/v1/batches",
             "html:502",
         ] {
             let rule: FaultRule = text.parse().unwrap();
@@ -322,7 +330,7 @@ mod tests {
         let d1 = inj.decide("POST", "/v1/batches", None);
         assert_eq!(d1, Decision::default());
         let d2 = inj.decide("GET", "/v1/batches", None);
-        assert_eq!(d2, Decision { latency_ms: 10, fault: None });
+        assert_eq!(d2, Decision { latency_ms: 10, latency_after_ms: 0, fault: None });
         let d3 = inj.decide("POST", "/v1/batches", None);
         assert_eq!(d3.fault, Some(Fault::ServerError { status: 503 }));
         let d4 = inj.decide("GET", "/v1/files", Some("html:503"));

@@ -549,6 +549,7 @@ fn prepare(
                     planned_state: None,
                     config: Value::NULL,
                     planned_private: Vec::new(),
+                    create_token: None,
                 };
                 let response = with_progress(
                     &*hooks,
@@ -671,6 +672,43 @@ fn prepare(
                     persisted.push(change);
                     deposed_key = Some(key);
                 }
+                // A create the provider can find again by a token is announced durably
+                // first, so that an object made by a call whose answer is lost (a kill) is
+                // adopted by the next plan instead of being orphaned.
+                let mut create_token = None;
+                if action == Action::Create && provider.finds_created(&addr.resource.type_name) {
+                    let token = new_create_token();
+                    let change = StateChange::IntendCreate {
+                        intent: batchform_state::CreateIntent {
+                            addr: addr.clone(),
+                            provider: provider_state_addr.clone(),
+                            token: token.clone(),
+                            time: unix_now(),
+                        },
+                    };
+                    if let Err(e) = persister.persist(change.clone()).await {
+                        let mut diagnostics = Diagnostics::from(persist_error(&e));
+                        if let Some(key) = &deposed_key {
+                            let change = StateChange::RestoreDeposed {
+                                addr: addr.clone(),
+                                deposed_key: key.clone(),
+                            };
+                            match persister.persist(change.clone()).await {
+                                Ok(()) => persisted.push(change),
+                                Err(e) => diagnostics.push(persist_error(&e)),
+                            }
+                        }
+                        return Done {
+                            step: index,
+                            diagnostics,
+                            object: None,
+                            counted: None,
+                            persisted,
+                        };
+                    }
+                    persisted.push(change);
+                    create_token = Some(token);
+                }
                 let shown_prior =
                     if create { Value::NULL } else { prior.clone().unwrap_or(Value::NULL) };
                 hooks.event(Event::ApplyStart {
@@ -710,6 +748,7 @@ fn prepare(
                             planned_state: Some(planned.planned_state.unwrap_or(proposed)),
                             config: config.clone(),
                             planned_private: planned.planned_private,
+                            create_token: create_token.clone(),
                         };
                         let response = with_progress(
                             &*hooks,
@@ -752,8 +791,18 @@ fn prepare(
                                 provider: provider_state_addr,
                                 object: object.clone(),
                             };
-                            if let Err(e) = persister.persist(change).await {
-                                diagnostics.push(persist_error(&e));
+                            match persister.persist(change).await {
+                                Ok(()) => {
+                                    // The object is recorded: the intent is accounted for.
+                                    if let Some(token) = create_token.take() {
+                                        let change = StateChange::ResolveCreate { token };
+                                        match persister.persist(change.clone()).await {
+                                            Ok(()) => persisted.push(change),
+                                            Err(e) => diagnostics.push(persist_error(&e)),
+                                        }
+                                    }
+                                }
+                                Err(e) => diagnostics.push(persist_error(&e)),
                             }
                             object_out = Some(Some((new_value, object)));
                         }
@@ -806,8 +855,29 @@ fn prepare(
     }
 }
 
+/// A create intent's token: 16 random bytes in hex, prefixed `bf-`.
+fn new_create_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        bytes = (nanos ^ u128::from(std::process::id())).to_be_bytes();
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("bf-{hex}")
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// A deposed object's key: 8 random hex digits, as Terraform's.
-fn new_deposed_key() -> String {
+pub(crate) fn new_deposed_key() -> String {
     let mut bytes = [0u8; 4];
     if getrandom::fill(&mut bytes).is_err() {
         // Unique enough within one instance when randomness is unavailable.
@@ -1021,6 +1091,29 @@ fn refresh_changes(
     for addr in before.keys() {
         if !after.contains_key(addr) {
             out.push(StateChange::RemoveCurrent { addr: addr.clone() });
+        }
+    }
+    // Deposed objects adopted from interrupted creates.
+    for (raddr, resource) in refreshed.ordered_resources() {
+        for (key, instance) in &resource.instances {
+            let addr = raddr.instance(key.clone());
+            let old = prior.resource(raddr).and_then(|r| r.instances.get(key));
+            for (deposed_key, object) in &instance.deposed {
+                if old.and_then(|i| i.deposed.get(deposed_key)) != Some(object) {
+                    out.push(StateChange::SetDeposed {
+                        addr: addr.clone(),
+                        deposed_key: deposed_key.clone(),
+                        provider: resource.provider.clone(),
+                        object: object.clone(),
+                    });
+                }
+            }
+        }
+    }
+    // Create intents the plan resolved, after the objects they found.
+    for token in prior.pending_creates.keys() {
+        if !refreshed.pending_creates.contains_key(token) {
+            out.push(StateChange::ResolveCreate { token: token.clone() });
         }
     }
     out

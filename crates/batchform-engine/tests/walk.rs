@@ -27,6 +27,8 @@ struct Mock {
     log: Mutex<Vec<String>>,
     running: AtomicUsize,
     max_running: AtomicUsize,
+    /// When set, creates can be found again: objects by the create token they carried.
+    finds: Mutex<Option<BTreeMap<String, Value>>>,
 }
 
 fn schema() -> Schema {
@@ -49,6 +51,14 @@ impl Provider for Mock {
     }
     async fn configure(&self, _r: ConfigureRequest) -> Diagnostics {
         Diagnostics::new()
+    }
+    fn finds_created(&self, _type_name: &str) -> bool {
+        self.finds.lock().unwrap().is_some()
+    }
+    async fn find_created(&self, r: FindCreatedRequest) -> FindCreatedResponse {
+        let finds = self.finds.lock().unwrap();
+        let state = finds.as_ref().and_then(|f| f.get(&r.token)).cloned();
+        FindCreatedResponse { state, ..Default::default() }
     }
     async fn read_resource(&self, r: ReadResourceRequest) -> ReadResourceResponse {
         ReadResourceResponse { new_state: Some(r.prior_state), ..Default::default() }
@@ -105,6 +115,9 @@ impl Provider for Mock {
                 attrs.insert("id".into(), Value::string(format!("id-{id}")));
             }
             attrs.insert("echo".into(), Value::string(name));
+        }
+        if let (Some(finds), Some(token)) = (self.finds.lock().unwrap().as_mut(), r.create_token) {
+            finds.insert(token, new.clone());
         }
         ApplyResourceChangeResponse { new_state: Some(new), ..Default::default() }
     }
@@ -390,4 +403,142 @@ resource "mock_thing" "after_later" {
     let (p2, outcome2, _) = run.cycle(&cfg, outcome.state, 4).await;
     assert!(p2.deferred.is_empty());
     assert_eq!(outcome2.added, 3);
+}
+
+fn thing(id: &str, name: &str) -> Value {
+    Value::object(BTreeMap::from([
+        ("id".to_string(), Value::string(id)),
+        ("name".to_string(), Value::string(name)),
+        ("note".to_string(), Value::NULL),
+        ("echo".to_string(), Value::string(name)),
+    ]))
+}
+
+fn intent(name: &str, token: &str) -> StateChange {
+    StateChange::IntendCreate {
+        intent: batchform_state::CreateIntent {
+            addr: batchform_core::ResourceAddr::managed("mock_thing", name)
+                .instance(batchform_core::InstanceKey::None),
+            provider: "provider[\"test/mock\"]".into(),
+            token: token.into(),
+            time: 1_765_000_000,
+        },
+    }
+}
+
+#[tokio::test]
+async fn creates_are_announced_by_an_intent_and_resolved_after_their_object() {
+    let run = Run::new();
+    *run.mock.finds.lock().unwrap() = Some(BTreeMap::new());
+    let cfg = config(r#"resource "mock_thing" "a" { name = "a" }"#);
+    let (_, outcome, persister) = run.cycle(&cfg, State::new(), 10).await;
+    assert!(!outcome.diagnostics.has_errors(), "{:?}", outcome.diagnostics);
+    let changes = persister.changes.lock().unwrap().clone();
+    let [
+        StateChange::IntendCreate { intent },
+        StateChange::SetCurrent { .. },
+        StateChange::ResolveCreate { token },
+    ] = &changes[..]
+    else {
+        panic!("unexpected changes {changes:?}");
+    };
+    assert_eq!(&intent.token, token);
+    assert_eq!(intent.addr.to_string(), "mock_thing.a");
+    // The provider received the same token with the create.
+    assert!(run.mock.finds.lock().unwrap().as_ref().unwrap().contains_key(token));
+    assert!(outcome.state.pending_creates.is_empty());
+}
+
+#[tokio::test]
+async fn objects_of_interrupted_creates_are_adopted_kept_or_destroyed() {
+    let run = Run::new();
+    *run.mock.finds.lock().unwrap() = Some(BTreeMap::from([
+        ("t-kept".to_string(), thing("id-kept", "a")),
+        ("t-gone".to_string(), thing("id-gone", "gone")),
+        ("t-dup".to_string(), thing("id-dup", "b")),
+    ]));
+    let cfg = config(
+        r#"
+resource "mock_thing" "a" { name = "a" }
+resource "mock_thing" "b" { name = "b" }
+resource "mock_thing" "c" { name = "c" }
+"#,
+    );
+    let mut state = State::new();
+    // b already has an object; c's create made nothing.
+    state.set_current(
+        &batchform_core::ResourceAddr::managed("mock_thing", "b")
+            .instance(batchform_core::InstanceKey::None),
+        "provider[\"test/mock\"]",
+        batchform_state::ObjectState::new(
+            serde_json::json!({"id": "id-b", "name": "b", "note": null, "echo": "b"}),
+        ),
+    );
+    for (name, token) in [("a", "t-kept"), ("gone", "t-gone"), ("b", "t-dup"), ("c", "t-none")] {
+        state.apply(&intent(name, token));
+    }
+    let (p, outcome, persister) = run.cycle(&cfg, state, 10).await;
+    let actions: BTreeMap<String, Action> = p
+        .changes
+        .iter()
+        .map(|c| {
+            (format!("{}{}", c.addr, if c.deposed.is_some() { " deposed" } else { "" }), c.action)
+        })
+        .collect();
+    // a: adopted and matches its configuration; gone: adopted but no longer configured;
+    // b: the found object is deposed and destroyed, the recorded one kept; c: created.
+    assert_eq!(actions.get("mock_thing.a"), Some(&Action::NoOp), "{actions:?}");
+    assert_eq!(actions.get("mock_thing.gone"), Some(&Action::Delete), "{actions:?}");
+    assert_eq!(actions.get("mock_thing.b deposed"), Some(&Action::Delete), "{actions:?}");
+    assert_eq!(actions.get("mock_thing.b"), Some(&Action::NoOp), "{actions:?}");
+    assert_eq!(actions.get("mock_thing.c"), Some(&Action::Create), "{actions:?}");
+    assert!(p.refreshed_state.pending_creates.is_empty());
+    assert!(!outcome.diagnostics.has_errors(), "{:?}", outcome.diagnostics);
+    let log = run.mock.log.lock().unwrap().clone();
+    assert!(log.contains(&"delete mock_thing.gone".to_string()), "{log:?}");
+    assert_eq!(log.iter().filter(|l| l.starts_with("delete mock_thing.b")).count(), 1, "{log:?}");
+    // The adoption and the resolutions were persisted, so a crash after the plan keeps them.
+    let changes = persister.changes.lock().unwrap().clone();
+    let resolved: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            StateChange::ResolveCreate { token } => Some(token.as_str()),
+            _ => None,
+        })
+        .collect();
+    for token in ["t-kept", "t-gone", "t-dup", "t-none"] {
+        assert!(resolved.contains(&token), "{token} not resolved: {changes:?}");
+    }
+    assert_eq!(
+        outcome
+            .state
+            .current(
+                &batchform_core::ResourceAddr::managed("mock_thing", "a")
+                    .instance(batchform_core::InstanceKey::None)
+            )
+            .unwrap()
+            .attributes["id"],
+        "id-kept"
+    );
+    assert_eq!(
+        outcome
+            .state
+            .current(
+                &batchform_core::ResourceAddr::managed("mock_thing", "b")
+                    .instance(batchform_core::InstanceKey::None)
+            )
+            .unwrap()
+            .attributes["id"],
+        "id-b"
+    );
+    assert!(
+        outcome
+            .state
+            .resource(&batchform_core::ResourceAddr::managed("mock_thing", "gone"))
+            .is_none()
+    );
+    assert!(outcome.state.pending_creates.is_empty());
+    // And the next plan has nothing to do.
+    let (p2, _, _) = run.cycle(&cfg, outcome.state, 10).await;
+    assert!(!p2.has_changes());
 }

@@ -113,6 +113,7 @@ async fn run(n: usize, latency_ms: u64, p: usize) -> (Duration, Duration) {
             planned_state: Some(unknown_computed(&schema.resources["openai_file"].block, &content)),
             config: content,
             planned_private: Vec::new(),
+            create_token: None,
         })
         .await
         .new_state
@@ -141,6 +142,7 @@ async fn run(n: usize, latency_ms: u64, p: usize) -> (Duration, Duration) {
                         planned_state: Some(unknown_computed(batch_block, &cfg)),
                         config: cfg,
                         planned_private: Vec::new(),
+                        create_token: None,
                     })
                     .await;
                 assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);

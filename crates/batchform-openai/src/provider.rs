@@ -6,10 +6,10 @@ use crate::embedded::{self, Embedded};
 use crate::settings::{self, EnvLookup};
 use crate::{batch, data_sources, file, schema};
 use batchform_core::provider::{
-    ApplyResourceChangeRequest, ApplyResourceChangeResponse, ConfigureRequest,
-    ImportResourceStateRequest, ImportResourceStateResponse, PlanResourceChangeRequest,
-    PlanResourceChangeResponse, ReadDataSourceRequest, ReadDataSourceResponse, ReadResourceRequest,
-    ReadResourceResponse,
+    ApplyResourceChangeRequest, ApplyResourceChangeResponse, ConfigureRequest, FindCreatedRequest,
+    FindCreatedResponse, ImportResourceStateRequest, ImportResourceStateResponse,
+    PlanResourceChangeRequest, PlanResourceChangeResponse, ReadDataSourceRequest,
+    ReadDataSourceResponse, ReadResourceRequest, ReadResourceResponse,
 };
 use batchform_core::{Diagnostic, Diagnostics, Provider, ProviderSchema, Value};
 use std::collections::HashMap;
@@ -274,6 +274,23 @@ impl Provider for OpenAiProvider {
                 diagnostics: unsupported("resource type", other),
                 ..Default::default()
             },
+        }
+    }
+
+    /// Batches carry the engine's create token in their metadata. Files cannot (the Files
+    /// API has no metadata), so their interrupted creates are not looked up.
+    fn finds_created(&self, type_name: &str) -> bool {
+        type_name == schema::BATCH
+    }
+
+    async fn find_created(&self, request: FindCreatedRequest) -> FindCreatedResponse {
+        let configured = match self.configured() {
+            Ok(c) => c,
+            Err(diagnostics) => return FindCreatedResponse { state: None, diagnostics },
+        };
+        match request.type_name.as_str() {
+            schema::BATCH => batch::find_created(configured, request).await,
+            _ => FindCreatedResponse::default(),
         }
     }
 

@@ -81,6 +81,7 @@ async fn the_embedded_emulator_keeps_objects_across_runs() {
             planned_state: plan.planned_state,
             config: file_config,
             planned_private: Vec::new(),
+            create_token: None,
         })
         .await
         .new_state
@@ -101,6 +102,7 @@ async fn the_embedded_emulator_keeps_objects_across_runs() {
             planned_state: Some(proposed("openai_batch", &batch_config, None)),
             config: batch_config,
             planned_private: Vec::new(),
+            create_token: None,
         })
         .await;
     assert_no_errors(&batch.diagnostics);

@@ -309,3 +309,56 @@ fn with_model_of(config: &Value, model: &str) -> Value {
     }
     c
 }
+
+#[tokio::test]
+async fn the_batch_of_an_interrupted_create_is_found_by_the_engines_token() {
+    use batchform_core::Provider;
+    use batchform_core::provider::{ApplyResourceChangeRequest, FindCreatedRequest};
+    let h = Harness::emulator_with(Options {
+        page_sizes: Some(suite::small_pages()),
+        ..Options::default()
+    })
+    .await;
+    assert!(h.provider.finds_created("openai_batch"));
+    assert!(!h.provider.finds_created("openai_file"));
+    let file = h.input_file("lost.jsonl", 1).await;
+    let config = h.batch_config(str_attr(&file, "id").unwrap());
+    let since = unix_now();
+    // Some batches made after it, so the lookup has to follow pages.
+    let plan = h.plan("openai_batch", "openai_batch.lost", &config, None).await;
+    let planned = plan.planned_state.unwrap();
+    let created = h
+        .provider
+        .apply_resource_change(ApplyResourceChangeRequest {
+            type_name: "openai_batch".into(),
+            address: "openai_batch.lost".into(),
+            prior_state: None,
+            planned_state: Some(planned),
+            config: config.clone(),
+            planned_private: Vec::new(),
+            create_token: Some("bf-00112233445566778899aabbccddeeff".into()),
+        })
+        .await;
+    assert_no_errors(&created.diagnostics);
+    let created = created.new_state.unwrap();
+    for i in 0..5 {
+        h.create("openai_batch", &format!("openai_batch.other{i}"), &config).await;
+    }
+    let find = |token: &str| FindCreatedRequest {
+        type_name: "openai_batch".into(),
+        address: "openai_batch.lost".into(),
+        token: token.into(),
+        since,
+    };
+    let found = h.provider.find_created(find("bf-00112233445566778899aabbccddeeff")).await;
+    assert_no_errors(&found.diagnostics);
+    let found = found.state.expect("the batch is found");
+    assert_eq!(str_attr(&found, "id"), str_attr(&created, "id"));
+    assert_conforms_resource("openai_batch", &found);
+    // The token is the provider's business, never part of the reported metadata.
+    assert!(found.get_attr("metadata").is_none_or(|m| m.is_null()), "{found:?}");
+    // A create that made nothing is reported as such.
+    let missing = h.provider.find_created(find("bf-ffffffffffffffffffffffffffffffff")).await;
+    assert_no_errors(&missing.diagnostics);
+    assert!(missing.state.is_none());
+}

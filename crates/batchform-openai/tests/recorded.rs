@@ -198,6 +198,7 @@ async fn a_recorded_file_decodes_and_error_envelopes_become_diagnostics() {
             planned_state: Some(proposed("openai_batch", &config, None)),
             config,
             planned_private: Vec::new(),
+            create_token: None,
         })
         .await;
     let text = error_text(&created.diagnostics);
@@ -226,6 +227,7 @@ async fn a_recorded_file_decodes_and_error_envelopes_become_diagnostics() {
             planned_state: None,
             config: Value::NULL,
             planned_private: Vec::new(),
+            create_token: None,
         })
         .await;
     assert_no_errors(&destroyed.diagnostics);

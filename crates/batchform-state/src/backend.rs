@@ -81,6 +81,9 @@ pub enum BackendError {
     },
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The pending-creates sidecar could not be read.
+    #[error("{}: {detail}", path.display())]
+    Intents { path: PathBuf, detail: String },
     /// The journal belongs to another history than the snapshot beside it.
     #[error("{}: {detail}", path.display())]
     JournalMismatch { path: PathBuf, detail: String },

@@ -2,7 +2,7 @@
 //! encoding (one JSON object per line, reusing the v4 resource layout).
 
 use crate::codec::{DecodeError, OutInstance, OutOutput, OutResource, RawOutput, RawResource};
-use crate::model::{ObjectState, OutputValue};
+use crate::model::{CreateIntent, ObjectState, OutputValue};
 use batchform_core::{InstanceAddr, TargetAddr};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,11 @@ pub enum StateChange {
     SetOutput { name: String, output: OutputValue },
     /// A root output was removed.
     RemoveOutput { name: String },
+    /// A create is about to be sent (persisted before the request goes out).
+    IntendCreate { intent: CreateIntent },
+    /// The create with this token is accounted for: its object is in state (recorded by an
+    /// earlier change), or it is known to have made none.
+    ResolveCreate { token: String },
 }
 
 #[derive(Serialize)]
@@ -43,6 +48,8 @@ enum OutRecord<'a> {
     RestoreDeposed { address: String, deposed: &'a str },
     SetOutput { name: &'a str, output: OutOutput<'a> },
     RemoveOutput { name: &'a str },
+    IntendCreate { address: String, provider: &'a str, token: &'a str, time: i64 },
+    ResolveCreate { token: &'a str },
 }
 
 impl StateChange {
@@ -81,6 +88,13 @@ impl StateChange {
                 OutRecord::SetOutput { name, output: OutOutput::new(output) }
             }
             StateChange::RemoveOutput { name } => OutRecord::RemoveOutput { name },
+            StateChange::IntendCreate { intent } => OutRecord::IntendCreate {
+                address: intent.addr.to_string(),
+                provider: &intent.provider,
+                token: &intent.token,
+                time: intent.time,
+            },
+            StateChange::ResolveCreate { token } => OutRecord::ResolveCreate { token },
         };
         serde_json::to_vec(&record).unwrap_or_default()
     }
@@ -145,6 +159,17 @@ impl StateChange {
             "remove_output" => Ok(StateChange::RemoveOutput {
                 name: record.name.clone().ok_or_else(|| missing("name"))?,
             }),
+            "intend_create" => Ok(StateChange::IntendCreate {
+                intent: CreateIntent {
+                    addr: address(record.address.as_ref())?,
+                    provider: record.provider.clone().ok_or_else(|| missing("provider"))?,
+                    token: record.token.clone().ok_or_else(|| missing("token"))?,
+                    time: record.time.ok_or_else(|| missing("time"))?,
+                },
+            }),
+            "resolve_create" => Ok(StateChange::ResolveCreate {
+                token: record.token.clone().ok_or_else(|| missing("token"))?,
+            }),
             other => Err(format!("unknown journal operation {other:?}")),
         }
     }
@@ -163,6 +188,12 @@ struct RawRecord {
     name: Option<String>,
     #[serde(default)]
     output: Option<RawOutput>,
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    time: Option<i64>,
 }
 
 #[cfg(test)]
@@ -210,6 +241,15 @@ mod tests {
                 },
             },
             StateChange::RemoveOutput { name: "o".into() },
+            StateChange::IntendCreate {
+                intent: CreateIntent {
+                    addr: ResourceAddr::managed("openai_batch", "b").instance(InstanceKey::Int(3)),
+                    provider: "provider[\"registry.terraform.io/batchform/openai\"]".into(),
+                    token: "bf-0123456789abcdef".into(),
+                    time: 1_765_000_000,
+                },
+            },
+            StateChange::ResolveCreate { token: "bf-0123456789abcdef".into() },
         ];
         for change in changes {
             let line = change.encode();

@@ -75,6 +75,7 @@ mod change;
 pub mod codec;
 mod gojson;
 mod group;
+mod intents;
 pub mod journal;
 pub mod jsonstate;
 mod local;
@@ -91,8 +92,8 @@ pub use local::{
 };
 pub use lock::{LockInfo, LockRequest};
 pub use model::{
-    AttrPath, Instance, ObjectState, ObjectStatus, OutputValue, PathStep, Resource, State,
-    WRITER_VERSION, new_lineage,
+    AttrPath, CreateIntent, Instance, ObjectState, ObjectStatus, OutputValue, PathStep, Resource,
+    State, WRITER_VERSION, new_lineage,
 };
 
 /// Go-compatible JSON output (`json.Marshal` / `MarshalIndent`), for commands that print JSON

@@ -38,6 +38,7 @@ pub struct LocalBackend {
     path: PathBuf,
     journal_path: PathBuf,
     backup_path: PathBuf,
+    intents_path: PathBuf,
     lock_path: PathBuf,
     lock: Option<OsLock>,
     /// The snapshot on disk as last read or written; `None` when there is no state file.
@@ -70,6 +71,7 @@ impl LocalBackend {
         LocalBackend {
             journal_path: sibling(format!("{file_name}.journal")),
             backup_path: sibling(format!("{file_name}.backup")),
+            intents_path: sibling(format!("{file_name}.intents")),
             lock_path: sibling(format!(".{file_name}.lock.info")),
             path,
             lock: None,
@@ -92,6 +94,11 @@ impl LocalBackend {
 
     pub fn backup_path(&self) -> &Path {
         &self.backup_path
+    }
+
+    /// The sidecar of creates whose outcome is unknown (present only while there are some).
+    pub fn intents_path(&self) -> &Path {
+        &self.intents_path
     }
 
     pub fn lock_info_path(&self) -> &Path {
@@ -144,8 +151,24 @@ impl LocalBackend {
             Err(e) => return Err(BackendError::io("reading", &self.path, e)),
         };
         let replay = journal::read(&self.journal_path)?;
+        let sidecar = crate::intents::read(&self.intents_path)
+            .map_err(|detail| BackendError::Intents { path: self.intents_path.clone(), detail })?;
+        // The sidecar's intents belong to the state of its lineage; the journal replayed
+        // after them adds and resolves more.
+        let seed = |state: &mut State| {
+            if let Some((lineage, intents)) = &sidecar
+                && *lineage == state.lineage
+            {
+                for intent in intents {
+                    state.pending_creates.insert(intent.token.clone(), intent.clone());
+                }
+            }
+        };
         let mut journal = JournalState::None;
         let mut state = disk.clone();
+        if let Some(state) = state.as_mut() {
+            seed(state);
+        }
         if let Some(replay) = replay {
             let header = &replay.header;
             let continues = match &disk {
@@ -163,6 +186,7 @@ impl LocalBackend {
                 let mut recovered = disk
                     .clone()
                     .unwrap_or_else(|| State { lineage: header.lineage.clone(), ..State::new() });
+                seed(&mut recovered);
                 for change in &replay.changes {
                     recovered.apply(change);
                 }
@@ -341,6 +365,15 @@ impl Backend for LocalBackend {
 
     fn persist_snapshot(&mut self, state: &State) -> Result<Persisted, BackendError> {
         self.ensure_loaded()?;
+        if self.disk.as_ref().is_none_or(|disk| disk.lineage == state.lineage) {
+            // Before the journal that holds them is removed: unresolved creates go to the
+            // sidecar (written atomically), or the sidecar goes when none are left.
+            self.ensure_dir()?;
+            let written =
+                crate::intents::write(&self.intents_path, &state.lineage, &state.pending_creates)
+                    .map_err(|e| BackendError::io("writing", &self.intents_path, e))?;
+            self.bytes_written += written;
+        }
         let serial = match &self.disk {
             Some(disk) if disk.lineage != state.lineage => {
                 return Err(BackendError::Refused(format!(

@@ -28,6 +28,25 @@ pub struct State {
     /// `check_results` kept verbatim (`null` or Terraform's array); batchform does not
     /// interpret it.
     pub check_results: Value,
+    /// Creates that were started and whose outcome is not recorded yet, by token. Not part
+    /// of the Terraform-format file: the local backend keeps them in the journal and, when
+    /// folding it, in the `<state>.intents` sidecar.
+    pub pending_creates: BTreeMap<String, CreateIntent>,
+}
+
+/// A create about to be sent: recorded durably before the request goes out, so that an
+/// object made by a create whose answer was lost (a crash, a kill) can be found again by
+/// its token and adopted into state instead of being orphaned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateIntent {
+    /// The instance the object is for.
+    pub addr: InstanceAddr,
+    /// Provider configuration address, as stored on resources.
+    pub provider: String,
+    /// The engine-chosen token the provider attaches to (or matches) the object.
+    pub token: String,
+    /// Local Unix time (seconds) when the create was about to be sent.
+    pub time: i64,
 }
 
 /// A root module output as stored in state.
@@ -163,6 +182,7 @@ impl State {
             outputs: BTreeMap::new(),
             resources: BTreeMap::new(),
             check_results: Value::Null,
+            pending_creates: BTreeMap::new(),
         }
     }
 
@@ -296,11 +316,18 @@ impl State {
             C::RemoveOutput { name } => {
                 self.outputs.remove(name);
             }
+            C::IntendCreate { intent } => {
+                self.pending_creates.insert(intent.token.clone(), intent.clone());
+            }
+            C::ResolveCreate { token } => {
+                self.pending_creates.remove(token);
+            }
         }
     }
 
     /// Whether two snapshots hold the same content, ignoring `serial` and
-    /// `terraform_version` (the backend bumps the serial only when this is false).
+    /// `terraform_version` (the backend bumps the serial only when this is false). Pending
+    /// creates are not part of the snapshot and are not compared.
     pub fn same_content(&self, other: &State) -> bool {
         self.lineage == other.lineage
             && self.outputs == other.outputs

@@ -524,3 +524,118 @@ fn closing_the_group_committer_hands_back_the_locked_backend_despite_stray_holde
     assert_eq!(snapshot(&path).instance_addrs().count(), 1);
     assert!(!backend.journal_path().exists());
 }
+
+fn intent(i: i64, token: &str) -> StateChange {
+    StateChange::IntendCreate {
+        intent: batchform_state::CreateIntent {
+            addr: ResourceAddr::managed("openai_batch", "b").instance(InstanceKey::Int(i)),
+            provider: "provider[\"registry.terraform.io/batchform/openai\"]".into(),
+            token: token.into(),
+            time: 1_765_000_000 + i,
+        },
+    }
+}
+
+#[test]
+fn create_intents_replay_from_the_journal_after_a_crash() {
+    let (_dir, path) = dir_with_state();
+    {
+        let mut backend = LocalBackend::new(&path);
+        let mut state = backend.read_or_new().unwrap();
+        for change in [intent(0, "t0"), intent(1, "t1"), set("x", 0, 1)] {
+            state.apply(&change);
+            backend.persist_change(&change).unwrap();
+        }
+        let resolve = StateChange::ResolveCreate { token: "t0".into() };
+        backend.persist_change(&resolve).unwrap();
+        // Dropped without a snapshot: a kill.
+    }
+    let state = LocalBackend::new(&path).read().unwrap().unwrap();
+    let tokens: Vec<&String> = state.pending_creates.keys().collect();
+    assert_eq!(tokens, ["t1"]);
+    let t1 = &state.pending_creates["t1"];
+    assert_eq!(t1.addr.to_string(), "openai_batch.b[1]");
+    assert_eq!(t1.time, 1_765_000_001);
+    assert_eq!(state.instance_addrs().count(), 1);
+}
+
+#[test]
+fn unresolved_intents_survive_folding_into_a_sidecar_that_goes_when_empty() {
+    let (_dir, path) = dir_with_state();
+    let mut backend = LocalBackend::new(&path);
+    let mut state = backend.read_or_new().unwrap();
+    for change in [intent(0, "t0"), intent(1, "t1"), set("x", 0, 1)] {
+        state.apply(&change);
+        backend.persist_change(&change).unwrap();
+    }
+    backend.persist_snapshot(&state).unwrap();
+    let sidecar = backend.intents_path().to_path_buf();
+    assert!(sidecar.exists());
+    assert!(!backend.journal_path().exists());
+    // The Terraform-format file holds no trace of them and stays schema-valid.
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("t0"));
+    assert_schema_valid(&bytes);
+    drop(backend);
+
+    let mut backend = LocalBackend::new(&path);
+    let mut state = backend.read().unwrap().unwrap();
+    assert_eq!(state.pending_creates.keys().collect::<Vec<_>>(), ["t0", "t1"]);
+    // A resolution journaled after the fold applies on top of the sidecar.
+    let resolve = StateChange::ResolveCreate { token: "t0".into() };
+    state.apply(&resolve);
+    backend.persist_change(&resolve).unwrap();
+    drop(backend);
+    let mut backend = LocalBackend::new(&path);
+    let mut state = backend.read().unwrap().unwrap();
+    assert_eq!(state.pending_creates.keys().collect::<Vec<_>>(), ["t1"]);
+    // Resolving the last one and folding removes the sidecar; the snapshot content (and so
+    // its serial) does not change for intents alone.
+    let serial = state.serial;
+    let resolve = StateChange::ResolveCreate { token: "t1".into() };
+    state.apply(&resolve);
+    backend.persist_change(&resolve).unwrap();
+    let persisted = backend.persist_snapshot(&state).unwrap();
+    assert_eq!(persisted.serial, serial);
+    assert!(!sidecar.exists());
+    drop(backend);
+    let state = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert!(state.pending_creates.is_empty());
+}
+
+#[test]
+fn a_crash_between_sidecar_and_snapshot_keeps_every_intent() {
+    let (_dir, path) = dir_with_state();
+    let mut backend = LocalBackend::new(&path);
+    let mut state = backend.read_or_new().unwrap();
+    state.apply(&set("x", 0, 1));
+    backend.persist_change(&set("x", 0, 1)).unwrap();
+    backend.persist_snapshot(&state).unwrap();
+    for change in [intent(0, "t0"), intent(1, "t1")] {
+        state.apply(&change);
+        backend.persist_change(&change).unwrap();
+    }
+    let journal = std::fs::read(backend.journal_path()).unwrap();
+    let journal_path = backend.journal_path().to_path_buf();
+    // The fold writes the sidecar first; simulate a kill right after it by putting the
+    // journal back and the old snapshot in place.
+    let old = std::fs::read(&path).unwrap();
+    backend.persist_snapshot(&state).unwrap();
+    drop(backend);
+    std::fs::write(&path, old).unwrap();
+    std::fs::write(&journal_path, journal).unwrap();
+    let state = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert_eq!(state.pending_creates.keys().collect::<Vec<_>>(), ["t0", "t1"]);
+}
+
+#[test]
+fn a_damaged_intents_sidecar_is_an_error_not_silently_dropped() {
+    let (_dir, path) = dir_with_state();
+    let mut backend = LocalBackend::new(&path);
+    let state = backend.read_or_new().unwrap();
+    backend.persist_snapshot(&state).unwrap();
+    std::fs::write(backend.intents_path(), "{not json").unwrap();
+    drop(backend);
+    let err = LocalBackend::new(&path).read().unwrap_err();
+    assert!(matches!(err, BackendError::Intents { .. }), "{err}");
+}

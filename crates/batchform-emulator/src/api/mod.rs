@@ -96,7 +96,7 @@ async fn front(State(st): State<Shared>, mut req: Request, next: Next) -> Respon
     }
     let mut drop_after = false;
     let early: Option<Response> = match decision.fault {
-        None | Some(Fault::Latency { .. }) => None,
+        None | Some(Fault::Latency { .. }) | Some(Fault::LatencyAfter { .. }) => None,
         Some(Fault::Drop) => {
             if let Some(k) = &kill {
                 k.0.notify_one();
@@ -148,6 +148,9 @@ async fn front(State(st): State<Shared>, mut req: Request, next: Next) -> Respon
             }
         },
     };
+    if decision.latency_after_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.latency_after_ms)).await;
+    }
     if drop_after {
         if let Some(k) = &kill {
             k.0.notify_one();

@@ -263,6 +263,7 @@ async fn the_provider_trait_runs_the_life_cycle() {
             planned_state: planned.planned_state,
             config,
             planned_private: planned.planned_private,
+            create_token: None,
         })
         .await;
     assert!(applied.diagnostics.is_empty());

@@ -4,6 +4,7 @@
 //! longer has, and evaluate the outputs.
 
 pub(crate) mod instance;
+mod intents;
 mod prepare;
 mod refresh;
 
@@ -40,6 +41,9 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
     // that applying the plan records the move.
     let mut moved_prior = prior.clone();
     let moved = prepare::implied_moves(op.config, &mut moved_prior);
+    // Creates interrupted before their result was recorded: adopt what they made, so that
+    // it is refreshed and planned like everything else.
+    diags.extend(intents::recover(op, &mut moved_prior).await);
     let (mut refreshed, drift) = if opts.refresh {
         let (refreshed, drift, d) = refresh::refresh(op, &moved_prior).await;
         diags.extend(d);

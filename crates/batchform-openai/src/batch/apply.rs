@@ -7,8 +7,8 @@ use crate::values::{Arg, batch_computed, expires_after, metadata_value, opt_str,
 use crate::wire::{Batch, CreateBatch};
 use crate::{diag, plan, schema};
 use batchform_core::provider::{
-    ApplyResourceChangeRequest, ApplyResourceChangeResponse, ImportResourceStateResponse,
-    ReadResourceRequest, ReadResourceResponse,
+    ApplyResourceChangeRequest, ApplyResourceChangeResponse, FindCreatedRequest,
+    FindCreatedResponse, ImportResourceStateResponse, ReadResourceRequest, ReadResourceResponse,
 };
 use batchform_core::{Diagnostic, Diagnostics, Type, Value};
 
@@ -20,7 +20,10 @@ pub async fn apply(
     let address = req.address.clone();
     match (&req.prior_state, &req.planned_state) {
         (Some(prior), None) => destroy(configured, prior, &address).await,
-        (None, Some(planned)) => create(provider, configured, &req.config, planned, &address).await,
+        (None, Some(planned)) => {
+            let token = req.create_token.as_deref();
+            create(provider, configured, &req.config, planned, token, &address).await
+        }
         (Some(prior), Some(planned)) => {
             // Only the plan's adoptions after an import get here (no API call can change a
             // batch); anything else would have been planned as a replacement.
@@ -66,6 +69,7 @@ async fn create(
     configured: &Configured,
     config: &Value,
     planned: &Value,
+    engine_token: Option<&str>,
     address: &str,
 ) -> ApplyResourceChangeResponse {
     let fail = |diagnostics: Diagnostics| ApplyResourceChangeResponse {
@@ -100,8 +104,13 @@ async fn create(
         metadata: metadata.clone(),
         output_expires_after: config.get_attr("output_expires_after").and_then(expires_after),
     };
-    let token = (metadata.as_ref().map_or(0, |m| m.len()) < 16)
-        .then(|| uuid::Uuid::new_v4().simple().to_string());
+    // The engine's token (recorded in its create intent before this call) when it gave one,
+    // so that the batch can be found again if this call's answer is lost.
+    let token = (metadata.as_ref().map_or(0, |m| m.len()) < 16).then(|| {
+        engine_token
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+    });
     let batch = match configured.client.create_batch(&request, token.as_deref(), ctx(address)).await
     {
         Ok(b) => b,
@@ -241,7 +250,35 @@ pub async fn import(configured: &Configured, id: &str) -> ImportResourceStateRes
         }
     };
     configured.client.claims.claim(&batch.id);
-    let mut state = plan::conform(plan::resource_schema(schema::BATCH), batch_computed(&batch));
+    ImportResourceStateResponse {
+        state: Some(state_of(&batch)),
+        private: IMPORTED.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// The batch an interrupted create with this token made, if any.
+pub async fn find_created(configured: &Configured, req: FindCreatedRequest) -> FindCreatedResponse {
+    let address = req.address.as_str();
+    match configured.client.find_batch_by_token(&req.token, req.since, ctx(address)).await {
+        Ok(batch) => {
+            FindCreatedResponse { state: batch.as_ref().map(state_of), ..Default::default() }
+        }
+        Err(err) => FindCreatedResponse {
+            state: None,
+            diagnostics: diag::api_error(
+                "Failed to look for the batch of an interrupted create",
+                &err,
+                Some(address),
+            )
+            .into(),
+        },
+    }
+}
+
+/// A batch as state records it when nothing but the API's view is known (import, adoption).
+fn state_of(batch: &Batch) -> Value {
+    let mut state = plan::conform(plan::resource_schema(schema::BATCH), batch_computed(batch));
     plan::set(&mut state, "input_file_id", opt_str(batch.input_file_id.as_deref()));
     plan::set(&mut state, "endpoint", opt_str(batch.endpoint.as_deref()));
     plan::set(&mut state, "completion_window", opt_str(batch.completion_window.as_deref()));
@@ -257,9 +294,5 @@ pub async fn import(configured: &Configured, id: &str) -> ImportResourceStateRes
     );
     plan::set(&mut state, "model", opt_str(batch.model.as_deref()));
     plan::set(&mut state, "output_expires_after", Value::Null(schema::expires_after_type()));
-    ImportResourceStateResponse {
-        state: Some(state),
-        private: IMPORTED.to_vec(),
-        ..Default::default()
-    }
+    state
 }

@@ -7,7 +7,7 @@
 
 mod apply;
 
-pub use apply::{apply, import, read};
+pub use apply::{apply, find_created, import, read};
 
 use crate::client::CREATE_TOKEN_KEY;
 use crate::jsonl::{BATCH_ENDPOINTS, model_matches};

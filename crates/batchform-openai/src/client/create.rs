@@ -213,6 +213,42 @@ impl Client {
         self.send_once(op, rb, attempt).await
     }
 
+    /// The batch carrying metadata `batchform_create_token` = `token`, made by a create
+    /// sent after local time `since` (an intent the engine recorded before a create whose
+    /// answer was lost). Lists newest first, following pages until they hold only batches
+    /// older than `since` (less the clock-skew margin).
+    pub async fn find_batch_by_token(
+        &self,
+        token: &str,
+        since: i64,
+        ctx: Ctx<'_>,
+    ) -> Result<Option<Batch>, ApiError> {
+        let since = self.claims.lower_bound(since);
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.list_batches(after.as_deref(), 100, ctx).await?;
+            let found = page.data.iter().find(|batch| {
+                batch
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.get(CREATE_TOKEN_KEY))
+                    .is_some_and(|t| t == token)
+            });
+            if let Some(batch) = found {
+                self.claims.claim(&batch.id);
+                return Ok(Some(batch.clone()));
+            }
+            let all_older = page.data.iter().all(|b| b.created_at.is_some_and(|c| c < since));
+            match page.next_cursor() {
+                // A server repeating its cursor would loop forever.
+                Some(cursor) if !all_older && after.as_deref() != Some(cursor.as_str()) => {
+                    after = Some(cursor)
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
     /// Look for the object an unconfirmed create made.
     async fn find_created(
         &self,

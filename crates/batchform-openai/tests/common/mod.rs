@@ -229,6 +229,7 @@ impl Harness {
                 planned_state: Some(planned.clone()),
                 config: config.clone(),
                 planned_private: Vec::new(),
+                create_token: None,
             })
             .await
     }
@@ -260,6 +261,7 @@ impl Harness {
                 planned_state: None,
                 config: Value::NULL,
                 planned_private: Vec::new(),
+                create_token: None,
             })
             .await
     }

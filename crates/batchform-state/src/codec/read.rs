@@ -105,6 +105,7 @@ impl RawState {
             outputs: BTreeMap::new(),
             resources: BTreeMap::new(),
             check_results: self.check_results,
+            pending_creates: BTreeMap::new(),
         };
         for (name, raw) in self.outputs.unwrap_or_default() {
             state.outputs.insert(name, raw.into_output());
