@@ -167,6 +167,104 @@ fn as_batchform(text: &str) -> String {
     text.replace("Terraform", "batchform").replace("terraform apply", "batchform apply")
 }
 
+/// The streaming UI (`-json`) as the goldens keep it (generate.py's `normalise_jsonl`):
+/// timestamps and elapsed times fixed, and runs of messages about instances (hooks, and
+/// separately planned changes and drift) grouped per address, addresses sorted.
+fn normalise_jsonl(text: &str) -> Vec<Value> {
+    let text = regex::Regex::new(r#""@timestamp":"[^"]*""#)
+        .expect("regex")
+        .replace_all(text, r#""@timestamp":"2000-01-01T00:00:00.000000Z""#);
+    let text = regex::Regex::new(r#""elapsed_seconds":\d+"#)
+        .expect("regex")
+        .replace_all(&text, r#""elapsed_seconds":0"#);
+    let text = regex::Regex::new(r"after \d+s").expect("regex").replace_all(&text, "after 0s");
+    let text =
+        regex::Regex::new(r"\[\d+s elapsed\]").expect("regex").replace_all(&text, "[0s elapsed]");
+    let about = |m: &Value| -> Option<(&'static str, String)> {
+        ["hook", "change"].into_iter().find_map(|key| {
+            m.get(key)?.get("resource")?.get("addr")?.as_str().map(|a| (key, a.to_string()))
+        })
+    };
+    let mut out: Vec<Value> = Vec::new();
+    let mut block: Vec<(&'static str, String, Value)> = Vec::new();
+    let flush = |block: &mut Vec<(&'static str, String, Value)>, out: &mut Vec<Value>| {
+        let mut order: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+        for (_, addr, m) in block.drain(..) {
+            order.entry(addr).or_default().push(m);
+        }
+        out.extend(order.into_values().flatten());
+    };
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut m: Value = serde_json::from_str(line).unwrap_or(Value::String(line.to_string()));
+        // Names and versions: the version line says which program this is.
+        if let Some(o) = m.as_object_mut() {
+            if o.get("type").and_then(Value::as_str) == Some("version") {
+                o.remove("@message");
+                o.remove("terraform");
+                o.remove("batchform");
+            }
+            if o.get("@module").and_then(Value::as_str) == Some("terraform.ui") {
+                o.insert("@module".into(), Value::from("batchform.ui"));
+            }
+            if let Some(Value::String(msg)) = o.get_mut("@message") {
+                *msg = as_batchform(msg);
+            }
+        }
+        let kind = about(&m);
+        if block.first().is_some_and(|b| kind.as_ref().is_none_or(|k| k.0 != b.0)) {
+            flush(&mut block, &mut out);
+        }
+        match kind {
+            Some((k, addr)) => block.push((k, addr, m)),
+            None => out.push(m),
+        }
+    }
+    flush(&mut block, &mut out);
+    out
+}
+
+/// Instance address -> id of each current object in a state file.
+fn current_ids(state: &Value) -> HashMap<String, String> {
+    let mut ids = HashMap::new();
+    for resource in state["resources"].as_array().into_iter().flatten() {
+        let mut base = format!(
+            "{}.{}",
+            resource["type"].as_str().unwrap_or_default(),
+            resource["name"].as_str().unwrap_or_default()
+        );
+        if resource["mode"] == "data" {
+            base = format!("data.{base}");
+        }
+        for instance in resource["instances"].as_array().into_iter().flatten() {
+            let addr = match &instance["index_key"] {
+                Value::Null => base.clone(),
+                key => format!("{base}[{key}]"),
+            };
+            if instance.get("deposed").is_none()
+                && let Some(id) = instance["attributes"]["id"].as_str()
+            {
+                ids.insert(addr, id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+/// Deposed keys by address in a text (`ADDR (deposed object KEY)`).
+fn deposed_keys(text: &str) -> HashMap<String, String> {
+    regex::Regex::new(r"(\S+) \(deposed object ([0-9a-f]{8})\)")
+        .expect("regex")
+        .captures_iter(text)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect()
+}
+
+/// A difference between two streams of UI messages, for the report.
+fn jsonl_diff(expected: &[Value], actual: &[Value]) -> String {
+    let lines = |v: &[Value]| v.iter().map(|m| format!("{m}\n")).collect::<String>();
+    text_diff(&lines(expected), &lines(actual))
+}
+
 /// A line diff with context, for text mismatches.
 fn text_diff(expected: &str, actual: &str) -> String {
     similar::TextDiff::from_lines(expected, actual).unified_diff().context_radius(2).to_string()
@@ -380,6 +478,18 @@ fn run_case(case_dir: &Path) -> Vec<String> {
                     ));
                 }
             }
+            if let Some(want) = read_text(&expected.join("plan.jsonl")) {
+                let streamed = run(argv(&["plan", "-json", "-input=false", "-detailed-exitcode"]));
+                let ours = normalise_jsonl(&ids.normalise(&streamed.stdout));
+                let theirs = normalise_jsonl(&want);
+                if streamed.code != plan.code || ours != theirs {
+                    problem(format!(
+                        "plan -json exited {} and differs (- Terraform, + batchform):\n{}",
+                        streamed.code,
+                        jsonl_diff(&theirs, &ours)
+                    ));
+                }
+            }
             if plan.code == 1 {
                 let want =
                     error_summaries(&read_text(&expected.join("error.txt")).unwrap_or_default());
@@ -395,6 +505,21 @@ fn run_case(case_dir: &Path) -> Vec<String> {
                 continue;
             }
             let shown = tf(&work, &["show", "-json", "tfplan"]);
+            // The same saved plan applied with -json in a copy of the working directory (as
+            // generate.py does); the copy's ids are mapped back to the real ones by address.
+            let copy = Workdir::new();
+            let copied = std::process::Command::new("cp")
+                .arg("-a")
+                .arg(work.path().join("."))
+                .arg(copy.path())
+                .status()
+                .expect("cp");
+            assert!(copied.success(), "copying the working directory");
+            let streamed = tf(&copy, &["apply", "-json", "-input=false", "tfplan"]);
+            let copy_state = std::fs::read_to_string(copy.path().join("terraform.tfstate"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(Value::Null);
             let apply = tf(&work, &["apply", "-input=false", "-no-color", "tfplan"]);
             let want = result["apply_exit_code"].as_i64().unwrap_or(-1);
             if i64::from(apply.code) != want {
@@ -414,6 +539,34 @@ fn run_case(case_dir: &Path) -> Vec<String> {
             // Ids new in this step are numbered from the state the apply wrote.
             if let Ok(text) = std::fs::read_to_string(work.path().join("terraform.tfstate")) {
                 ids.register_state(&serde_json::from_str(&text).unwrap_or(Value::Null));
+            }
+            if let Some(want) = read_text(&expected.join("apply.jsonl")) {
+                let real_state = std::fs::read_to_string(work.path().join("terraform.tfstate"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or(Value::Null);
+                let real_ids = current_ids(&real_state);
+                let mut text = streamed.stdout.clone();
+                for (addr, copy_id) in current_ids(&copy_state) {
+                    if let Some(real) = real_ids.get(&addr) {
+                        text = text.replace(&copy_id, real);
+                    }
+                }
+                let real_deposed = deposed_keys(&apply.stdout);
+                for (addr, key) in deposed_keys(&text) {
+                    if let Some(real) = real_deposed.get(&addr) {
+                        text = text.replace(&key, real);
+                    }
+                }
+                let ours = normalise_jsonl(&ids.normalise(&text));
+                let theirs = normalise_jsonl(&want);
+                if streamed.code != apply.code || ours != theirs {
+                    problem(format!(
+                        "apply -json exited {} and differs (- Terraform, + batchform):\n{}",
+                        streamed.code,
+                        jsonl_diff(&theirs, &ours)
+                    ));
+                }
             }
             if let Some(want) = read_text(&expected.join("plan.json")) {
                 let ours: Value =

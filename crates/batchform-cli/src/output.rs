@@ -12,7 +12,7 @@ use batchform_config::validate::SchemaSource;
 use batchform_core::Diagnostics;
 use batchform_engine::apply::ApplyOutcome;
 use batchform_engine::hooks::{Event, Hooks};
-use batchform_engine::plan::Plan;
+use batchform_engine::plan::{Action, InstanceChange, Plan};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -74,14 +74,10 @@ fn human_event(event: &Event, color: bool) -> Option<String> {
 fn json_event(event: &Event) -> Option<String> {
     let ts = now();
     Some(match event {
-        Event::ImportPrepare { addr, id } => {
-            stream::log(&format!("{addr}: Preparing import... [id={id}]"), &ts)
-        }
-        Event::Importing { addr, id } => {
-            stream::log(&format!("{addr}: Importing... [id={id}]"), &ts)
-        }
-        Event::ImportComplete { addr, id } => {
-            stream::log(&format!("{addr}: Import complete [id={id}]"), &ts)
+        // Terraform's -json stream has no messages for importing: the `importing` of the
+        // planned change says it.
+        Event::ImportPrepare { .. } | Event::Importing { .. } | Event::ImportComplete { .. } => {
+            return None;
         }
         Event::RefreshStart { addr, prior, .. } => {
             stream::refresh_start(addr, object_id(prior).as_ref(), &ts)
@@ -160,10 +156,27 @@ impl Ui {
     /// A plan that failed: what was planned before the problem (as Terraform shows it),
     /// then the errors.
     pub fn plan_failed(&self, plan: &Plan, schemas: &dyn SchemaSource, sources: &Sources) {
-        if !self.json {
+        if self.json {
+            self.out(&json_plan(plan));
+        } else {
             self.out(&plan_text::plan_text(plan, schemas, &self.options()));
         }
         self.diagnostics(&plan.diagnostics, sources);
+    }
+
+    /// Applying a saved plan with `-json`: first a `planned_change` for each change that
+    /// does something (no summary: the apply's follows), as Terraform's apply does.
+    pub fn saved_plan_changes(&self, plan: &Plan) {
+        if !self.json {
+            return;
+        }
+        let ts = now();
+        let mut out = String::new();
+        for change in plan.changes.iter().filter(|c| c.action != Action::NoOp && streamed(c)) {
+            out.push_str(&stream::planned_change(change, &ts));
+            out.push('\n');
+        }
+        self.out(&out);
     }
 
     /// After `plan -out=FILE`: how to apply it.
@@ -305,6 +318,12 @@ impl Ui {
     }
 }
 
+/// Whether a change gets a `planned_change` line: not the deletion of a data source (as
+/// Terraform leaves them out).
+fn streamed(change: &InstanceChange) -> bool {
+    !(change.action == Action::Delete && change.addr.resource.mode == batchform_core::Mode::Data)
+}
+
 /// The `-json` lines of a plan: drift, planned changes, the summary and output actions.
 fn json_plan(plan: &Plan) -> String {
     let ts = now();
@@ -313,7 +332,7 @@ fn json_plan(plan: &Plan) -> String {
         out.push_str(&stream::resource_drift(drift, &ts));
         out.push('\n');
     }
-    for change in plan.changes.iter().filter(|c| c.is_effective()) {
+    for change in plan.changes.iter().filter(|c| c.is_effective() && streamed(c)) {
         out.push_str(&stream::planned_change(change, &ts));
         out.push('\n');
     }

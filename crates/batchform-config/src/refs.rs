@@ -29,6 +29,32 @@ pub struct Reference {
     pub remaining: Vec<Step>,
 }
 
+/// One traversal as HCL's `Variables()` returns it: the root name and the static steps that
+/// follow it (attributes and literal indexes), up to the first splat or computed index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Traversal {
+    pub root: String,
+    pub steps: Vec<Step>,
+    /// The range of the root name.
+    pub root_range: SourceRange,
+}
+
+/// Every traversal in `expr` not rooted at a name bound by a `for`, in source order (what a
+/// diagnostic about a failed condition shows the values of).
+pub fn traversals(expr: &Expr) -> Vec<Traversal> {
+    let mut finder = Finder::default();
+    finder.expr(expr);
+    finder.traversals
+}
+
+fn is_static(step: &Step) -> bool {
+    match &step.kind {
+        StepKind::GetAttr(_) | StepKind::LegacyIndex(_) => true,
+        StepKind::Index(key) => matches!(key.kind, ExprKind::Number(_) | ExprKind::String(_)),
+        StepKind::FullSplat | StepKind::AttrSplat => false,
+    }
+}
+
 /// Every valid reference in `expr` (invalid ones are skipped; see [`references_checked`]).
 pub fn references(expr: &Expr) -> Vec<Reference> {
     references_checked(expr).0
@@ -37,12 +63,7 @@ pub fn references(expr: &Expr) -> Vec<Reference> {
 /// Every reference in `expr`, plus diagnostics for malformed ones (`var` alone, `count.foo`,
 /// a bare resource type, `module.x`).
 pub fn references_checked(expr: &Expr) -> (Vec<Reference>, Diagnostics) {
-    let mut finder = Finder {
-        bound: Vec::new(),
-        refs: Vec::new(),
-        diags: Diagnostics::new(),
-        roots: Vec::new(),
-    };
+    let mut finder = Finder::default();
     finder.expr(expr);
     (finder.refs, finder.diags)
 }
@@ -50,21 +71,18 @@ pub fn references_checked(expr: &Expr) -> (Vec<Reference>, Diagnostics) {
 /// The root name of every traversal not bound by a `for`, with the range of the name (what
 /// HCL's `Variables()` returns, which `templatefile` checks against its variables).
 pub fn root_names(expr: &Expr) -> Vec<(String, SourceRange)> {
-    let mut finder = Finder {
-        bound: Vec::new(),
-        refs: Vec::new(),
-        diags: Diagnostics::new(),
-        roots: Vec::new(),
-    };
+    let mut finder = Finder::default();
     finder.expr(expr);
     finder.roots
 }
 
+#[derive(Default)]
 struct Finder {
     bound: Vec<String>,
     refs: Vec<Reference>,
     diags: Diagnostics,
     roots: Vec<(String, SourceRange)>,
+    traversals: Vec<Traversal>,
 }
 
 impl Finder {
@@ -157,6 +175,11 @@ impl Finder {
             return;
         }
         self.roots.push((name.to_string(), range_through(whole, steps, 0)));
+        self.traversals.push(Traversal {
+            root: name.to_string(),
+            steps: steps.iter().take_while(|s| is_static(s)).cloned().collect(),
+            root_range: range_through(whole, steps, 0),
+        });
         match parse_ref(name, steps, whole) {
             Ok(Some(r)) => self.refs.push(r),
             Ok(None) => {}
@@ -373,6 +396,29 @@ mod tests {
         assert_eq!(
             summaries,
             ["Invalid reference", "Invalid \"count\" attribute", "Invalid reference"]
+        );
+    }
+
+    /// What a failed condition's diagnostic shows values of: HCL's `Variables()`, each
+    /// traversal cut at its first splat or computed index, `for` names left out.
+    #[test]
+    fn traversals_stop_at_dynamic_steps() {
+        let e = parse_expression(&SourceFile::new(
+            "x",
+            "a.b[0].c[\"k\"][count.index].d + x.y[*].z + [for v in var.l : v.w] + self.output.label",
+        ))
+        .unwrap();
+        let found: Vec<(String, usize)> =
+            traversals(&e).into_iter().map(|t| (t.root, t.steps.len())).collect();
+        assert_eq!(
+            found,
+            [
+                ("a".to_string(), 4),
+                ("count".to_string(), 1),
+                ("x".to_string(), 1),
+                ("var".to_string(), 1),
+                ("self".to_string(), 2),
+            ]
         );
     }
 

@@ -977,7 +977,7 @@ fn complete(
                         if result.diagnostics.has_errors() {
                             ok = false;
                         }
-                        outcome.diagnostics.extend(with_address(result.diagnostics.clone(), addr));
+                        outcome.diagnostics.extend(result.diagnostics.clone());
                         checked.insert(addr.clone(), result);
                     }
                 }

@@ -263,6 +263,7 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
         );
         return 1;
     }
+    ui.saved_plan_changes(plan);
     // Terraform reports a saved destroy plan as an apply ("Apply complete! ... N destroyed.").
     let kind = match plan.mode {
         PlanMode::RefreshOnly => Kind::Refresh,

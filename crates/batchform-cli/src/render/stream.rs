@@ -132,6 +132,8 @@ pub fn log(message: &str, timestamp: &str) -> String {
 #[derive(Serialize)]
 struct ChangeJson {
     resource: ResourceJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_resource: Option<ResourceJson>,
     action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'static str>,
@@ -167,11 +169,17 @@ fn change_reason(reason: Option<ActionReason>) -> Option<&'static str> {
 }
 
 /// `planned_change`: `ADDR: Plan to create` (not written for no-ops, nor for data source
-/// deletions).
+/// deletions). A no-op that moves the object is `move` and one that imports it `import`
+/// (Terraform's `NewResourceInstanceChange`: the move wins); a change at a new address
+/// names the old one as `previous_resource`.
 pub fn planned_change(change: &InstanceChange, timestamp: &str) -> String {
-    let action = change_action(change.action, change.importing.is_some());
+    let action = match change.action {
+        Action::NoOp if change.previous_address.is_some() => "move",
+        other => change_action(other, change.importing.is_some()),
+    };
     let json = ChangeJson {
         resource: resource(&change.addr),
+        previous_resource: change.previous_address.as_ref().map(resource),
         action,
         reason: change_reason(change.reason),
         importing: change.importing.as_ref().map(|id| ImportingJson { id: id.clone() }),
@@ -188,8 +196,13 @@ pub fn planned_change(change: &InstanceChange, timestamp: &str) -> String {
 /// `resource_drift`: `ADDR: Drift detected (update)`.
 pub fn resource_drift(drift: &Drift, timestamp: &str) -> String {
     let action = if drift.after.is_some() { "update" } else { "delete" };
-    let json =
-        ChangeJson { resource: resource(&drift.addr), action, reason: None, importing: None };
+    let json = ChangeJson {
+        resource: resource(&drift.addr),
+        previous_resource: None,
+        action,
+        reason: None,
+        importing: None,
+    };
     line(
         "info",
         &format!("{}: Drift detected ({action})", drift.addr),

@@ -6,9 +6,10 @@ use crate::operation::{instance_context, locate, with_address};
 use crate::plan::{Action, ActionReason, InstanceChange};
 use crate::providers::ProviderEntry;
 use crate::values::object_from_state;
-use batchform_config::ast::{Expr, ExprKind, StepKind};
+use batchform_config::ast::{Expr, ExprKind, Step, StepKind};
 use batchform_config::model::{CheckRule, IgnoreChanges, Resource};
 use batchform_config::scope::InstanceScope;
+use batchform_core::diagnostic::ExpressionValue;
 use batchform_core::provider::{PlanResourceChangeRequest, ReadDataSourceRequest};
 use batchform_core::schema::{Block, Schema};
 use batchform_core::{
@@ -104,7 +105,8 @@ impl InstancePlanner<'_, '_, '_> {
             &iscope,
             "Resource precondition failed",
         );
-        diags.extend(with_address(preconditions, inst));
+        // Terraform's condition failures name no instance (no "with ADDR," line).
+        diags.extend(preconditions);
         diags.extend(scope.take_diagnostics());
         if diags.has_errors() {
             self.walk.diags.extend(diags);
@@ -226,7 +228,7 @@ impl InstancePlanner<'_, '_, '_> {
                 &iscope,
                 "Resource postcondition failed",
             );
-            self.walk.diags.extend(with_address(d, inst));
+            self.walk.diags.extend(d);
         }
         let after_for_values = if action == Action::NoOp {
             prior.clone().unwrap_or(planned.clone())
@@ -448,7 +450,7 @@ impl InstancePlanner<'_, '_, '_> {
                 &iscope,
                 "Resource postcondition failed",
             );
-            self.walk.diags.extend(with_address(d, inst));
+            self.walk.diags.extend(d);
         }
         self.walk.values.set(addr, inst.key.clone(), value.clone());
         // The result goes into state when the plan is applied.
@@ -667,6 +669,110 @@ pub struct RulesOutcome {
     pub diagnostics: Diagnostics,
 }
 
+/// The values of the references in a failed condition, shown under its diagnostic's snippet
+/// (Terraform's `DiagnosticExpressionValue`s): for each traversal, its longest static prefix
+/// of at least two steps that evaluates, once per text, sorted; sensitive values and unknown
+/// values of unknown type left out (the failure is neither caused by sensitive nor unknown
+/// values).
+fn expression_values(expr: &Expr, scope: &InstanceScope<'_, '_>) -> Vec<ExpressionValue> {
+    let mut out: Vec<ExpressionValue> = Vec::new();
+    for traversal in batchform_config::refs::traversals(expr) {
+        let mut steps = traversal.steps.clone();
+        while !steps.is_empty() {
+            let source = Expr {
+                kind: ExprKind::Variable(traversal.root.clone()),
+                range: traversal.root_range.clone(),
+            };
+            let range = source.range.to(&steps[steps.len() - 1].range);
+            let prefix = Expr {
+                kind: ExprKind::Traversal { source: Box::new(source), steps: steps.clone() },
+                range,
+            };
+            let Ok(value) = scope.eval(&prefix) else {
+                steps.pop();
+                continue;
+            };
+            let text = traversal_text(&traversal.root, &steps);
+            if out.iter().any(|v| v.traversal == text) {
+                break;
+            }
+            let statement = if value.is_sensitive() {
+                None
+            } else if !value.is_known() {
+                let ty = value.ty();
+                (ty != Type::Dynamic).then(|| format!("is a {}", ty.friendly_name()))
+            } else {
+                Some(format!("is {}", compact_value(&value)))
+            };
+            if let Some(statement) = statement {
+                out.push(ExpressionValue { traversal: text, statement });
+            }
+            break;
+        }
+    }
+    out.sort_by(|a, b| a.traversal.cmp(&b.traversal));
+    out
+}
+
+/// A traversal as Terraform's diagnostics write it: `var.x`, `a[0]`, `b["k"]`.
+fn traversal_text(root: &str, steps: &[Step]) -> String {
+    let mut out = root.to_string();
+    for step in steps {
+        match &step.kind {
+            StepKind::GetAttr(name) => {
+                out.push('.');
+                out.push_str(name);
+            }
+            StepKind::LegacyIndex(i) => out.push_str(&format!("[{i}]")),
+            StepKind::Index(key) => {
+                let key = match &key.kind {
+                    ExprKind::Number(n) => compact_value(&Value::Number(n.clone())),
+                    ExprKind::String(s) => batchform_core::convert::go_quote(s),
+                    _ => "...".to_string(),
+                };
+                out.push_str(&format!("[{key}]"));
+            }
+            StepKind::FullSplat | StepKind::AttrSplat => {}
+        }
+    }
+    out
+}
+
+/// Terraform's `compactValueStr`: a short description that never shows what is inside a
+/// collection or structure.
+fn compact_value(value: &Value) -> String {
+    let value = value.unmarked().0;
+    let ty = value.ty();
+    match value {
+        Value::Null(_) => "null".into(),
+        Value::Unknown(..) => "(not yet known)".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_text_format(b'g', 10),
+        Value::String(s) => batchform_core::convert::go_quote(s),
+        Value::List(_, items) | Value::Set(_, items) | Value::Tuple(items) => {
+            counted(&ty, items.len())
+        }
+        Value::Map(_, items) => counted(&ty, items.len()),
+        Value::Object(attrs) => match attrs.len() {
+            0 => "object with no attributes".into(),
+            1 => format!(
+                "object with 1 attribute {}",
+                batchform_core::convert::go_quote(attrs.keys().next().map_or("", String::as_str))
+            ),
+            n => format!("object with {n} attributes"),
+        },
+        Value::Sensitive(_) | Value::Type(_) => ty.friendly_name(),
+    }
+}
+
+fn counted(ty: &Type, n: usize) -> String {
+    match n {
+        0 => format!("empty {}", ty.friendly_name()),
+        1 => format!("{} with 1 element", ty.friendly_name()),
+        n => format!("{} with {n} elements", ty.friendly_name()),
+    }
+}
+
 /// Evaluate rules: failures become errors with the rule's message as their detail (as
 /// Terraform reports them), and the combined status.
 pub fn evaluate_rules(
@@ -701,7 +807,8 @@ pub fn evaluate_rules(
                 .unwrap_or_default();
             out.diagnostics.push(
                 Diagnostic::error(summary, message.clone())
-                    .with_subject(Some(rule.condition.range.clone())),
+                    .with_subject(Some(rule.condition.range.clone()))
+                    .with_values(expression_values(&rule.condition, scope)),
             );
             out.failure_messages.push(message);
             out.status = out.status.max(CheckStatus::Fail);
@@ -717,4 +824,88 @@ pub fn evaluate_rules(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use batchform_config::eval::NoFunctions;
+    use batchform_config::lower::parse_expression;
+    use batchform_config::model::Config;
+    use batchform_config::scope::{InstanceContext, ModuleScope, Paths, UnknownResources};
+    use batchform_config::source::SourceFile;
+    use batchform_core::Number;
+
+    fn expr(text: &str) -> Expr {
+        parse_expression(&SourceFile::new("main.tf", text)).expect("expression")
+    }
+
+    /// A failed condition's diagnostic carries the values of what it refers to, as
+    /// Terraform's `var.size is 0` lines under the snippet: sorted, once each, sensitive and
+    /// wholly unknown values left out.
+    #[test]
+    fn failed_conditions_show_the_values_they_read() {
+        let config = Config::default();
+        let variables = BTreeMap::from([
+            ("size".to_string(), Value::number(0)),
+            ("secret".to_string(), Value::string("x").mark_sensitive()),
+            ("names".to_string(), Value::list(Type::String, vec![Value::string("a")])),
+        ]);
+        let resources = UnknownResources;
+        let scope =
+            ModuleScope::new(&config, &variables, &resources, &NoFunctions, Paths::default());
+        let self_value = Value::object([(
+            "output",
+            Value::object([("label", Value::string("BAD")), ("n", Value::unknown(Type::Number))]),
+        )]);
+        let iscope = scope
+            .for_instance(InstanceContext { self_value: Some(self_value), ..Default::default() });
+        let rule = CheckRule {
+            condition: expr(
+                "var.size > 0 ? self.output.n == 1 : var.secret == \"y\" && var.names == null && self.output.label == self.output.label",
+            ),
+            error_message: expr("\"Bad.\""),
+            range: expr("true").range,
+        };
+        let outcome = evaluate_rules(&[rule], &iscope, "Resource precondition failed");
+        let diag = outcome.diagnostics.iter().next().expect("a diagnostic");
+        let shown: Vec<(&str, &str)> =
+            diag.values.iter().map(|v| (v.traversal.as_str(), v.statement.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("self.output.label", "is \"BAD\""),
+                ("self.output.n", "is a number"),
+                ("var.names", "is list of string with 1 element"),
+                ("var.size", "is 0"),
+            ]
+        );
+        assert_eq!(diag.address, None, "Terraform names no instance for a failed condition");
+    }
+
+    #[test]
+    fn compact_values_never_show_contents() {
+        let num = |t: &str| Value::Number(Number::parse(t).expect("number"));
+        assert_eq!(compact_value(&num("1.5")), "1.5");
+        assert_eq!(compact_value(&num("12345678901")), "1.23456789e+10");
+        assert_eq!(compact_value(&Value::string("a\"b")), "\"a\\\"b\"");
+        assert_eq!(compact_value(&Value::Null(Type::String)), "null");
+        assert_eq!(compact_value(&Value::empty_tuple()), "empty tuple");
+        assert_eq!(compact_value(&Value::empty_object()), "object with no attributes");
+        assert_eq!(
+            compact_value(&Value::object([("k", Value::bool(true))])),
+            "object with 1 attribute \"k\""
+        );
+        assert_eq!(
+            compact_value(&Value::map(
+                Type::Bool,
+                BTreeMap::from([("a".into(), Value::bool(true)), ("b".into(), Value::bool(false))])
+            )),
+            "map of bool with 2 elements"
+        );
+        let ExprKind::Traversal { steps, .. } = expr("a[0][\"k\"].b.1").kind else {
+            panic!("a traversal")
+        };
+        assert_eq!(traversal_text("a", &steps), "a[0][\"k\"].b[1]");
+    }
 }

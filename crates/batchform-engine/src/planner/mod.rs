@@ -677,7 +677,7 @@ pub(crate) fn prevent_destroy_error(
     Diagnostic::error(
         "Instance cannot be destroyed",
         format!(
-            "Resource {} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag.",
+            "Resource {} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target option.",
             inst.resource
         ),
     )

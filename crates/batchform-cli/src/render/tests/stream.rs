@@ -3,7 +3,7 @@
 use super::*;
 use crate::render::apply_text::{ObjectId, object_id, object_id_or_name};
 use crate::render::stream::{self, Operation};
-use batchform_engine::plan::Action;
+use batchform_engine::plan::{Action, InstanceChange};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -226,4 +226,82 @@ fn diagnostics() {
 fn timestamps_are_rfc3339_with_microseconds() {
     let t = std::time::UNIX_EPOCH + Duration::from_micros(1_795_350_201_467_878);
     assert_eq!(stream::timestamp(t), "2026-11-22T12:23:21.467878Z");
+}
+
+/// A no-op at a new address is a `move` naming the old one (as in the `count` parity case,
+/// step 4); a delete of a moved object keeps its `previous_resource`; a no-op import is an
+/// `import`, an update that imports keeps its action, both with `importing`.
+#[test]
+fn moves_and_imports() {
+    let change = |addr: &str, action: Action, previous: Option<&str>, importing: Option<&str>| {
+        InstanceChange {
+            addr: loader::addr(addr),
+            provider: batchform_config::model::ProviderConfigAddr::default_for("terraform"),
+            provider_state_addr: "provider[\"terraform.io/builtin/terraform\"]".into(),
+            action,
+            reason: None,
+            before: None,
+            after: None,
+            replace_paths: Vec::new(),
+            private: Vec::new(),
+            schema_version: 0,
+            create_before_destroy: false,
+            dependencies: Vec::new(),
+            importing: importing.map(str::to_string),
+            previous_address: previous.map(loader::addr),
+            deposed: None,
+        }
+    };
+    let resource = |addr: &str, key: &str| {
+        let name = addr.trim_start_matches("terraform_data.").split('[').next().unwrap_or("");
+        format!(
+            r#"{{"addr":"{addr}","module":"","resource":"{addr}","implied_provider":"terraform","resource_type":"terraform_data","resource_name":"{name}","resource_key":{key}}}"#
+        )
+    };
+    let line = |message: &str, change: String| {
+        format!(
+            r#"{{"@level":"info","@message":"{message}","@module":"batchform.ui","@timestamp":"{TS}","change":{change},"type":"planned_change"}}"#
+        )
+    };
+    let moved = change("terraform_data.a", Action::NoOp, Some("terraform_data.a[0]"), None);
+    assert_eq!(
+        stream::planned_change(&moved, TS),
+        line(
+            "terraform_data.a: Plan to move",
+            format!(
+                r#"{{"resource":{},"previous_resource":{},"action":"move"}}"#,
+                resource("terraform_data.a", "null"),
+                resource("terraform_data.a[0]", "0")
+            )
+        )
+    );
+    let mut deleted = change("terraform_data.a[0]", Action::Delete, Some("terraform_data.a"), None);
+    deleted.reason = Some(batchform_engine::plan::ActionReason::DeleteBecauseCountIndex);
+    assert_eq!(
+        stream::planned_change(&deleted, TS),
+        line(
+            "terraform_data.a[0]: Plan to delete",
+            format!(
+                r#"{{"resource":{},"previous_resource":{},"action":"delete","reason":"delete_because_count_index"}}"#,
+                resource("terraform_data.a[0]", "0"),
+                resource("terraform_data.a", "null")
+            )
+        )
+    );
+    let imported = change("terraform_data.b", Action::NoOp, None, Some("x"));
+    assert_eq!(
+        stream::planned_change(&imported, TS),
+        line(
+            "terraform_data.b: Plan to import",
+            format!(
+                r#"{{"resource":{},"action":"import","importing":{{"id":"x"}}}}"#,
+                resource("terraform_data.b", "null")
+            )
+        )
+    );
+    let updated = change("terraform_data.b", Action::Update, None, Some("x"));
+    assert!(
+        stream::planned_change(&updated, TS)
+            .contains(r#""action":"update","importing":{"id":"x"}}"#)
+    );
 }
