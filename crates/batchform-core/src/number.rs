@@ -487,26 +487,22 @@ impl Number {
             }
             Form::Finite { mant, exp } => (mant, *exp),
         };
-        let mut d = Decimal::from_binary(mant, exp);
-        round_shortest(&mut d, mant, exp, self.prec);
-        let prec = (d.mant.len() as i64 - d.exp).max(0);
-        if d.exp > 0 {
-            let m = (d.mant.len() as i64).min(d.exp) as usize;
-            out.push_str(std::str::from_utf8(&d.mant[..m]).unwrap_or("0"));
-            for _ in m as i64..d.exp {
-                out.push('0');
-            }
-        } else {
-            out.push('0');
+        if let Some(digits) = exact_integer_digits(mant, exp, self.prec) {
+            out.push_str(&digits);
+            return out;
         }
-        if prec > 0 {
-            out.push('.');
-            for i in 0..prec {
-                out.push(d.at(d.exp + i) as char);
-            }
-        }
+        shortest_f(&mut out, mant, exp, self.prec);
         out
     }
+}
+
+/// The general `Text('f', -1)` of mant * 2^exp at `prec` bits: exact decimal, then Go's
+/// shortest rounding.
+fn shortest_f(out: &mut String, mant: &BigUint, exp: i64, prec: u32) {
+    let mut d = Decimal::from_binary(mant, exp);
+    round_shortest(&mut d, mant, exp, prec);
+    let frac = (d.mant.len() as i64 - d.exp).max(0);
+    fmt_f(out, frac, &d);
 }
 
 impl Number {
@@ -748,6 +744,22 @@ impl Decimal {
     }
 }
 
+/// The decimal digits of mant * 2^exp when that is a whole number held exactly at `prec`
+/// bits: then every neighbouring integer is representable too, half an ulp is at most 1/2,
+/// and the shortest decimal that reads back (`round_shortest`) is the integer itself. This
+/// is the common case (ids, timestamps, counts) and skips the 5^k scaling that the general
+/// path does for a 512-bit number.
+fn exact_integer_digits(mant: &BigUint, exp: i64, prec: u32) -> Option<String> {
+    if exp < 0 || mant.bits() as i64 + exp > prec as i64 {
+        return None;
+    }
+    if mant.bits() as i64 + exp <= 128 {
+        let v = mant.to_u128()? << exp;
+        return Some(v.to_string());
+    }
+    Some((mant << (exp as usize)).to_str_radix(10))
+}
+
 /// Go's `roundShortest` (math/big/ftoa.go), on our odd-mantissa representation.
 fn round_shortest(d: &mut Decimal, mant: &BigUint, exp: i64, prec: u32) {
     if d.mant.is_empty() {
@@ -795,6 +807,44 @@ mod tests {
 
     fn n(s: &str) -> Number {
         Number::parse(s).unwrap()
+    }
+
+    /// The whole-number shortcut prints what Go's general shortest algorithm prints, at and
+    /// around the precision boundary, for small and wide numbers and powers of ten.
+    #[test]
+    fn integer_shortcut_matches_the_general_algorithm() {
+        let mut values: Vec<BigUint> = Vec::new();
+        for k in [1u32, 2, 3, 7, 10, 31, 52, 53, 54, 63, 64, 65, 100, 127, 128, 129, 200, 511, 512]
+        {
+            let p = BigUint::one() << (k as usize);
+            values.push(&p - 1u32);
+            values.push(p.clone());
+            values.push(&p + 1u32);
+            values.push(BigUint::from(10u32).pow(k.min(150)));
+            values.push(BigUint::from(10u32).pow(k.min(150)) + 1u32);
+        }
+        values.push(BigUint::from(1_796_669_144_492u64));
+        values.push(BigUint::from(9_007_199_254_740_993u64));
+        let mut checked = 0;
+        for v in &values {
+            if v.is_zero() {
+                continue;
+            }
+            let tz = v.trailing_zeros().unwrap_or(0);
+            let (mant, exp) = (v >> (tz as usize), tz as i64);
+            for prec in [53u32, 64, 128, 200, 512] {
+                let Some(fast) = exact_integer_digits(&mant, exp, prec) else { continue };
+                let mut general = String::new();
+                shortest_f(&mut general, &mant, exp, prec);
+                assert_eq!(fast, general, "{v} at {prec} bits");
+                assert_eq!(fast, v.to_str_radix(10));
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
+        // Wider than the precision: the general path (Terraform's rounding) is kept.
+        assert_eq!(exact_integer_digits(&BigUint::from(1u32), 64, 53), None);
+        assert_eq!(Number::from_f64(2f64.powi(64) + 4096.0).to_text(), "18446744073709556000");
     }
 
     #[test]

@@ -358,8 +358,11 @@ impl Store {
         name: &str,
         value: &T,
     ) -> std::io::Result<()> {
+        // Serialised in memory first: serde_json writes token by token, which straight to
+        // the file was one write(2) per token (about 160 per batch record).
+        let bytes = serde_json::to_vec(value).map_err(std::io::Error::other)?;
         let mut tmp = self.temp_file()?;
-        serde_json::to_writer(&mut tmp, value).map_err(std::io::Error::other)?;
+        tmp.write_all(&bytes)?;
         tmp.flush()?;
         tmp.as_file().sync_all()?;
         tmp.persist(dir.join(name)).map_err(|e| e.error)?;

@@ -14,9 +14,9 @@ use super::wrap::{horizontal_rule, word_wrap};
 use crate::commands::state::text::go_quote;
 use batchform_config::validate::SchemaSource;
 use batchform_core::Mode;
-use batchform_engine::plan::{Action, DeferredReason, Plan, PlanMode};
+use batchform_engine::plan::{Action, DeferredReason, InstanceChange, Plan, PlanMode};
 use serde_json::Value as Json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Everything `plan` prints after the refresh lines: drift, deferred resources, the changes,
 /// the summary, output changes, or the "No changes." texts. Not included: the trailing
@@ -26,25 +26,28 @@ pub fn plan_text(plan: &Plan, schemas: &dyn SchemaSource, options: &TextOptions)
     let width = options.width;
     let mut out = String::new();
 
-    let changes: Vec<(ResourceChange, Diff)> = plan
+    // Only changes that show (an action, an import, a move) are rendered up front; a no-op
+    // prints nothing, and its diff matters only to the drift note's "nothing planned" test,
+    // which computes it on demand. With 1,000 unchanged instances this is most of the work.
+    let (changes, quiet): (Vec<_>, Vec<_>) = plan
         .changes
         .iter()
         .filter(|c| !(c.addr.resource.mode == Mode::Data && c.action == Action::Delete))
-        .map(|c| {
-            let rc = jsonplan::resource_change(c, schemas);
-            let schema =
-                jsonplan::schema_of(schemas, c.addr.resource.mode, &c.addr.resource.type_name);
-            let diff = resource_diff(&rc.change, schema.map(|s| &s.block), Matcher::Always);
-            (rc, diff)
-        })
-        .collect();
+        .partition(|c| shows(c));
+    let changes: Vec<(ResourceChange, Diff)> =
+        changes.into_iter().map(|c| change_and_diff(c, schemas)).collect();
     let outputs: BTreeMap<&str, Diff> = plan
         .outputs
         .iter()
         .map(|o| (o.name.as_str(), output_diff(&jsonplan::output_change(o))))
         .collect();
 
-    let have_refresh_changes = drift_section(plan, schemas, &changes, &outputs, options, &mut out);
+    let nothing_planned = || {
+        changes.iter().all(|(_, d)| d.action == Action::NoOp)
+            && quiet.iter().all(|c| change_and_diff(c, schemas).1.action == Action::NoOp)
+            && outputs.values().all(|d| d.action == Action::NoOp)
+    };
+    let have_refresh_changes = drift_section(plan, schemas, nothing_planned, options, &mut out);
 
     // The changes to show and the counts for the legend and the summary.
     let mut counts: BTreeMap<Action, usize> = BTreeMap::new();
@@ -224,12 +227,26 @@ pub fn plan_next_step(out_path: Option<&str>, options: &TextOptions) -> String {
     out
 }
 
-/// The drift note; returns whether it was written.
+/// Whether a planned change prints anything: an action, an import or a move.
+fn shows(c: &InstanceChange) -> bool {
+    c.action != Action::NoOp
+        || c.importing.is_some()
+        || c.previous_address.as_ref().is_some_and(|p| p.to_string() != c.addr.to_string())
+}
+
+fn change_and_diff(c: &InstanceChange, schemas: &dyn SchemaSource) -> (ResourceChange, Diff) {
+    let rc = jsonplan::resource_change(c, schemas);
+    let schema = jsonplan::schema_of(schemas, c.addr.resource.mode, &c.addr.resource.type_name);
+    let diff = resource_diff(&rc.change, schema.map(|s| &s.block), Matcher::Always);
+    (rc, diff)
+}
+
+/// The drift note; returns whether it was written. `nothing_planned` says whether no
+/// change and no output change has anything to show (asked only when there is drift).
 fn drift_section(
     plan: &Plan,
     schemas: &dyn SchemaSource,
-    changes: &[(ResourceChange, Diff)],
-    outputs: &BTreeMap<&str, Diff>,
+    nothing_planned: impl FnOnce() -> bool,
     options: &TextOptions,
     out: &mut String,
 ) -> bool {
@@ -237,25 +254,34 @@ fn drift_section(
     let refresh_only = plan.mode == PlanMode::RefreshOnly;
     let mut drifted = plan.drift.iter().collect::<Vec<_>>();
     drifted.sort_by(|a, b| a.addr.cmp(&b.addr));
+    // The relevant attributes by instance address, in plan order.
+    let mut relevant_by_addr: HashMap<String, Vec<Json>> = HashMap::new();
+    if !refresh_only {
+        for r in &plan.relevant_attributes {
+            relevant_by_addr
+                .entry(r.resource.to_string())
+                .or_default()
+                .push(jsonplan::path_json(&r.attribute));
+        }
+    }
     let mut rendered = Vec::new();
     for drift in drifted {
+        let paths: &[Json] = if refresh_only {
+            &[]
+        } else {
+            match relevant_by_addr.get(&drift.addr.to_string()) {
+                Some(paths) => paths,
+                None => continue,
+            }
+        };
         let provider = plan
             .prior_state
             .provider(&drift.addr.resource)
             .or_else(|| plan.refreshed_state.provider(&drift.addr.resource))
             .unwrap_or_default();
         let rc = jsonplan::drift_change(drift, provider, schemas);
-        let address = drift.addr.to_string();
-        let paths: Vec<Json> = plan
-            .relevant_attributes
-            .iter()
-            .filter(|r| r.resource.to_string() == address)
-            .map(|r| jsonplan::path_json(&r.attribute))
-            .collect();
         let relevant = if refresh_only {
             Matcher::Always
-        } else if paths.is_empty() {
-            continue;
         } else {
             Matcher::Paths {
                 paths: paths.iter().filter_map(|p| p.as_array().map(Vec::as_slice)).collect(),
@@ -273,9 +299,7 @@ fn drift_section(
     if rendered.is_empty() {
         return false;
     }
-    let nothing_planned = changes.iter().all(|(_, d)| d.action == Action::NoOp)
-        && outputs.values().all(|d| d.action == Action::NoOp);
-    if nothing_planned && !refresh_only {
+    if !refresh_only && nothing_planned() {
         return false;
     }
     out.push_str(

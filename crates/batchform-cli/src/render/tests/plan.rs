@@ -121,6 +121,37 @@ fn drift_in_refresh_only_mode() {
     check_show("drift_refresh", PlanMode::RefreshOnly);
 }
 
+/// The drift note shows only when something is planned: with every change a no-op it is
+/// left out, even though the drift touches attributes planned changes depend on. A no-op
+/// whose values differ still counts as planned, as its diff says (the renderer computes the
+/// diffs of no-ops, which print nothing, only for this question).
+#[test]
+fn drift_note_needs_a_planned_change() {
+    let registry = schemas();
+    let note = "Objects have changed outside of batchform";
+    let mut plan = plan_of("drift_normal", PlanMode::Normal);
+    assert!(!plan.relevant_attributes.is_empty() && !plan.drift.is_empty());
+    assert!(plan_text(&plan, &registry, &TextOptions::new(false)).contains(note));
+    plan.outputs.clear();
+    for change in &mut plan.changes {
+        change.action = Action::NoOp;
+        change.reason = None;
+        change.replace_paths.clear();
+        change.after = change.before.clone();
+    }
+    let text = plan_text(&plan, &registry, &TextOptions::new(false));
+    assert!(!text.contains(note), "{text}");
+    assert!(text.contains("No changes."), "{text}");
+    let differs = plan
+        .changes
+        .iter_mut()
+        .find(|c| c.before.as_ref().is_some_and(|b| b.get_attr("input").is_some()))
+        .expect("a change with an input");
+    differs.after = Some(Value::object([("input", Value::string("changed"))]));
+    let text = plan_text(&plan, &registry, &TextOptions::new(false));
+    assert!(text.contains(note), "{text}");
+}
+
 /// The other modes' "No changes." texts, from the nochanges case's state.
 #[test]
 fn no_changes_in_each_mode() {
