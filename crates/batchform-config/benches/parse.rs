@@ -6,7 +6,7 @@
 //! can be timed on the same bytes (`hclref bench FILE N`).
 
 use batchform_config::eval::Library;
-use batchform_config::functions::{DirEntry, FileKind, FileSystem, FunctionContext, Impurity};
+use batchform_config::functions::{EmptyFileSystem, FunctionContext, Impurity};
 use batchform_config::model::Config;
 use batchform_config::source::SourceFile;
 use batchform_config::validate::SchemaSource;
@@ -14,33 +14,11 @@ use batchform_core::schema::{Attribute, Block, Schema};
 use batchform_core::{Mode, Type};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-/// The generated configuration reads no file; the library still needs a file system.
-struct NoFiles;
-
-impl FileSystem for NoFiles {
-    fn read(&self, _: &Path) -> io::Result<Vec<u8>> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn stat(&self, _: &Path) -> io::Result<FileKind> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn lstat(&self, _: &Path) -> io::Result<FileKind> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn read_dir(&self, _: &Path) -> io::Result<Vec<DirEntry>> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn home_dir(&self) -> Option<PathBuf> {
-        None
-    }
-    fn current_dir(&self) -> io::Result<PathBuf> {
-        Ok(PathBuf::from("/"))
-    }
-}
+/// No files: these evaluations must not read any.
+const NO_FILES: EmptyFileSystem = EmptyFileSystem::at("/");
 
 /// A configuration of `n` groups, each a counted resource, a resource referring to it by
 /// `count.index`, a local and an output (about 520 bytes per group).
@@ -99,7 +77,7 @@ fn main() {
     let base = PathBuf::from("/");
     // The real function library, as `batchform validate` uses it (impure functions unknown).
     let library = Library::new(FunctionContext {
-        fs: &NoFiles,
+        fs: &NO_FILES,
         base_dir: &base,
         impurity: Impurity::Unknown,
         templates: None,

@@ -303,3 +303,38 @@ pub(super) mod go_path {
         Some(parts.join("/"))
     }
 }
+
+/// A file system with no files, rooted at a fixed working directory: for evaluating
+/// expressions that must not read files (benchmarks, tests, tools).
+#[derive(Debug, Clone, Copy)]
+pub struct EmptyFileSystem {
+    cwd: &'static str,
+}
+
+impl EmptyFileSystem {
+    /// An empty file system whose working directory is `cwd` (usable in a `const`).
+    pub const fn at(cwd: &'static str) -> EmptyFileSystem {
+        EmptyFileSystem { cwd }
+    }
+}
+
+impl FileSystem for EmptyFileSystem {
+    fn read(&self, _: &Path) -> io::Result<Vec<u8>> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+    fn stat(&self, _: &Path) -> io::Result<FileKind> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+    fn lstat(&self, _: &Path) -> io::Result<FileKind> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+    fn read_dir(&self, _: &Path) -> io::Result<Vec<DirEntry>> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+    fn home_dir(&self) -> Option<PathBuf> {
+        None
+    }
+    fn current_dir(&self) -> io::Result<PathBuf> {
+        Ok(PathBuf::from(self.cwd))
+    }
+}

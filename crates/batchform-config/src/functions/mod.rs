@@ -65,7 +65,7 @@ mod yaml_resolve;
 mod tests;
 
 pub use error::FunctionError;
-pub use filesystem::{DirEntry, FileKind, FileSystem};
+pub use filesystem::{DirEntry, EmptyFileSystem, FileKind, FileSystem};
 pub use template::{ParsedTemplate, TemplateError, TemplateRenderer};
 
 use batchform_core::Value;

@@ -1,41 +1,18 @@
 //! The library's contract with its callers: names, context switches, error texts, marks.
 
 use super::super::{
-    DirEntry, FileKind, FileSystem, FunctionContext, FunctionError, Impurity, call, exists, names,
-    parameter_names,
+    EmptyFileSystem, FunctionContext, FunctionError, Impurity, call, exists, names, parameter_names,
 };
 use batchform_core::{Refinement, Type, Value};
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-/// A filesystem with nothing in it.
-struct NoFiles;
-
-impl FileSystem for NoFiles {
-    fn read(&self, _: &Path) -> io::Result<Vec<u8>> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn stat(&self, _: &Path) -> io::Result<FileKind> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn lstat(&self, _: &Path) -> io::Result<FileKind> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn read_dir(&self, _: &Path) -> io::Result<Vec<DirEntry>> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn home_dir(&self) -> Option<PathBuf> {
-        None
-    }
-    fn current_dir(&self) -> io::Result<PathBuf> {
-        Ok(PathBuf::from("/work"))
-    }
-}
+/// No files: these evaluations must not read any.
+const NO_FILES: EmptyFileSystem = EmptyFileSystem::at("/work");
 
 fn ctx() -> FunctionContext<'static> {
     FunctionContext {
-        fs: &NoFiles,
+        fs: &NO_FILES,
         base_dir: Path::new("."),
         impurity: Impurity::Evaluate,
         templates: None,

@@ -5,35 +5,14 @@
 
 use super::{display, fixtures};
 use crate::display::type_string;
-use crate::functions::{DirEntry, FileKind, FileSystem, FunctionContext, Impurity};
+use crate::functions::{EmptyFileSystem, FunctionContext, Impurity};
 use batchform_core::Value;
 use batchform_core::convert::{AttrConstraint, TypeConstraint, convert_to_constraint};
 use std::collections::BTreeMap;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-struct NoFiles;
-
-impl FileSystem for NoFiles {
-    fn read(&self, _: &Path) -> io::Result<Vec<u8>> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn stat(&self, _: &Path) -> io::Result<FileKind> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn lstat(&self, _: &Path) -> io::Result<FileKind> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn read_dir(&self, _: &Path) -> io::Result<Vec<DirEntry>> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-    fn home_dir(&self) -> Option<PathBuf> {
-        None
-    }
-    fn current_dir(&self) -> io::Result<PathBuf> {
-        Ok(PathBuf::from("/"))
-    }
-}
+/// No files: these evaluations must not read any.
+const NO_FILES: EmptyFileSystem = EmptyFileSystem::at("/");
 
 /// A parser for type expressions (`list(object({a = optional(string, "x")}))`), standing
 /// in for the evaluator's.
@@ -141,7 +120,7 @@ impl TypeParser<'_> {
 #[test]
 fn constraints_match_terraform_variables() {
     let ctx = FunctionContext {
-        fs: &NoFiles,
+        fs: &NO_FILES,
         base_dir: Path::new("."),
         impurity: Impurity::Evaluate,
         templates: None,
