@@ -48,6 +48,34 @@ impl Emulator {
         format!("http://{}/v1", self.addr)
     }
 
+    /// Every batch the emulator holds (following pages): id -> status.
+    pub(crate) fn batches(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(a) => format!("/v1/batches?limit=100&after={a}"),
+                None => "/v1/batches?limit=100".to_string(),
+            };
+            let (status, body) = self.request("GET", &path);
+            assert!(status.contains("200"), "{status}: {body}");
+            let page: serde_json::Value = serde_json::from_str(&body).expect("list json");
+            let data = page["data"].as_array().cloned().unwrap_or_default();
+            for b in &data {
+                out.insert(
+                    b["id"].as_str().unwrap_or_default().to_string(),
+                    b["status"].as_str().unwrap_or_default().to_string(),
+                );
+            }
+            let more = page["has_more"].as_bool().unwrap_or(false);
+            let last = data.last().and_then(|b| b["id"].as_str()).map(str::to_string);
+            match (more, last) {
+                (true, Some(last)) if after.as_deref() != Some(last.as_str()) => after = Some(last),
+                _ => return out,
+            }
+        }
+    }
+
     /// One request with `Connection: close`: (status line, body).
     pub(crate) fn request(&self, method: &str, path: &str) -> (String, String) {
         let mut s = std::net::TcpStream::connect(&self.addr).expect("connect");
@@ -222,28 +250,6 @@ fn work_config_text(emulator: &Emulator, file_id: &str) -> String {
     )
 }
 
-/// The ids of every batch the emulator holds (following pagination).
-fn emulator_batch_ids(emulator: &Emulator) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let path = match &after {
-            Some(a) => format!("/v1/batches?limit=100&after={a}"),
-            None => "/v1/batches?limit=100".to_string(),
-        };
-        let (status, body) = emulator.request("GET", &path);
-        assert!(status.contains("200"), "{status} {body}");
-        let page: serde_json::Value = serde_json::from_str(&body).expect("list JSON");
-        for b in page["data"].as_array().into_iter().flatten() {
-            ids.push(b["id"].as_str().unwrap_or_default().to_string());
-        }
-        if page["has_more"] != true {
-            return ids;
-        }
-        after = ids.last().cloned();
-    }
-}
-
 fn state_batch_ids(work: &Workdir) -> Vec<String> {
     let out = work.run(&["show", "-json"]);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("show -json");
@@ -304,7 +310,7 @@ fn the_first_interrupt_lets_running_creates_finish_and_records_them() {
     assert_eq!(status.code(), Some(1), "{seen}");
     assert!(seen.contains("Interrupt received"), "{seen}");
     let mut in_state = state_batch_ids(&work);
-    let mut remote = emulator_batch_ids(&emulator);
+    let mut remote = emulator.batches().into_keys().collect::<Vec<_>>();
     in_state.sort();
     remote.sort();
     assert!(!in_state.is_empty() && in_state.len() < 8, "{in_state:?}\n{seen}");
@@ -312,7 +318,7 @@ fn the_first_interrupt_lets_running_creates_finish_and_records_them() {
 
     let again = work.run(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
-    assert_eq!(emulator_batch_ids(&emulator).len(), 8);
+    assert_eq!(emulator.batches().into_keys().collect::<Vec<_>>().len(), 8);
     assert_eq!(state_batch_ids(&work).len(), 8);
 }
 

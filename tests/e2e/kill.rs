@@ -47,34 +47,6 @@ resource "openai_batch" "job" {{
     )
 }
 
-/// Every batch the emulator holds (following pages): id -> status.
-fn all_batches(emulator: &Emulator) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let path = match &after {
-            Some(a) => format!("/v1/batches?limit=100&after={a}"),
-            None => "/v1/batches?limit=100".to_string(),
-        };
-        let (status, body) = emulator.request("GET", &path);
-        assert!(status.contains("200"), "{status}: {body}");
-        let page: serde_json::Value = serde_json::from_str(&body).expect("list json");
-        let data = page["data"].as_array().cloned().unwrap_or_default();
-        for b in &data {
-            out.insert(
-                b["id"].as_str().unwrap_or_default().to_string(),
-                b["status"].as_str().unwrap_or_default().to_string(),
-            );
-        }
-        let more = page["has_more"].as_bool().unwrap_or(false);
-        let last = data.last().and_then(|b| b["id"].as_str()).map(str::to_string);
-        match (more, last) {
-            (true, Some(last)) if after.as_deref() != Some(last.as_str()) => after = Some(last),
-            _ => return out,
-        }
-    }
-}
-
 /// The batch ids in state by address; fails if the state does not load.
 fn state_batches(work: &Workdir) -> BTreeMap<String, String> {
     let out = work.run(&["show", "-json"]);
@@ -127,7 +99,7 @@ fn killed_applies_leave_no_orphaned_batch_and_the_next_apply_converges() {
     let mut round = 0;
     while round < ROUNDS || (kills_with_creates_in_flight == 0 && round < MAX_ROUNDS) {
         work.file("main.tf", &config(&emulator, round));
-        let before = all_batches(&emulator).len();
+        let before = emulator.batches().len();
         let mut child = Command::new(binary())
             .args(["apply", "-auto-approve", "-no-color"])
             .current_dir(work.path())
@@ -146,7 +118,7 @@ fn killed_applies_leave_no_orphaned_batch_and_the_next_apply_converges() {
         let _ = child.wait();
         // Let a create the emulator was still answering finish on its side.
         std::thread::sleep(Duration::from_millis(300));
-        let after = all_batches(&emulator);
+        let after = emulator.batches();
         let in_state = state_batches(&work);
         let unknown = after
             .iter()
@@ -170,7 +142,7 @@ fn killed_applies_leave_no_orphaned_batch_and_the_next_apply_converges() {
     let apply = work.run(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
     let in_state = state_batches(&work);
-    let emulator_batches = all_batches(&emulator);
+    let emulator_batches = emulator.batches();
     println!(
         "after the final apply: {} in state, {} in the emulator ({} live); {kills_with_creates_in_flight} kills left batches not in state",
         in_state.len(),
@@ -200,7 +172,8 @@ fn killed_applies_leave_no_orphaned_batch_and_the_next_apply_converges() {
 
     let destroy = work.run(&["destroy", "-auto-approve", "-no-color"]);
     assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
-    let running: Vec<_> = all_batches(&emulator)
+    let running: Vec<_> = emulator
+        .batches()
         .into_iter()
         .filter(|(_, s)| matches!(s.as_str(), "validating" | "in_progress" | "finalizing"))
         .collect();

@@ -281,6 +281,22 @@ pub async fn apply(
     outcome
 }
 
+/// Make a deposed object current again (its replacement failed or was never made), durably.
+async fn restore_deposed(
+    persister: &dyn Persister,
+    addr: &batchform_core::InstanceAddr,
+    deposed_key: &str,
+    persisted: &mut Vec<StateChange>,
+    diagnostics: &mut Diagnostics,
+) {
+    let change =
+        StateChange::RestoreDeposed { addr: addr.clone(), deposed_key: deposed_key.to_string() };
+    match persister.persist(change.clone()).await {
+        Ok(()) => persisted.push(change),
+        Err(e) => diagnostics.push(persist_error(&e)),
+    }
+}
+
 fn persist_error(e: &str) -> Diagnostic {
     Diagnostic::error(
         "Failed to persist state",
@@ -304,13 +320,7 @@ fn mark_failed(steps: &mut [Step], step: usize, failed: &mut HashSet<usize>) {
 fn initial_values(op: &Operation<'_>, plan: &Plan) -> InstanceValues {
     let mut values = InstanceValues::new();
     for (addr, resource) in &op.config.resources {
-        let repetition = if resource.count.is_some() {
-            Repetition::Count
-        } else if resource.for_each.is_some() {
-            Repetition::ForEach
-        } else {
-            Repetition::Single
-        };
+        let repetition = Repetition::of(resource);
         values.declare(addr, repetition);
         let Some(schema) =
             op.providers.resource_schema(&resource.provider, addr.mode, &addr.type_name)
@@ -689,14 +699,14 @@ fn prepare(
                     if let Err(e) = persister.persist(change.clone()).await {
                         let mut diagnostics = Diagnostics::from(persist_error(&e));
                         if let Some(key) = &deposed_key {
-                            let change = StateChange::RestoreDeposed {
-                                addr: addr.clone(),
-                                deposed_key: key.clone(),
-                            };
-                            match persister.persist(change.clone()).await {
-                                Ok(()) => persisted.push(change),
-                                Err(e) => diagnostics.push(persist_error(&e)),
-                            }
+                            restore_deposed(
+                                &*persister,
+                                &addr,
+                                key,
+                                &mut persisted,
+                                &mut diagnostics,
+                            )
+                            .await;
                         }
                         return Done {
                             step: index,
@@ -814,14 +824,8 @@ fn prepare(
                 }
                 if let (Some(key), None) = (&deposed_key, &object_out) {
                     // No replacement exists: the old object is current again.
-                    let change = StateChange::RestoreDeposed {
-                        addr: addr.clone(),
-                        deposed_key: key.clone(),
-                    };
-                    match persister.persist(change.clone()).await {
-                        Ok(()) => persisted.push(change),
-                        Err(e) => diagnostics.push(persist_error(&e)),
-                    }
+                    restore_deposed(&*persister, &addr, key, &mut persisted, &mut diagnostics)
+                        .await;
                 }
                 if diagnostics.has_errors() {
                     hooks.event(Event::ApplyErrored {

@@ -158,6 +158,19 @@ pub enum Repetition {
     ForEach,
 }
 
+impl Repetition {
+    /// How a configured resource repeats: by its `count` or `for_each` meta-argument.
+    pub fn of(resource: &batchform_config::model::Resource) -> Repetition {
+        if resource.count.is_some() {
+            Repetition::Count
+        } else if resource.for_each.is_some() {
+            Repetition::ForEach
+        } else {
+            Repetition::Single
+        }
+    }
+}
+
 /// The values of resource instances as expressions currently see them (planned values while
 /// planning, final ones while applying). Lookups are by address: no scan per reference.
 #[derive(Debug, Default)]

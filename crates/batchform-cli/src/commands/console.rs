@@ -121,13 +121,7 @@ fn state_values(config: &Config, state: &State) -> InstanceValues {
         let Some(schema) = registry.resource_schema(addr.mode, &addr.type_name) else {
             continue;
         };
-        let repetition = if resource.count.is_some() {
-            Repetition::Count
-        } else if resource.for_each.is_some() {
-            Repetition::ForEach
-        } else {
-            Repetition::Single
-        };
+        let repetition = Repetition::of(resource);
         values.declare(addr, repetition);
         for (key, instance) in &recorded.instances {
             if let Some(object) = &instance.current {

@@ -420,13 +420,7 @@ impl<'w, 'a> Walk<'w, 'a> {
     async fn resource(&mut self, addr: &ResourceAddr) {
         let op = self.op;
         let Some(resource) = op.config.resources.get(addr) else { return };
-        let repetition = if resource.count.is_some() {
-            Repetition::Count
-        } else if resource.for_each.is_some() {
-            Repetition::ForEach
-        } else {
-            Repetition::Single
-        };
+        let repetition = Repetition::of(resource);
         // A refresh-only plan changes nothing, but reads data sources again (Terraform does).
         if self.allowed.as_ref().is_some_and(|a| !a.contains(addr))
             || (self.opts.mode == PlanMode::RefreshOnly && addr.mode == Mode::Managed)
