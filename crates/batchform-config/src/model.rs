@@ -558,6 +558,22 @@ impl Builder {
                 continue;
             }
             self.check_body(&backend.body, &["path", "workspace_dir"], &[]);
+            // Backend settings are read before anything is evaluated: constants only, and
+            // strings (a reference here would otherwise be ignored and the default file used).
+            for attr in &backend.body.attributes {
+                match crate::variables::constant(&attr.expr) {
+                    Err(d) => self.diags.extend(d),
+                    Ok(v) if v.is_null() || matches!(attr.expr.kind, ExprKind::String(_)) => {}
+                    Ok(_) => self.error(
+                        "Incorrect attribute value type",
+                        format!(
+                            "Inappropriate value for attribute \"{}\": a literal string is required.",
+                            attr.name
+                        ),
+                        &attr.expr.range,
+                    ),
+                }
+            }
             if let Some(prev) = &self.config.terraform.backend {
                 self.error(
                     "Duplicate backend configuration",

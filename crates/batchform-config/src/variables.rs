@@ -265,22 +265,7 @@ pub fn resolve_variables(
 pub fn default_value(decl: &Variable) -> Result<Option<Value>, Diagnostics> {
     Ok(match &decl.default {
         Some(expr) => {
-            let calls = outermost_calls(expr);
-            if !calls.is_empty() {
-                return Err(Diagnostics(
-                    calls
-                        .into_iter()
-                        .map(|range| {
-                            Diagnostic::error(
-                                "Function calls not allowed",
-                                "Functions may not be called here.",
-                            )
-                            .with_subject(Some(range))
-                        })
-                        .collect(),
-                ));
-            }
-            let v = crate::eval::eval_constant(expr)?;
+            let v = constant(expr)?;
             if v.is_null() && !decl.nullable {
                 return Err(Diagnostic::error(
                     "Invalid default value for variable",
@@ -306,6 +291,28 @@ pub fn default_value(decl: &Variable) -> Result<Option<Value>, Diagnostics> {
 
 /// The ranges of the function calls of an expression that are not arguments of another call
 /// (HCL rejects a call before it evaluates its arguments).
+/// The value of an expression that must be a constant (a variable's default, a backend
+/// argument): no references ("Variables not allowed") and no function calls ("Function calls
+/// not allowed", at each outermost call), as Terraform evaluates these with no context.
+pub(crate) fn constant(expr: &Expr) -> Result<Value, Diagnostics> {
+    let calls = outermost_calls(expr);
+    if !calls.is_empty() {
+        return Err(Diagnostics(
+            calls
+                .into_iter()
+                .map(|range| {
+                    Diagnostic::error(
+                        "Function calls not allowed",
+                        "Functions may not be called here.",
+                    )
+                    .with_subject(Some(range))
+                })
+                .collect(),
+        ));
+    }
+    crate::eval::eval_constant(expr)
+}
+
 fn outermost_calls(expr: &Expr) -> Vec<SourceRange> {
     let mut calls: Vec<SourceRange> = Vec::new();
     expr.walk(&mut |e| {
