@@ -16,6 +16,9 @@ mod workdir;
 
 use std::process::ExitCode;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     init_logging();
     let argv: Vec<String> = std::env::args().collect();

@@ -243,6 +243,29 @@ impl Value {
         }
     }
 
+    /// Whether the two are equal once every mark is taken off (`a.clone().unmark_deep().0 ==
+    /// b.clone().unmark_deep().0`), without copying either.
+    pub fn eq_ignoring_marks(&self, other: &Value) -> bool {
+        fn all(a: &[Value], b: &[Value]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignoring_marks(y))
+        }
+        fn maps(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> bool {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && va.eq_ignoring_marks(vb))
+        }
+        match (self.unmarked().0, other.unmarked().0) {
+            (Value::List(ta, a), Value::List(tb, b)) => ta == tb && all(a, b),
+            // A set is ordered by its elements' values; compare the unmarked sets as sets.
+            (a @ Value::Set(..), b @ Value::Set(..)) => {
+                a.clone().unmark_deep().0 == b.clone().unmark_deep().0
+            }
+            (Value::Tuple(a), Value::Tuple(b)) => all(a, b),
+            (Value::Map(ta, a), Value::Map(tb, b)) => ta == tb && maps(a, b),
+            (Value::Object(a), Value::Object(b)) => maps(a, b),
+            (a, b) => a == b,
+        }
+    }
+
     /// Take off every mark at every depth: the bare value and whether any mark was found.
     pub fn unmark_deep(self) -> (Value, bool) {
         match self {
@@ -494,6 +517,41 @@ fn structural_order(a: &Value, b: &Value) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equality_ignoring_marks_matches_unmarking_both() {
+        let secret = |v: Value| Value::Sensitive(Box::new(v));
+        let obj = |k: Value, tags: Value| {
+            Value::Object(BTreeMap::from([("key".to_string(), k), ("tags".to_string(), tags)]))
+        };
+        let tags = |a: &str| {
+            Value::Map(Type::String, BTreeMap::from([("a".to_string(), Value::string(a))]))
+        };
+        let values = [
+            obj(Value::string("k"), tags("x")),
+            obj(secret(Value::string("k")), tags("x")),
+            secret(obj(Value::string("k"), tags("x"))),
+            obj(Value::string("k"), secret(tags("x"))),
+            obj(Value::string("k"), tags("y")),
+            obj(Value::string("other"), tags("x")),
+            obj(Value::unknown(Type::String), tags("x")),
+            obj(Value::Null(Type::String), tags("x")),
+            Value::List(Type::String, vec![Value::string("a"), secret(Value::string("b"))]),
+            Value::List(Type::String, vec![Value::string("a"), Value::string("b")]),
+            Value::List(Type::String, vec![Value::string("a")]),
+            Value::Tuple(vec![Value::string("a"), Value::string("b")]),
+            Value::set(Type::String, vec![secret(Value::string("a")), Value::string("b")]),
+            Value::set(Type::String, vec![Value::string("a"), Value::string("b")]),
+            Value::string("k"),
+            secret(Value::string("k")),
+        ];
+        for a in &values {
+            for b in &values {
+                let expected = a.clone().unmark_deep().0 == b.clone().unmark_deep().0;
+                assert_eq!(a.eq_ignoring_marks(b), expected, "{a:?} vs {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn sets_sort_and_dedup() {

@@ -26,6 +26,10 @@ pub struct EmulatorConfig {
     /// their ids do not exist yet; existing ones are left untouched. See the crate docs for
     /// the format.
     pub seed: Option<PathBuf>,
+    /// Make every write durable before answering (fsync). `false` keeps writes atomic
+    /// (temporary file and rename), so objects survive a restart or a killed process, but
+    /// not a machine crash; for tests and benchmarks where the disk's flushes would dominate.
+    pub fsync: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -38,6 +42,7 @@ impl Default for EmulatorConfig {
             timing: Timing::default(),
             faults: FaultConfig::default(),
             seed: None,
+            fsync: true,
         }
     }
 }

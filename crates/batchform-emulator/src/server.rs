@@ -36,8 +36,8 @@ pub struct RunningEmulator {
 /// seed file's missing objects, bind `config.listen` (`127.0.0.1:0` by default), and serve
 /// until shut down.
 pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
-    let data_dir = config.data_dir.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(data_dir.as_deref()))
+    let (data_dir, fsync) = (config.data_dir.clone(), config.fsync);
+    let store = tokio::task::spawn_blocking(move || Store::open_with(data_dir.as_deref(), fsync))
         .await
         .map_err(|e| EmulatorError::Runtime(std::io::Error::other(e)))??;
     if config.data_dir.is_some() {

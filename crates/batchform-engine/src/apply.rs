@@ -23,6 +23,15 @@ use std::time::{Duration, Instant};
 #[async_trait::async_trait]
 pub trait Persister: Send + Sync {
     async fn persist(&self, change: StateChange) -> Result<(), String>;
+
+    /// Persist `changes` in order; a persister that can make them durable together (one
+    /// sync) should. A crash may keep a prefix of them.
+    async fn persist_all(&self, changes: Vec<StateChange>) -> Result<(), String> {
+        for change in changes {
+            self.persist(change).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A persister that only keeps changes in memory (tests, `-lock=false` dry runs).
@@ -796,22 +805,20 @@ fn prepare(
                             } else {
                                 batchform_state::ObjectStatus::Ready
                             };
-                            let change = StateChange::SetCurrent {
+                            let mut changes = vec![StateChange::SetCurrent {
                                 addr: addr.clone(),
                                 provider: provider_state_addr,
                                 object: object.clone(),
-                            };
-                            match persister.persist(change).await {
-                                Ok(()) => {
-                                    // The object is recorded: the intent is accounted for.
-                                    if let Some(token) = create_token.take() {
-                                        let change = StateChange::ResolveCreate { token };
-                                        match persister.persist(change.clone()).await {
-                                            Ok(()) => persisted.push(change),
-                                            Err(e) => diagnostics.push(persist_error(&e)),
-                                        }
-                                    }
-                                }
+                            }];
+                            // The object is recorded: the intent is accounted for, in the same
+                            // sync (a crash that keeps only the object leaves an intent the next
+                            // plan finds already in state).
+                            let resolve = create_token
+                                .take()
+                                .map(|token| StateChange::ResolveCreate { token });
+                            changes.extend(resolve.clone());
+                            match persister.persist_all(changes).await {
+                                Ok(()) => persisted.extend(resolve),
                                 Err(e) => diagnostics.push(persist_error(&e)),
                             }
                             object_out = Some(Some((new_value, object)));

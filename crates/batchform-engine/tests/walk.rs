@@ -29,6 +29,11 @@ struct Mock {
     max_running: AtomicUsize,
     /// When set, creates can be found again: objects by the create token they carried.
     finds: Mutex<Option<BTreeMap<String, Value>>>,
+    /// How long a read takes (ms); reads and plans are logged in `events` when set.
+    read_ms: std::sync::atomic::AtomicU64,
+    events: Mutex<Vec<String>>,
+    /// A read of this address fails.
+    fail_read: Mutex<Option<String>>,
 }
 
 fn schema() -> Schema {
@@ -61,12 +66,25 @@ impl Provider for Mock {
         FindCreatedResponse { state, ..Default::default() }
     }
     async fn read_resource(&self, r: ReadResourceRequest) -> ReadResourceResponse {
+        let ms = self.read_ms.load(Ordering::SeqCst);
+        if ms > 0 {
+            self.events.lock().unwrap().push(format!("read {}", r.address));
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            self.events.lock().unwrap().push(format!("read done {}", r.address));
+        }
+        if self.fail_read.lock().unwrap().as_deref() == Some(r.address.as_str()) {
+            let error = Diagnostic::error("Read failed", format!("{} cannot be read", r.address));
+            return ReadResourceResponse { diagnostics: error.into(), ..Default::default() };
+        }
         ReadResourceResponse { new_state: Some(r.prior_state), ..Default::default() }
     }
     async fn plan_resource_change(
         &self,
         r: PlanResourceChangeRequest,
     ) -> PlanResourceChangeResponse {
+        if self.read_ms.load(Ordering::SeqCst) > 0 {
+            self.events.lock().unwrap().push(format!("plan {}", r.address));
+        }
         let mut planned = r.proposed_new_state.clone();
         if let Value::Object(attrs) = &mut planned {
             let name_changed = r
@@ -541,4 +559,69 @@ resource "mock_thing" "c" { name = "c" }
     // And the next plan has nothing to do.
     let (p2, _, _) = run.cycle(&cfg, outcome.state, 10).await;
     assert!(!p2.has_changes());
+}
+
+const WIDE: &str = r#"
+resource "mock_thing" "z" {
+  name = "z"
+}
+resource "mock_thing" "b" {
+  count = 12
+  name  = "b-${count.index}-${mock_thing.z.echo}"
+}
+"#;
+
+/// Plan `WIDE` again over `state`, with reads taking 20 ms, two at a time.
+async fn replan_slowly(run: &Run, cfg: &Config, state: State) -> batchform_engine::plan::Plan {
+    run.mock.read_ms.store(20, Ordering::SeqCst);
+    let variables = BTreeMap::new();
+    let functions = batchform_config::eval::NoFunctions;
+    let op = Operation {
+        config: cfg,
+        variables: &variables,
+        functions: &functions,
+        providers: &run.providers,
+        hooks: Arc::new(NoHooks),
+        paths: Paths::default(),
+        parallelism: 2,
+    };
+    plan(&op, state, &PlanOptions { refresh: true, ..PlanOptions::default() }).await
+}
+
+#[tokio::test]
+async fn planning_overlaps_the_refresh_which_reads_dependencies_first() {
+    let run = Run::new();
+    let cfg = config(WIDE);
+    let (_, first, _) = run.cycle(&cfg, State::new(), 10).await;
+    let p = replan_slowly(&run, &cfg, first.state).await;
+    assert!(!p.errored, "{:?}", p.diagnostics);
+    assert!(!p.has_changes());
+    let events = run.mock.events.lock().unwrap().clone();
+    // The walk plans z first, so z is read first (state order would read b[0] first).
+    assert_eq!(events[0], "read mock_thing.z", "{events:?}");
+    // b[0] is planned while the reads of later instances are still running.
+    let planned_b0 = events.iter().position(|e| e == "plan mock_thing.b[0]").unwrap();
+    let last_read = events.iter().rposition(|e| e.starts_with("read done")).unwrap();
+    assert!(planned_b0 < last_read, "planning waited for every read: {events:?}");
+    // Every instance was read once and planned once, and never planned before its read.
+    for i in 0..12 {
+        let addr = format!("mock_thing.b[{i}]");
+        let done = events.iter().position(|e| *e == format!("read done {addr}")).unwrap();
+        let planned = events.iter().position(|e| *e == format!("plan {addr}")).unwrap();
+        assert!(done < planned, "{addr} planned before it was read: {events:?}");
+    }
+    assert_eq!(events.iter().filter(|e| e.starts_with("read done")).count(), 13);
+}
+
+#[tokio::test]
+async fn a_failed_read_still_ends_the_plan_at_the_refresh() {
+    let run = Run::new();
+    let cfg = config(WIDE);
+    let (_, first, _) = run.cycle(&cfg, State::new(), 10).await;
+    *run.mock.fail_read.lock().unwrap() = Some("mock_thing.b[9]".into());
+    let p = replan_slowly(&run, &cfg, first.state).await;
+    assert!(p.errored);
+    let errors: Vec<String> = p.diagnostics.iter().map(|d| d.summary.clone()).collect();
+    assert_eq!(errors, ["Read failed"], "only the read's error is reported");
+    assert!(p.changes.is_empty(), "a plan that failed at the refresh plans no changes");
 }

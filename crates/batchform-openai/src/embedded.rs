@@ -52,6 +52,7 @@ pub async fn ensure(settings: &EmulatorSettings) -> Result<Arc<Embedded>, Emulat
         faults: FaultConfig { rules: settings.faults.clone(), ..FaultConfig::default() },
         seed: settings.seed.clone(),
         timing: settings.timing,
+        fsync: settings.fsync,
         ..EmulatorConfig::default()
     })
     .await?;

@@ -126,7 +126,7 @@ fn provider_block() -> Schema {
         (
             "emulator",
             Attribute::optional(Type::Dynamic).describe(
-                "true, or an object {data_dir, speed, faults, seed, validating_secs, per_request_secs, min_in_progress_secs, finalizing_secs, cancelling_secs, completion_window_secs}: run the embedded OpenAI emulator in-process instead of calling the API.",
+                "true, or an object {data_dir, speed, faults, seed, fsync, validating_secs, per_request_secs, min_in_progress_secs, finalizing_secs, cancelling_secs, completion_window_secs}: run the embedded OpenAI emulator in-process instead of calling the API.",
             ),
         ),
     ]);

@@ -74,6 +74,8 @@ pub struct EmulatorSettings {
     pub seed: Option<PathBuf>,
     /// Phase durations of new batches (simulated seconds), e.g. `per_request_secs`.
     pub timing: batchform_emulator::Timing,
+    /// Whether the emulator fsyncs its writes (`fsync = false` turns it off).
+    pub fsync: bool,
 }
 
 /// Read the provider block. `config` is the block's object (null attributes where unset).
@@ -229,6 +231,7 @@ fn emulator_settings(
         faults: Vec::new(),
         seed: None,
         timing: batchform_emulator::Timing::default(),
+        fsync: true,
     };
     if let Some(on) = value.as_bool() {
         return on.then_some(settings);
@@ -253,6 +256,10 @@ fn emulator_settings(
             "seed" => match v.as_str() {
                 Some(file) => settings.seed = Some(working_dir.join(file)),
                 None => diags.push(diag::invalid_emulator("emulator.seed must be a string (a seed file's path).")),
+            },
+            "fsync" => match v.as_bool() {
+                Some(on) => settings.fsync = on,
+                None => diags.push(diag::invalid_emulator("emulator.fsync must be true or false.")),
             },
             "speed" => match v.as_number().map(|n| n.to_f64()) {
                 Some(speed) if speed.is_finite() && speed > 0.0 => settings.speed = speed,
@@ -289,7 +296,7 @@ fn emulator_settings(
                 }
             }
             other => diags.push(diag::invalid_emulator(&format!(
-                "emulator has no setting {other:?}; the settings are data_dir, speed, faults, seed and the phase durations {}.",
+                "emulator has no setting {other:?}; the settings are data_dir, speed, faults, seed, fsync and the phase durations {}.",
                 batchform_emulator::Timing::SETTINGS.join(", ")
             ))),
         }
@@ -451,6 +458,14 @@ mod tests {
         assert_eq!(em.data_dir, Path::new("/w/em"));
         assert_eq!(em.faults.len(), 2);
         assert_eq!(em.timing, batchform_emulator::Timing::default());
+        assert!(em.fsync, "writes are durable unless turned off");
+        let unsynced =
+            Value::object([("emulator", Value::object([("fsync", Value::bool(false))]))]);
+        let em = from_config(&unsynced, &no_env, Path::new("/w")).unwrap().emulator.unwrap();
+        assert!(!em.fsync);
+        let wrong = Value::object([("emulator", Value::object([("fsync", Value::string("no"))]))]);
+        let err = from_config(&wrong, &no_env, Path::new("/w")).unwrap_err();
+        assert!(format!("{:?}", err.0).contains("emulator.fsync must be true or false."));
         let timed = Value::object([(
             "emulator",
             Value::object([

@@ -50,6 +50,12 @@ impl<B: Backend> GroupCommit<B> {
 
     /// Make `change` durable; returns once it is on disk.
     pub fn persist(&self, change: StateChange) -> Result<(), BackendError> {
+        self.persist_all(vec![change])
+    }
+
+    /// Make `changes` durable, in order and in the same sync; returns once they are on
+    /// disk. (A crash during the sync may keep a prefix of them, as of any batch.)
+    pub fn persist_all(&self, changes: Vec<StateChange>) -> Result<(), BackendError> {
         let mut queue = self.lock_queue();
         if queue.closed {
             return Err(BackendError::Closed);
@@ -57,7 +63,7 @@ impl<B: Backend> GroupCommit<B> {
         if let Some(err) = &queue.failed {
             return Err(BackendError::Batch(err.clone()));
         }
-        queue.pending.push(change);
+        queue.pending.extend(changes);
         let mine = queue.open;
         loop {
             if let Some(err) = &queue.failed {

@@ -44,8 +44,12 @@ struct BackendPersister {
 #[async_trait::async_trait]
 impl Persister for BackendPersister {
     async fn persist(&self, change: StateChange) -> Result<(), String> {
+        self.persist_all(vec![change]).await
+    }
+
+    async fn persist_all(&self, changes: Vec<StateChange>) -> Result<(), String> {
         let commit = self.commit.clone();
-        tokio::task::spawn_blocking(move || commit.persist(change))
+        tokio::task::spawn_blocking(move || commit.persist_all(changes))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())
@@ -90,7 +94,7 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
         Kind::Apply => mode_of(false, args.op.refresh_only),
     };
     let opts = PlanOptions { mode, refresh: args.op.refresh, targets, replace };
-    let Some(plan) = make_plan(&session, ctx, &opts, args.op.parallelism, &ui) else {
+    let Some(plan) = make_plan(&mut session, ctx, &opts, args.op.parallelism, &ui) else {
         ui.plan_interrupted(&session.loaded.sources);
         return 1;
     };

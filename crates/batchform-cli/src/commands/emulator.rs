@@ -88,6 +88,11 @@ pub struct ServeArgs {
     /// its creation becomes `expired` (default 86400, the API's 24h).
     #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub completion_window_secs: Option<f64>,
+
+    /// Do not fsync writes. They stay atomic (objects survive a restart or a killed
+    /// emulator) but not a machine crash; for tests and benchmarks on slow disks.
+    #[arg(long)]
+    pub no_fsync: bool,
 }
 
 impl ServeArgs {
@@ -138,6 +143,7 @@ fn serve(args: &ServeArgs) -> u8 {
     };
     let config = EmulatorConfig {
         data_dir: args.data_dir.clone(),
+        fsync: !args.no_fsync,
         listen: args.listen,
         api_keys: args.api_keys.clone(),
         clock: Clock::system(args.speed),

@@ -100,15 +100,17 @@ pub struct Args {
 }
 
 /// Run the planner for a session; `None` when Ctrl-C stopped it (the "Interrupt received"
-/// lines are printed; nothing was written, the caller exits 1).
+/// lines are printed; nothing was written, the caller exits 1). The session gives its state
+/// up to the plan (the plan's `prior_state`), which saves copying it.
 pub fn make_plan(
-    session: &Session,
+    session: &mut Session,
     ctx: &Context,
     opts: &PlanOptions,
     parallelism: usize,
     ui: &crate::output::Ui,
 ) -> Option<Plan> {
     let hooks = ui.hooks();
+    let prior = std::mem::take(&mut session.state);
     let library = session.env.library();
     let op = batchform_engine::operation::Operation {
         config: session.config(),
@@ -122,7 +124,7 @@ pub fn make_plan(
     let mut plan = crate::signals::interruptible(
         &session.runtime,
         ui,
-        batchform_engine::planner::plan(&op, session.state.clone(), opts),
+        batchform_engine::planner::plan(&op, prior, opts),
     )?;
     plan.timestamp = crate::ui::rfc3339_now();
     plan.variables = session.given_variables.clone();
@@ -155,7 +157,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         }
     };
     let ui = crate::output::Ui::new(color, args.op.json);
-    let session = match session::open(
+    let mut session = match session::open(
         ctx,
         &args.op.state_options(),
         "OperationTypePlan",
@@ -171,7 +173,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
         targets,
         replace,
     };
-    let Some(plan) = make_plan(&session, ctx, &opts, args.op.parallelism, &ui) else {
+    let Some(plan) = make_plan(&mut session, ctx, &opts, args.op.parallelism, &ui) else {
         ui.plan_interrupted(&session.loaded.sources);
         return 1;
     };
@@ -204,5 +206,7 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     } else {
         ui.not_saved_note(&plan);
     }
-    if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 }
+    let code = if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 };
+    super::discard(plan);
+    code
 }

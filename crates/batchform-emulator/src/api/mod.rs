@@ -71,6 +71,21 @@ pub fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
+/// Wait until `deadline` to within tens of microseconds. Tokio's timer ticks every
+/// millisecond and rounds each sleep up to a tick (an injected 20 ms answered after 21-22
+/// ms), so the last stretch is slept by a blocking thread, whose `nanosleep` is precise.
+async fn sleep_until_precise(deadline: Instant) {
+    const TICK: Duration = Duration::from_millis(2);
+    if let Some(coarse) = deadline.checked_sub(TICK) {
+        tokio::time::sleep_until(coarse.into()).await;
+    }
+    let rest = deadline.saturating_duration_since(Instant::now());
+    if !rest.is_zero() {
+        // A failed join (the runtime shutting down) only shortens the wait.
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    }
+}
+
 async fn invalid_url(req: Request) -> ApiError {
     ApiError::invalid_url(req.method().as_str(), req.uri().path())
 }
@@ -92,7 +107,7 @@ async fn front(State(st): State<Shared>, mut req: Request, next: Next) -> Respon
         )
     };
     if decision.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+        sleep_until_precise(started + Duration::from_millis(decision.latency_ms)).await;
     }
     let mut drop_after = false;
     let early: Option<Response> = match decision.fault {
@@ -149,7 +164,8 @@ async fn front(State(st): State<Shared>, mut req: Request, next: Next) -> Respon
         },
     };
     if decision.latency_after_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(decision.latency_after_ms)).await;
+        sleep_until_precise(Instant::now() + Duration::from_millis(decision.latency_after_ms))
+            .await;
     }
     if drop_after {
         if let Some(k) = &kill {

@@ -117,11 +117,10 @@ impl InstancePlanner<'_, '_, '_> {
 
     async fn plan_managed(mut self, inst: &InstanceAddr, each_value: Option<&Value>) {
         let addr = &inst.resource;
-        let prior_object = self.walk.plan.refreshed_state.current(inst).cloned();
-        let prior = prior_object.as_ref().and_then(|o| object_from_state(o, self.schema).ok());
-        let tainted = prior_object
-            .as_ref()
-            .is_some_and(|o| o.status == batchform_state::ObjectStatus::Tainted);
+        let prior_object = self.walk.plan.refreshed_state.current(inst);
+        let prior = prior_object.and_then(|o| object_from_state(o, self.schema).ok());
+        let tainted =
+            prior_object.is_some_and(|o| o.status == batchform_state::ObjectStatus::Tainted);
         let Some((mut config, warnings)) = self.config_value(inst, each_value, None) else {
             self.walk.values.set(
                 addr,
@@ -161,15 +160,17 @@ impl InstancePlanner<'_, '_, '_> {
         let (action, reason, replace_paths) = match &prior {
             None => (Action::Create, None, Vec::new()),
             Some(prior) => {
-                let unchanged = planned.is_wholly_known()
-                    && planned.clone().unmark_deep().0 == prior.clone().unmark_deep().0;
+                let unchanged = planned.is_wholly_known() && planned.eq_ignoring_marks(prior);
                 let replace_paths: Vec<AttrPath> = response
                     .requires_replace
                     .into_iter()
                     .filter(|p| {
                         let (a, b) = (p.get(prior), p.get(&planned));
-                        a.map(|v| v.clone().unmark_deep().0) != b.map(|v| v.clone().unmark_deep().0)
-                            || b.is_some_and(|v| !v.is_wholly_known())
+                        let same = match (a, b) {
+                            (Some(a), Some(b)) => a.eq_ignoring_marks(b),
+                            (a, b) => a.is_none() && b.is_none(),
+                        };
+                        !same || b.is_some_and(|v| !v.is_wholly_known())
                     })
                     .collect();
                 let replace = |reason| {

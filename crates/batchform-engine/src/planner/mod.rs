@@ -8,6 +8,8 @@ mod intents;
 mod prepare;
 mod refresh;
 
+use refresh::Refreshing;
+
 pub use instance::{check_rules, expr_to_path, proposed_new};
 
 use crate::graph::DepGraph;
@@ -44,13 +46,20 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
     // Creates interrupted before their result was recorded: adopt what they made, so that
     // it is refreshed and planned like everything else.
     diags.extend(intents::recover(op, &mut moved_prior).await);
-    let (mut refreshed, drift) = if opts.refresh {
-        let (refreshed, drift, d) = refresh::refresh(op, &moved_prior).await;
+    // The reads start now; the walk waits for each instance's read just before planning it.
+    let mut refreshed = moved_prior;
+    let graph = DepGraph::build(op.config);
+    let order = graph.as_ref().map(|g| g.order.as_slice()).unwrap_or_default();
+    let mut refreshing = opts.refresh.then(|| refresh::start(op, &refreshed, order));
+    // Everything but the normal walk looks at the whole refreshed state first; so does a
+    // plan with import blocks (an import needs to know whether the object is in state).
+    let overlap = opts.mode != PlanMode::Destroy && op.config.imports.is_empty();
+    let mut drift = Vec::new();
+    if !overlap && let Some(r) = refreshing.take() {
+        let (found, d) = r.finish(&mut refreshed).await;
+        drift = found;
         diags.extend(d);
-        (refreshed, drift)
-    } else {
-        (moved_prior, Vec::new())
-    };
+    }
     let mut importing = BTreeMap::new();
     if opts.mode == PlanMode::Normal && !diags.has_errors() {
         let (imported, d) = prepare::import_blocks(op, &mut refreshed).await;
@@ -74,12 +83,21 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
         relevant_attributes: Vec::new(),
         checks: serde_json::Value::Null,
     };
-    if diags.has_errors() {
+    // A failed read stops the plan at the refresh: the walk's findings are dropped.
+    let refresh_failed = |plan: &mut Plan, diags: Diagnostics| {
         plan.diagnostics = diags;
         plan.errored = true;
+    };
+    if diags.has_errors() || refreshing.as_ref().is_some_and(Refreshing::has_errors) {
+        if let Some(r) = refreshing.take() {
+            let (found, d) = r.finish(&mut plan.refreshed_state).await;
+            plan.drift = found;
+            diags.extend(d);
+        }
+        refresh_failed(&mut plan, diags);
         return plan;
     }
-    let graph = match DepGraph::build(op.config) {
+    let graph = match graph {
         Ok(g) => g,
         Err(d) => {
             diags.extend(d);
@@ -99,8 +117,19 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
             let mut walk = Walk::new(op, &graph, &mut plan, opts);
             walk.importing = importing;
             walk.moved = moved;
+            walk.refreshing = refreshing;
             walk.run().await;
-            let Walk { values, changes, deferred, diags: walk_diags, .. } = walk;
+            let Walk { values, changes, deferred, diags: walk_diags, refreshing, .. } = walk;
+            if let Some(r) = refreshing {
+                let (found, d) = r.finish(&mut plan.refreshed_state).await;
+                plan.drift = found;
+                if d.has_errors() {
+                    diags.extend(d);
+                    refresh_failed(&mut plan, diags);
+                    return plan;
+                }
+                diags.extend(d);
+            }
             diags.extend(walk_diags);
             if opts.mode == PlanMode::Normal {
                 plan.changes = changes.into_values().collect();
@@ -305,7 +334,7 @@ pub(crate) fn plan_outputs(
             _ if before_null => Action::Create,
             Some(b)
                 if after.is_wholly_known()
-                    && b.clone().unmark_deep().0 == after.clone().unmark_deep().0
+                    && b.eq_ignoring_marks(&after)
                     && stored.is_some_and(|o| o.sensitive == output.sensitive) =>
             {
                 Action::NoOp
@@ -354,6 +383,8 @@ struct Walk<'w, 'a> {
     importing: BTreeMap<InstanceAddr, String>,
     /// Instances that moved: new address → previous address.
     moved: BTreeMap<InstanceAddr, InstanceAddr>,
+    /// Reads of the refresh still in flight.
+    refreshing: Option<Refreshing>,
 }
 
 impl<'w, 'a> Walk<'w, 'a> {
@@ -380,7 +411,27 @@ impl<'w, 'a> Walk<'w, 'a> {
             allowed,
             importing: BTreeMap::new(),
             moved: BTreeMap::new(),
+            refreshing: None,
         }
+    }
+
+    /// Wait for the refresh of `inst` (if it is being read).
+    async fn refreshed_instance(&mut self, inst: &InstanceAddr) {
+        if let Some(r) = &mut self.refreshing {
+            r.instance(&mut self.plan.refreshed_state, inst).await;
+        }
+    }
+
+    /// Wait for the refresh of every instance of `addr`.
+    async fn refreshed_resource(&mut self, addr: &ResourceAddr) {
+        if let Some(r) = &mut self.refreshing {
+            r.resource(&mut self.plan.refreshed_state, addr).await;
+        }
+    }
+
+    /// Whether a read of the refresh failed (the walk stops: the plan ends at the refresh).
+    fn refresh_failed(&self) -> bool {
+        self.refreshing.as_ref().is_some_and(Refreshing::has_errors)
     }
 
     fn targeted(&self, addr: &InstanceAddr) -> bool {
@@ -390,9 +441,15 @@ impl<'w, 'a> Walk<'w, 'a> {
     async fn run(&mut self) {
         let order = self.graph.order.clone();
         for addr in &order {
+            if self.refresh_failed() {
+                return;
+            }
             self.resource(addr).await;
         }
         if self.opts.mode == PlanMode::Normal {
+            if let Some(r) = &mut self.refreshing {
+                r.all(&mut self.plan.refreshed_state).await;
+            }
             self.orphaned_resources();
         }
     }
@@ -425,6 +482,7 @@ impl<'w, 'a> Walk<'w, 'a> {
         if self.allowed.as_ref().is_some_and(|a| !a.contains(addr))
             || (self.opts.mode == PlanMode::RefreshOnly && addr.mode == Mode::Managed)
         {
+            self.refreshed_resource(addr).await;
             self.values_from_state(addr, repetition);
             return;
         }
@@ -492,6 +550,10 @@ impl<'w, 'a> Walk<'w, 'a> {
         let wanted: BTreeSet<InstanceKey> = keys.iter().map(|(k, _)| k.clone()).collect();
         for (key, each_value) in keys {
             let inst = addr.instance(key.clone());
+            if self.refresh_failed() {
+                return;
+            }
+            self.refreshed_instance(&inst).await;
             if !self.targeted(&inst) {
                 if let Some(v) = self.state_value(&inst, &schema) {
                     self.values.set(addr, key, v);
@@ -503,6 +565,7 @@ impl<'w, 'a> Walk<'w, 'a> {
             plan_inst.plan(&inst, each_value.as_ref()).await;
         }
         if addr.mode == Mode::Managed {
+            self.refreshed_resource(addr).await;
             self.orphaned_instances(addr, resource, &wanted, repetition);
         }
     }

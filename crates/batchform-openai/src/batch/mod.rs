@@ -161,19 +161,19 @@ pub async fn plan(
     if diags.has_errors() {
         return PlanResourceChangeResponse { diagnostics: diags, ..Default::default() };
     }
-    let mut planned = req.proposed_new_state.clone();
+    let mut planned = req.proposed_new_state;
     let config_model = Arg::of(&req.config, "model");
     let prior = req.prior_state.as_ref().filter(|p| !p.is_null());
-    let mut private = req.prior_private.clone();
+    let mut private = req.prior_private;
     let mut replace = Vec::new();
     let creating = match prior {
         None => true,
         Some(prior) => {
-            let mut prior = prior.clone();
+            let mut prior = std::borrow::Cow::Borrowed(prior);
             if is_imported(&private) {
                 // Write-only in the API: take it from the configuration.
                 if let Some(v) = planned.get_attr("output_expires_after") {
-                    plan::set(&mut prior, "output_expires_after", v.clone());
+                    plan::set(prior.to_mut(), "output_expires_after", v.clone());
                 }
                 private.clear();
             }

@@ -83,12 +83,17 @@ impl Client {
         base_url: &str,
         stop: CancellationToken,
     ) -> Result<Client, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(settings.request_timeout)
             .connect_timeout(settings.request_timeout.min(Duration::from_secs(30)))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build()?;
+            .pool_idle_timeout(Duration::from_secs(60));
+        if base_url.starts_with("http://") {
+            // Plain HTTP (the embedded emulator): no TLS, so no need to load the system's
+            // root certificates (about 10 ms); an https redirect would fail verification.
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        let http = builder.build()?;
         Ok(Client {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
