@@ -73,16 +73,22 @@ pub fn router(state: Shared) -> Router {
 
 /// Wait until `deadline` to within tens of microseconds. Tokio's timer ticks every
 /// millisecond and rounds each sleep up to a tick (an injected 20 ms answered after 21-22
-/// ms), so the last stretch is slept by a blocking thread, whose `nanosleep` is precise.
+/// ms), so the last two milliseconds are slept by a blocking thread, whose `nanosleep` is
+/// precise, except the last few hundred microseconds: handing the task back to a worker
+/// thread takes about that long, so the task yields in a loop for whatever remains.
 async fn sleep_until_precise(deadline: Instant) {
     const TICK: Duration = Duration::from_millis(2);
+    const HANDOFF: Duration = Duration::from_micros(300);
     if let Some(coarse) = deadline.checked_sub(TICK) {
         tokio::time::sleep_until(coarse.into()).await;
     }
     let rest = deadline.saturating_duration_since(Instant::now());
-    if !rest.is_zero() {
+    if rest > HANDOFF {
         // A failed join (the runtime shutting down) only shortens the wait.
-        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest - HANDOFF)).await;
+    }
+    while Instant::now() < deadline {
+        tokio::task::yield_now().await;
     }
 }
 
