@@ -116,10 +116,14 @@ fn upload(addr: &str, name: &str, content: &[u8]) -> std::io::Result<serde_json:
     serde_json::from_slice(&resp).map_err(std::io::Error::other)
 }
 
-fn spawn_serve(dir: &std::path::Path) -> (std::process::Child, String, std::process::ChildStderr) {
+fn spawn_serve(
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, String, std::process::ChildStderr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_batchform"))
         .args(["emulator", "serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -136,8 +140,20 @@ fn spawn_serve(dir: &std::path::Path) -> (std::process::Child, String, std::proc
 #[cfg(unix)]
 #[test]
 fn a_killed_server_leaves_a_consistent_store() {
+    killed_server_leaves_a_consistent_store(&[]);
+}
+
+/// The same without fsync: writes stay atomic, so a killed process loses nothing either.
+#[cfg(unix)]
+#[test]
+fn a_killed_server_without_fsync_leaves_a_consistent_store() {
+    killed_server_leaves_a_consistent_store(&["--no-fsync"]);
+}
+
+#[cfg(unix)]
+fn killed_server_leaves_a_consistent_store(flags: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, addr, _stderr) = spawn_serve(dir.path());
+    let (mut child, addr, _stderr) = spawn_serve(dir.path(), flags);
     let line = br#"{"custom_id":"r","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"x"}]}}"#;
     let content: Vec<u8> =
         line.iter().copied().chain(*b"\n").cycle().take(line.len() * 2000).collect();
@@ -165,7 +181,7 @@ fn a_killed_server_leaves_a_consistent_store() {
         w.join().unwrap();
     }
 
-    let (mut child, addr, stderr) = spawn_serve(dir.path());
+    let (mut child, addr, stderr) = spawn_serve(dir.path(), flags);
     let (status, body) = http(&addr, "GET", "/v1/files", "application/json", b"").unwrap();
     assert_eq!(status, 200);
     let files: serde_json::Value = serde_json::from_slice(&body).unwrap();

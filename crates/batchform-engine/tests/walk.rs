@@ -171,6 +171,7 @@ fn config(text: &str) -> Config {
 struct Run {
     mock: Arc<Mock>,
     providers: ProviderSet,
+    variables: BTreeMap<String, Value>,
 }
 
 impl Run {
@@ -181,7 +182,20 @@ impl Run {
             &batchform_config::model::ProviderConfigAddr::default_for("mock"),
             &Factory(mock.clone()),
         );
-        Run { mock, providers }
+        Run { mock, providers, variables: BTreeMap::new() }
+    }
+
+    /// An operation over `config` with this run's provider, no variables and no functions.
+    fn op<'a>(&'a self, config: &'a Config, parallelism: usize) -> Operation<'a> {
+        Operation {
+            config,
+            variables: &self.variables,
+            functions: &batchform_config::eval::NoFunctions,
+            providers: &self.providers,
+            hooks: Arc::new(NoHooks),
+            paths: Paths::default(),
+            parallelism,
+        }
     }
 
     async fn cycle(
@@ -191,17 +205,7 @@ impl Run {
         parallelism: usize,
     ) -> (batchform_engine::plan::Plan, batchform_engine::apply::ApplyOutcome, Arc<MemoryPersister>)
     {
-        let variables = BTreeMap::new();
-        let functions = batchform_config::eval::NoFunctions;
-        let op = Operation {
-            config: cfg,
-            variables: &variables,
-            functions: &functions,
-            providers: &self.providers,
-            hooks: Arc::new(NoHooks),
-            paths: Paths::default(),
-            parallelism,
-        };
+        let op = self.op(cfg, parallelism);
         let p = plan(&op, state, &PlanOptions { refresh: true, ..PlanOptions::default() }).await;
         assert!(!p.errored, "{:?}", p.diagnostics);
         let persister = Arc::new(MemoryPersister::default());
@@ -265,17 +269,7 @@ resource "mock_thing" "b" {
 }
 "#,
     );
-    let variables = BTreeMap::new();
-    let functions = batchform_config::eval::NoFunctions;
-    let op = Operation {
-        config: &edited,
-        variables: &variables,
-        functions: &functions,
-        providers: &run.providers,
-        hooks: Arc::new(NoHooks),
-        paths: Paths::default(),
-        parallelism: 4,
-    };
+    let op = run.op(&edited, 4);
     let p = plan(&op, first.state, &PlanOptions { refresh: true, ..PlanOptions::default() }).await;
     let by_addr: BTreeMap<String, (Action, Option<ActionReason>)> =
         p.changes.iter().map(|c| (c.addr.to_string(), (c.action, c.reason))).collect();
@@ -368,17 +362,7 @@ async fn slow_persistence_does_not_hold_a_provider_slot() {
     let cfg = config(
         "resource \"mock_thing\" \"many\" {\n  count = 12\n  name  = \"n-${count.index}\"\n}\n",
     );
-    let variables = BTreeMap::new();
-    let functions = batchform_config::eval::NoFunctions;
-    let op = Operation {
-        config: &cfg,
-        variables: &variables,
-        functions: &functions,
-        providers: &run.providers,
-        hooks: Arc::new(NoHooks),
-        paths: Paths::default(),
-        parallelism: 3,
-    };
+    let op = run.op(&cfg, 3);
     let p = plan(&op, State::new(), &PlanOptions::default()).await;
     let persister = Arc::new(SlowPersister {
         delay: std::time::Duration::from_millis(40),
@@ -527,28 +511,13 @@ resource "mock_thing" "c" { name = "c" }
     for token in ["t-kept", "t-gone", "t-dup", "t-none"] {
         assert!(resolved.contains(&token), "{token} not resolved: {changes:?}");
     }
-    assert_eq!(
-        outcome
-            .state
-            .current(
-                &batchform_core::ResourceAddr::managed("mock_thing", "a")
-                    .instance(batchform_core::InstanceKey::None)
-            )
-            .unwrap()
-            .attributes["id"],
-        "id-kept"
-    );
-    assert_eq!(
-        outcome
-            .state
-            .current(
-                &batchform_core::ResourceAddr::managed("mock_thing", "b")
-                    .instance(batchform_core::InstanceKey::None)
-            )
-            .unwrap()
-            .attributes["id"],
-        "id-b"
-    );
+    let id_of = |name: &str| {
+        let addr = batchform_core::ResourceAddr::managed("mock_thing", name)
+            .instance(batchform_core::InstanceKey::None);
+        outcome.state.current(&addr).map(|o| o.attributes["id"].clone())
+    };
+    assert_eq!(id_of("a"), Some(serde_json::json!("id-kept")));
+    assert_eq!(id_of("b"), Some(serde_json::json!("id-b")));
     assert!(
         outcome
             .state
@@ -574,17 +543,7 @@ resource "mock_thing" "b" {
 /// Plan `WIDE` again over `state`, with reads taking 20 ms, two at a time.
 async fn replan_slowly(run: &Run, cfg: &Config, state: State) -> batchform_engine::plan::Plan {
     run.mock.read_ms.store(20, Ordering::SeqCst);
-    let variables = BTreeMap::new();
-    let functions = batchform_config::eval::NoFunctions;
-    let op = Operation {
-        config: cfg,
-        variables: &variables,
-        functions: &functions,
-        providers: &run.providers,
-        hooks: Arc::new(NoHooks),
-        paths: Paths::default(),
-        parallelism: 2,
-    };
+    let op = run.op(cfg, 2);
     plan(&op, state, &PlanOptions { refresh: true, ..PlanOptions::default() }).await
 }
 

@@ -365,15 +365,6 @@ impl Backend for LocalBackend {
 
     fn persist_snapshot(&mut self, state: &State) -> Result<Persisted, BackendError> {
         self.ensure_loaded()?;
-        if self.disk.as_ref().is_none_or(|disk| disk.lineage == state.lineage) {
-            // Before the journal that holds them is removed: unresolved creates go to the
-            // sidecar (written atomically), or the sidecar goes when none are left.
-            self.ensure_dir()?;
-            let written =
-                crate::intents::write(&self.intents_path, &state.lineage, &state.pending_creates)
-                    .map_err(|e| BackendError::io("writing", &self.intents_path, e))?;
-            self.bytes_written += written;
-        }
         let serial = match &self.disk {
             Some(disk) if disk.lineage != state.lineage => {
                 return Err(BackendError::Refused(format!(
@@ -387,6 +378,7 @@ impl Backend for LocalBackend {
                     lineage: disk.lineage.clone(),
                     written: false,
                 };
+                self.write_intents(&state.lineage, &state.pending_creates)?;
                 self.drop_journal()?;
                 return Ok(persisted);
             }
@@ -406,6 +398,7 @@ impl Backend for LocalBackend {
                 state.serial + 1
             }
         };
+        self.write_intents(&state.lineage, &state.pending_creates)?;
         self.write_snapshot(state.clone(), serial)
     }
 
@@ -434,6 +427,12 @@ impl Backend for LocalBackend {
                     )));
                 }
             }
+            // A pushed file holds no open creates (the format has no place for them): those
+            // of the state it replaces, in the journal being dropped, are kept when it
+            // continues the same lineage, so that the next plan still looks them up.
+            if current.lineage == state.lineage {
+                self.write_intents(&state.lineage, &current.pending_creates)?;
+            }
             if state.same_content(current)
                 && self.disk.as_ref().is_some_and(|d| d.same_content(state))
             {
@@ -450,6 +449,22 @@ impl Backend for LocalBackend {
         // serial goes one past its own (the write is a change), into an empty slot it is kept.
         let serial = if current.is_some() { state.serial + 1 } else { state.serial };
         self.write_snapshot(state.clone(), serial)
+    }
+}
+
+impl LocalBackend {
+    /// Unresolved creates go to the sidecar (written atomically) before the journal that
+    /// holds them is removed, or the sidecar goes when none are left.
+    fn write_intents(
+        &mut self,
+        lineage: &str,
+        intents: &std::collections::BTreeMap<String, crate::CreateIntent>,
+    ) -> Result<(), BackendError> {
+        self.ensure_dir()?;
+        let written = crate::intents::write(&self.intents_path, lineage, intents)
+            .map_err(|e| BackendError::io("writing", &self.intents_path, e))?;
+        self.bytes_written += written;
+        Ok(())
     }
 }
 

@@ -542,10 +542,7 @@ fn create_intents_replay_from_the_journal_after_a_crash() {
     {
         let mut backend = LocalBackend::new(&path);
         let mut state = backend.read_or_new().unwrap();
-        for change in [intent(0, "t0"), intent(1, "t1"), set("x", 0, 1)] {
-            state.apply(&change);
-            backend.persist_change(&change).unwrap();
-        }
+        record(&mut backend, &mut state, [intent(0, "t0"), intent(1, "t1"), set("x", 0, 1)]);
         let resolve = StateChange::ResolveCreate { token: "t0".into() };
         backend.persist_change(&resolve).unwrap();
         // Dropped without a snapshot: a kill.
@@ -564,10 +561,7 @@ fn unresolved_intents_survive_folding_into_a_sidecar_that_goes_when_empty() {
     let (_dir, path) = dir_with_state();
     let mut backend = LocalBackend::new(&path);
     let mut state = backend.read_or_new().unwrap();
-    for change in [intent(0, "t0"), intent(1, "t1"), set("x", 0, 1)] {
-        state.apply(&change);
-        backend.persist_change(&change).unwrap();
-    }
+    record(&mut backend, &mut state, [intent(0, "t0"), intent(1, "t1"), set("x", 0, 1)]);
     backend.persist_snapshot(&state).unwrap();
     let sidecar = backend.intents_path().to_path_buf();
     assert!(sidecar.exists());
@@ -611,21 +605,40 @@ fn a_crash_between_sidecar_and_snapshot_keeps_every_intent() {
     state.apply(&set("x", 0, 1));
     backend.persist_change(&set("x", 0, 1)).unwrap();
     backend.persist_snapshot(&state).unwrap();
-    for change in [intent(0, "t0"), intent(1, "t1")] {
-        state.apply(&change);
-        backend.persist_change(&change).unwrap();
-    }
-    let journal = std::fs::read(backend.journal_path()).unwrap();
-    let journal_path = backend.journal_path().to_path_buf();
-    // The fold writes the sidecar first; simulate a kill right after it by putting the
-    // journal back and the old snapshot in place.
+    record(&mut backend, &mut state, [intent(0, "t0"), intent(1, "t1")]);
+    // The fold writes the sidecar before it touches the snapshot or the journal: when that
+    // write fails (a directory in its place), both are left as they were.
     let old = std::fs::read(&path).unwrap();
-    backend.persist_snapshot(&state).unwrap();
+    std::fs::create_dir(backend.intents_path()).unwrap();
+    assert!(backend.persist_snapshot(&state).is_err());
+    assert!(backend.journal_path().exists());
+    assert_eq!(std::fs::read(&path).unwrap(), old);
     drop(backend);
-    std::fs::write(&path, old).unwrap();
-    std::fs::write(&journal_path, journal).unwrap();
+    std::fs::remove_dir(LocalBackend::new(&path).intents_path()).unwrap();
     let state = LocalBackend::new(&path).read().unwrap().unwrap();
     assert_eq!(state.pending_creates.keys().collect::<Vec<_>>(), ["t0", "t1"]);
+}
+
+#[test]
+fn pushing_a_state_keeps_the_open_creates_of_the_one_it_replaces() {
+    let (_dir, path) = dir_with_state();
+    let mut backend = LocalBackend::new(&path);
+    let mut state = backend.read_or_new().unwrap();
+    record(&mut backend, &mut state, [set("x", 0, 1)]);
+    state.serial = backend.persist_snapshot(&state).unwrap().serial;
+    record(&mut backend, &mut state, [intent(0, "t0"), set("x", 1, 1)]);
+    drop(backend); // killed: the journal holds the open create
+    // `state push` of a state like it (the format has no place for intents).
+    let mut pulled = state.clone();
+    pulled.pending_creates.clear();
+    pulled.serial += 1;
+    let mut backend = LocalBackend::new(&path);
+    backend.push_snapshot(&pulled, false).unwrap();
+    assert!(!backend.journal_path().exists());
+    drop(backend);
+    let state = LocalBackend::new(&path).read().unwrap().unwrap();
+    assert_eq!(state.pending_creates.keys().collect::<Vec<_>>(), ["t0"]);
+    assert_eq!(state.instance_addrs().count(), 2);
 }
 
 #[test]

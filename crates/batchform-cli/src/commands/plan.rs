@@ -206,7 +206,5 @@ pub fn run(args: &Args, ctx: &Context) -> u8 {
     } else {
         ui.not_saved_note(&plan);
     }
-    let code = if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 };
-    super::discard(plan);
-    code
+    if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 }
 }

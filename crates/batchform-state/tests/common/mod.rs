@@ -3,7 +3,7 @@
 
 use batchform_core::{InstanceKey, Mode, ResourceAddr};
 use batchform_state::jsonstate::SchemaHints;
-use batchform_state::{ObjectState, StateChange};
+use batchform_state::{Backend, ObjectState, State, StateChange};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -69,5 +69,17 @@ pub fn set(name: &str, i: i64, payload: usize) -> StateChange {
         addr: ResourceAddr::managed("terraform_data", name).instance(InstanceKey::Int(i)),
         provider: PROVIDER.into(),
         object: data_object(&format!("id-{i}"), payload),
+    }
+}
+
+/// Apply `changes` to `state` and journal each (as the apply walk does, one by one).
+pub fn record(
+    backend: &mut impl Backend,
+    state: &mut State,
+    changes: impl IntoIterator<Item = StateChange>,
+) {
+    for change in changes {
+        state.apply(&change);
+        backend.persist_change(&change).unwrap();
     }
 }
