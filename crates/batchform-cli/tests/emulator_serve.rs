@@ -360,6 +360,6 @@ fn bad_timing_flags_are_reported() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--per-request-secs must be a number of seconds of at least 0"), "{err}");
+    assert!(err.contains("--per-request-secs must be a number of seconds from 0 to 1e9"), "{err}");
     assert!(out.stdout.is_empty());
 }

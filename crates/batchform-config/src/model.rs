@@ -295,6 +295,13 @@ impl Builder {
                         .into(),
                     &block.type_range,
                 ),
+                other @ ("moved" | "removed" | "check") => self.error(
+                    "Unsupported block type",
+                    format!(
+                        "Blocks of type \"{other}\" are Terraform's, but batchform does not support them: remove the block."
+                    ),
+                    &block.type_range,
+                ),
                 other => {
                     let mut detail = format!("Blocks of type \"{other}\" are not expected here.");
                     let known = [
@@ -1173,5 +1180,27 @@ fn rebase_ranges(expr: &mut Expr, outer: &SourceRange) {
         for step in steps {
             shift(&mut step.range, outer);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraform_blocks_batchform_lacks_say_so_and_typos_get_a_suggestion() {
+        let text =
+            "moved {\n  from = a.b\n  to = a.c\n}\ncheck \"c\" {\n}\nresourse \"a\" \"b\" {\n}\n";
+        let (_, diags) = Config::load(&[SourceFile::new("main.tf", text)]);
+        let details: Vec<String> = diags.iter().map(|d| d.detail.clone()).collect();
+        assert_eq!(
+            details,
+            [
+                "Blocks of type \"moved\" are Terraform's, but batchform does not support them: remove the block.",
+                "Blocks of type \"check\" are Terraform's, but batchform does not support them: remove the block.",
+                "Blocks of type \"resourse\" are not expected here. Did you mean \"resource\"?",
+            ]
+        );
+        assert!(diags.iter().all(|d| d.summary == "Unsupported block type"));
     }
 }

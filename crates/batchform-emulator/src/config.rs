@@ -93,8 +93,9 @@ impl Timing {
         "completion_window_secs",
     ];
 
-    /// Set one duration by name (simulated seconds). Durations must be finite and not
-    /// negative; the completion window a whole number of seconds of at least 1. The error
+    /// Set one duration by name (simulated seconds). Durations must be finite, not negative
+    /// and at most 1e12 s (1e9 s per request); the completion window a whole number of
+    /// seconds of at least 1. The error
     /// says which rule was broken, naming the setting.
     pub fn set(&mut self, name: &str, secs: f64) -> Result<(), String> {
         if name == "completion_window_secs" {
@@ -106,8 +107,13 @@ impl Timing {
             self.completion_window_secs = secs as i64;
             return Ok(());
         }
-        if !(secs.is_finite() && secs >= 0.0) {
-            return Err(format!("{name} must be a number of seconds of at least 0, got {secs}"));
+        // Bounded so that timestamps computed from them (times 50,000 requests for
+        // per_request_secs) stay far inside an i64 of milliseconds.
+        let most = if name == "per_request_secs" { 1e9 } else { 1e12 };
+        if !(secs.is_finite() && secs >= 0.0 && secs <= most) {
+            return Err(format!(
+                "{name} must be a number of seconds from 0 to {most:e}, got {secs}"
+            ));
         }
         let slot = match name {
             "validating_secs" => &mut self.validating_secs,
@@ -143,7 +149,9 @@ mod tests {
         }
         assert_eq!(t.per_request_secs, 7.0);
         assert_eq!(t.completion_window_secs, 7);
-        assert!(t.set("validating_secs", -1.0).unwrap_err().contains("at least 0"));
+        assert!(t.set("validating_secs", -1.0).unwrap_err().contains("from 0 to 1e12"));
+        assert!(t.set("validating_secs", 1e300).is_err());
+        assert!(t.set("per_request_secs", 1e10).unwrap_err().contains("from 0 to 1e9"));
         assert!(t.set("finalizing_secs", f64::NAN).is_err());
         assert!(t.set("completion_window_secs", 0.0).unwrap_err().contains("whole number"));
         assert!(t.set("completion_window_secs", 1.5).is_err());

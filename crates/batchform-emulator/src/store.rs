@@ -6,7 +6,7 @@
 //! batch), `clock.json`, and `tmp/` for writes in progress.
 //!
 //! Every write goes to a temporary file in `tmp/`, is fsynced, renamed over its final name,
-//! and the directory fsynced. A crash leaves either the old or the new document, never a torn
+//! and the directory fsynced (both fsyncs skipped when the store is not `durable`). A crash leaves either the old or the new document, never a torn
 //! one; leftovers in `tmp/` and blobs without metadata are removed at the next start.
 //! Concurrent writers share directory fsyncs ([`SharedSync`]): a writer waits for a sync
 //! that started after its rename, and one sync serves everyone waiting.
@@ -489,7 +489,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
 
 /// One fsync serving every writer that asked before it started (group commit): the
 /// syncs run one at a time, numbered as they start, and a writer is done once a sync that
-/// started after it asked has finished. A failed sync serves nobody (each waiter tries again).
+/// started after it asked has finished. A failed sync fails every writer it was to serve.
 #[derive(Default)]
 struct SharedSync {
     state: Mutex<SyncState>,
@@ -500,6 +500,9 @@ struct SharedSync {
 struct SyncState {
     started: u64,
     done: u64,
+    /// The last sync that failed: after a failed fsync Linux may drop the dirty pages it
+    /// could not write, so a later success says nothing of the writes that sync covered.
+    failed: u64,
     running: bool,
 }
 
@@ -508,6 +511,9 @@ impl SharedSync {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let needed = state.started + 1;
         loop {
+            if state.failed >= needed {
+                return Err(std::io::Error::other("a directory fsync covering this write failed"));
+            }
             if state.done >= needed {
                 return Ok(());
             }
@@ -522,8 +528,9 @@ impl SharedSync {
             let result = fsync();
             state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             state.running = false;
-            if result.is_ok() {
-                state.done = number;
+            match &result {
+                Ok(()) => state.done = number,
+                Err(_) => state.failed = number,
             }
             self.finished.notify_all();
             result?;
@@ -588,7 +595,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_directory_sync_fails_its_caller_and_the_next_one_retries() {
+    fn a_failed_directory_sync_fails_its_caller_and_a_later_writer_syncs_again() {
         let shared = SharedSync::default();
         let err = shared.sync(|| Err(std::io::Error::other("disk gone"))).unwrap_err();
         assert_eq!(err.to_string(), "disk gone");
@@ -600,6 +607,42 @@ mod tests {
             })
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn writers_waiting_on_a_sync_that_fails_all_fail() {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicU64;
+        use std::time::Duration;
+        let shared = Arc::new(SharedSync::default());
+        // A slow sync runs; two writers ask meanwhile, so the next sync serves both.
+        let first = {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                shared.sync(|| {
+                    std::thread::sleep(Duration::from_millis(200));
+                    Ok(())
+                })
+            })
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        let failing_syncs = Arc::new(AtomicU64::new(0));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let (shared, failing_syncs) = (shared.clone(), failing_syncs.clone());
+                std::thread::spawn(move || {
+                    shared.sync(|| {
+                        failing_syncs.fetch_add(1, Ordering::SeqCst);
+                        Err(std::io::Error::other("disk gone"))
+                    })
+                })
+            })
+            .collect();
+        assert!(first.join().unwrap().is_ok());
+        for w in waiters {
+            assert!(w.join().unwrap().is_err(), "a write the failed sync covered is not durable");
+        }
+        assert_eq!(failing_syncs.load(Ordering::SeqCst), 1, "one sync served both writers");
     }
 
     fn file(id: &str, seq: u64, created_at: i64, purpose: &str) -> FileRecord {

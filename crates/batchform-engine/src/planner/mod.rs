@@ -53,7 +53,8 @@ pub async fn plan(op: &Operation<'_>, prior: State, opts: &PlanOptions) -> Plan 
     let mut refreshing = opts.refresh.then(|| refresh::start(op, &refreshed, order));
     // Everything but the normal walk looks at the whole refreshed state first; so does a
     // plan with import blocks (an import needs to know whether the object is in state).
-    let overlap = opts.mode != PlanMode::Destroy && op.config.imports.is_empty();
+    // A configuration the graph rejects ends the plan before the walk: its refresh is whole.
+    let overlap = graph.is_ok() && opts.mode != PlanMode::Destroy && op.config.imports.is_empty();
     let mut drift = Vec::new();
     if !overlap && let Some(r) = refreshing.take() {
         let (found, d) = r.finish(&mut refreshed).await;
@@ -550,10 +551,10 @@ impl<'w, 'a> Walk<'w, 'a> {
         let wanted: BTreeSet<InstanceKey> = keys.iter().map(|(k, _)| k.clone()).collect();
         for (key, each_value) in keys {
             let inst = addr.instance(key.clone());
+            self.refreshed_instance(&inst).await;
             if self.refresh_failed() {
                 return;
             }
-            self.refreshed_instance(&inst).await;
             if !self.targeted(&inst) {
                 if let Some(v) = self.state_value(&inst, &schema) {
                     self.values.set(addr, key, v);

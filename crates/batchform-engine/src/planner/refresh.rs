@@ -159,7 +159,10 @@ impl Refreshing {
     pub(crate) async fn finish(mut self, state: &mut State) -> (Vec<Drift>, Diagnostics) {
         self.all(state).await;
         self.drift.sort_by(|a, b| a.addr.cmp(&b.addr));
-        (self.drift, self.diags)
+        // In address order, whatever order the reads finished in.
+        let mut diags: Vec<Diagnostic> = self.diags.into_iter().collect();
+        diags.sort_by(|a, b| a.address.cmp(&b.address));
+        (self.drift, diags.into_iter().collect())
     }
 
     /// Record the next read to finish.
@@ -170,11 +173,18 @@ impl Refreshing {
             self.pending_per_resource.clear();
             return;
         };
-        let (id, outcome) = match joined {
-            Ok((id, outcome)) => (id, Some(outcome)),
-            Err(e) => (e.id(), None),
+        let (id, outcome, failure) = match joined {
+            Ok((id, outcome)) => (id, Some(outcome), None),
+            Err(e) => (e.id(), None, Some(e)),
         };
         if let Some(addr) = self.task_addrs.remove(&id) {
+            if let Some(e) = failure {
+                // A read that panicked found nothing: the plan must not go on from stale state.
+                self.diags.push(Diagnostic::error(
+                    "Internal error",
+                    format!("{addr}: the refresh of this object failed: {e}"),
+                ));
+            }
             self.pending.remove(&addr);
             if let Some(n) = self.pending_per_resource.get_mut(&addr.resource) {
                 *n -= 1;
