@@ -14,7 +14,6 @@ pub fn io_error_text(err: &std::io::Error) -> String {
 pub const GREEN_BOLD: &str = "\x1b[32m\x1b[1m";
 pub const RESET: &str = "\x1b[0m";
 
-/// The current time as RFC 3339 (UTC, seconds), as plan timestamps are written.
 /// `text` as a sentence ending in exactly one full stop, for error texts that may or may
 /// not end in one already (a decode error does, an I/O error does not).
 pub fn sentence(text: impl std::fmt::Display) -> String {
@@ -23,6 +22,7 @@ pub fn sentence(text: impl std::fmt::Display) -> String {
     if text.ends_with(['.', '!', '?']) { text.to_string() } else { format!("{text}.") }
 }
 
+/// The current time as RFC 3339 (UTC, seconds), as plan timestamps are written.
 pub fn rfc3339_now() -> String {
     let now = time::OffsetDateTime::now_utc();
     let format =

@@ -23,19 +23,6 @@ pub struct Config {
     pub block_contexts: BTreeMap<std::sync::Arc<str>, Vec<(usize, usize, String)>>,
 }
 
-impl Config {
-    /// The header of the top-level block containing the byte just before a range
-    /// (`resource "t" "n"`, `locals`), as Terraform's diagnostics name it: a range that
-    /// starts a block (a duplicate block, an unexpected block type) has no context.
-    pub fn context_of(&self, range: &SourceRange) -> Option<&str> {
-        let blocks = self.block_contexts.get(&range.filename)?;
-        let offset = range.start.byte.checked_sub(1)?;
-        let i = blocks.partition_point(|(start, _, _)| *start <= offset);
-        let (start, end, header) = blocks.get(i.checked_sub(1)?)?;
-        (*start <= offset && offset < *end).then_some(header.as_str())
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct TerraformSettings {
     pub required_version: Option<(String, SourceRange)>,

@@ -162,14 +162,12 @@ pub fn unset_required<'a>(
     config: &'a Config,
     raw: &[RawVariable],
 ) -> Vec<(&'a str, Option<&'a str>)> {
-    let mut out: Vec<(&str, Option<&str>)> = config
+    config
         .variables
         .iter()
         .filter(|(name, decl)| decl.default.is_none() && !raw.iter().any(|r| &r.name == *name))
         .map(|(name, decl)| (name.as_str(), decl.description.as_deref()))
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(b.0));
-    out
+        .collect()
 }
 
 /// A value typed at the prompt, parsed as `-var` text is (Terraform's rule).
@@ -289,8 +287,6 @@ pub fn default_value(decl: &Variable) -> Result<Option<Value>, Diagnostics> {
     })
 }
 
-/// The ranges of the function calls of an expression that are not arguments of another call
-/// (HCL rejects a call before it evaluates its arguments).
 /// The value of an expression that must be a constant (a variable's default, a backend
 /// argument): no references ("Variables not allowed") and no function calls ("Function calls
 /// not allowed", at each outermost call), as Terraform evaluates these with no context.
@@ -313,6 +309,8 @@ pub(crate) fn constant(expr: &Expr) -> Result<Value, Diagnostics> {
     crate::eval::eval_constant(expr)
 }
 
+/// The ranges of the function calls of an expression that are not arguments of another call
+/// (HCL rejects a call before it evaluates its arguments).
 fn outermost_calls(expr: &Expr) -> Vec<SourceRange> {
     let mut calls: Vec<SourceRange> = Vec::new();
     expr.walk(&mut |e| {

@@ -87,19 +87,20 @@ fn operation_graph(
         batchform_engine::providers::state_address(&source, alias).replace('"', "\\\"")
     };
     let mut nodes: Vec<String> = Vec::new();
-    let mut edges: Vec<String> = Vec::new();
+    // (from, to) node names; the DOT lines are made after the transitive reduction.
+    let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
     let mut providers = BTreeSet::new();
     for (addr, r) in &config.resources {
         let p = provider_node(&r.provider.name, r.provider.alias.as_deref());
         nodes.push(format!("\t\t\"[root] {addr} (expand)\" [label = \"{addr}\", shape = \"box\"]"));
         let deps = graph.direct.get(addr).cloned().unwrap_or_default();
         if deps.is_empty() {
-            edges.push(format!("\t\t\"[root] {addr} (expand)\" -> \"[root] {p}\""));
+            edges.insert((format!("[root] {addr} (expand)"), format!("[root] {p}")));
         }
         for dep in deps {
-            edges.push(format!("\t\t\"[root] {addr} (expand)\" -> \"[root] {dep} (expand)\""));
+            edges.insert((format!("[root] {addr} (expand)"), format!("[root] {dep} (expand)")));
         }
-        edges.push(format!("\t\t\"[root] {p} (close)\" -> \"[root] {addr} (expand)\""));
+        edges.insert((format!("[root] {p} (close)"), format!("[root] {addr} (expand)")));
         providers.insert(p);
     }
     for inst in state.instance_addrs() {
@@ -112,31 +113,34 @@ fn operation_graph(
             "\t\t\"[root] {shown} (orphan)\" [label = \"{}\", shape = \"box\"]",
             inst.resource
         ));
-        edges.push(format!("\t\t\"[root] {shown} (orphan)\" -> \"[root] {p}\""));
-        edges.push(format!("\t\t\"[root] {p} (close)\" -> \"[root] {shown} (orphan)\""));
+        edges.insert((format!("[root] {shown} (orphan)"), format!("[root] {p}")));
+        edges.insert((format!("[root] {p} (close)"), format!("[root] {shown} (orphan)")));
         providers.insert(p);
     }
     for p in &providers {
         nodes.push(format!("\t\t\"[root] {p}\" [label = \"{p}\", shape = \"diamond\"]"));
-        edges.push(format!("\t\t\"[root] root\" -> \"[root] {p} (close)\""));
+        edges.insert(("[root] root".to_string(), format!("[root] {p} (close)")));
     }
     let mut resolver = batchform_engine::graph::RefResolver::new(config);
     for (name, output) in &config.outputs {
-        edges.push(format!("\t\t\"[root] root\" -> \"[root] output.{name} (expand)\""));
+        edges.insert(("[root] root".to_string(), format!("[root] output.{name} (expand)")));
         let mut deps = BTreeSet::new();
         for expr in output.value.iter().chain(output.depends_on.iter()) {
             resolver.resources_of(expr, &mut deps);
         }
         for dep in deps {
-            edges.push(format!(
-                "\t\t\"[root] output.{name} (expand)\" -> \"[root] {dep} (expand)\""
+            edges.insert((
+                format!("[root] output.{name} (expand)"),
+                format!("[root] {dep} (expand)"),
             ));
         }
     }
     nodes.sort();
+    let mut edges: Vec<String> = transitive_reduction(edges)
+        .into_iter()
+        .map(|(from, to)| format!("\t\t\"{from}\" -> \"{to}\""))
+        .collect();
     edges.sort();
-    edges.dedup();
-    let edges = transitive_reduction(edges);
     let mut out = String::from(
         "digraph {\n\tcompound = \"true\"\n\tnewrank = \"true\"\n\tsubgraph \"root\" {\n",
     );
@@ -153,44 +157,28 @@ fn operation_graph(
 }
 
 /// Drop every edge `a -> c` implied by a longer path `a -> b -> ... -> c`, as Terraform
-/// reduces its graph before printing it. `edges` are DOT edge lines, sorted.
-fn transitive_reduction(edges: Vec<String>) -> Vec<String> {
+/// reduces its graph before printing it.
+fn transitive_reduction(edges: BTreeSet<(String, String)>) -> Vec<(String, String)> {
     use std::collections::{BTreeMap, HashSet};
-    let split = |e: &str| -> Option<(String, String)> {
-        let (from, to) = e.trim().split_once(" -> ")?;
-        Some((from.to_string(), to.to_string()))
-    };
-    let mut succ: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for e in &edges {
-        if let Some((from, to)) = split(e) {
-            succ.entry(from).or_default().push(to);
-        }
+    let mut succ: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (from, to) in &edges {
+        succ.entry(from).or_default().push(to);
     }
     // Whether `target` is reachable from `start` without using the edge start -> target.
     let reachable_otherwise = |start: &str, target: &str| -> bool {
         let mut seen = HashSet::new();
-        let mut stack: Vec<&str> = succ
-            .get(start)
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .filter(|n| *n != target)
-            .collect();
+        let mut stack: Vec<&str> =
+            succ.get(start).into_iter().flatten().copied().filter(|n| *n != target).collect();
         while let Some(n) = stack.pop() {
             if n == target {
                 return true;
             }
             if seen.insert(n) {
-                stack.extend(succ.get(n).into_iter().flatten().map(String::as_str));
+                stack.extend(succ.get(n).into_iter().flatten().copied());
             }
         }
         false
     };
-    edges
-        .into_iter()
-        .filter(|e| match split(e) {
-            Some((from, to)) => !reachable_otherwise(&from, &to),
-            None => true,
-        })
-        .collect()
+    let kept: Vec<bool> = edges.iter().map(|(from, to)| !reachable_otherwise(from, to)).collect();
+    edges.into_iter().zip(kept).filter_map(|(edge, keep)| keep.then_some(edge)).collect()
 }

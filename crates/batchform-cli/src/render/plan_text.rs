@@ -33,7 +33,7 @@ pub fn plan_text(plan: &Plan, schemas: &dyn SchemaSource, options: &TextOptions)
         .changes
         .iter()
         .filter(|c| !(c.addr.resource.mode == Mode::Data && c.action == Action::Delete))
-        .partition(|c| shows(c));
+        .partition(|c| c.is_effective());
     let changes: Vec<(ResourceChange, Diff)> =
         changes.into_iter().map(|c| change_and_diff(c, schemas)).collect();
     let outputs: BTreeMap<&str, Diff> = plan
@@ -225,13 +225,6 @@ pub fn plan_next_step(out_path: Option<&str>, options: &TextOptions) -> String {
     out.push_str(&word_wrap(&text, options.width));
     out.push('\n');
     out
-}
-
-/// Whether a planned change prints anything: an action, an import or a move.
-fn shows(c: &InstanceChange) -> bool {
-    c.action != Action::NoOp
-        || c.importing.is_some()
-        || c.previous_address.as_ref().is_some_and(|p| p.to_string() != c.addr.to_string())
 }
 
 fn change_and_diff(c: &InstanceChange, schemas: &dyn SchemaSource) -> (ResourceChange, Diff) {
