@@ -538,8 +538,10 @@ fn every_command_uses_the_path_of_a_local_backend_block_and_state_overrides_it()
     run(&["untaint", "terraform_data.single"]);
     assert!(!std::fs::read_to_string(&path).unwrap().contains("tainted"));
     run(&["state", "mv", "terraform_data.single", "terraform_data.renamed"]);
+    let listed = run(&["state", "list"]);
+    assert!(listed.contains("terraform_data.renamed") && !listed.contains("terraform_data.single"));
     run(&["state", "rm", "terraform_data.renamed"]);
-    assert!(!run(&["state", "list"]).contains("terraform_data.single"));
+    assert!(!run(&["state", "list"]).contains("terraform_data.renamed"));
     assert_schema_valid(&std::fs::read(&path).unwrap());
     let pushed = dir.path().join("pushed.tfstate");
     let mut newer: serde_json::Value =
@@ -567,5 +569,6 @@ fn every_command_uses_the_path_of_a_local_backend_block_and_state_overrides_it()
     std::fs::write(dir.path().join("broken.tf"), "resource \"x\" {\n").unwrap();
     let out = batchform(dir.path(), &["state", "list", "-no-color"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stderr(&out).contains("Error:"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("on broken.tf line 1"), "{}", stderr(&out));
 }

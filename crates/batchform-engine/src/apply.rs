@@ -134,12 +134,14 @@ pub async fn apply(
             op.hooks.event(Event::Importing { addr: change.addr.clone(), id: id.clone() });
         }
     }
-    for change in refresh_changes(&plan.prior_state, &plan.refreshed_state, op.config) {
-        if let Err(e) = persister.persist(change.clone()).await {
-            outcome.diagnostics.push(persist_error(&e));
-            return outcome;
-        }
-        outcome.state.apply(&change);
+    // In one sync: a refresh that found N objects changed costs one flush, not N.
+    let found = refresh_changes(&plan.prior_state, &plan.refreshed_state, op.config);
+    if let Err(e) = persister.persist_all(found.clone()).await {
+        outcome.diagnostics.push(persist_error(&e));
+        return outcome;
+    }
+    for change in &found {
+        outcome.state.apply(change);
     }
     for change in plan.changes.iter() {
         if let Some(id) = &change.importing {

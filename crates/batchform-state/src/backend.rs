@@ -82,7 +82,10 @@ pub enum BackendError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     /// The pending-creates sidecar could not be read.
-    #[error("{}: {detail}", path.display())]
+    #[error(
+        "{}: {detail}. It lists creates that were interrupted; fix the file, or move it away to go on without looking them up (their batches would then not be adopted)",
+        path.display()
+    )]
     Intents { path: PathBuf, detail: String },
     /// The journal belongs to another history than the snapshot beside it.
     #[error("{}: {detail}", path.display())]

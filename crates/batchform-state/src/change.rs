@@ -106,11 +106,7 @@ impl StateChange {
         let record: RawRecord = serde_json::from_slice(line).map_err(|e| e.to_string())?;
         let missing = |field: &str| format!("journal record {:?} without {field}", record.op);
         let address = |text: Option<&String>| -> Result<InstanceAddr, String> {
-            let text = text.ok_or_else(|| missing("address"))?;
-            match text.parse::<TargetAddr>().map_err(|e| e.to_string())? {
-                TargetAddr::Instance(i) => Ok(i),
-                TargetAddr::Resource(r) => Ok(r.instance(batchform_core::InstanceKey::None)),
-            }
+            parse_instance_addr(text.ok_or_else(|| missing("address"))?)
         };
         match record.op.as_str() {
             "set_current" | "set_deposed" => {
@@ -194,6 +190,15 @@ struct RawRecord {
     token: Option<String>,
     #[serde(default)]
     time: Option<i64>,
+}
+
+/// An instance address as the journal and the intents sidecar write it (a resource
+/// address stands for its one instance without a key).
+pub(crate) fn parse_instance_addr(text: &str) -> Result<InstanceAddr, String> {
+    match text.parse::<TargetAddr>().map_err(|e| e.to_string())? {
+        TargetAddr::Instance(i) => Ok(i),
+        TargetAddr::Resource(r) => Ok(r.instance(batchform_core::InstanceKey::None)),
+    }
 }
 
 #[cfg(test)]

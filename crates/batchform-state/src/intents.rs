@@ -4,7 +4,6 @@
 //! left. Loading seeds the state's pending creates from it before the journal is replayed.
 
 use crate::model::CreateIntent;
-use batchform_core::{InstanceAddr, TargetAddr};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io;
@@ -64,11 +63,8 @@ pub(crate) fn read(path: &Path) -> Result<Option<(String, Vec<CreateIntent>)>, S
     let file: File = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for entry in file.intents {
-        let addr: InstanceAddr = match entry.address.parse::<TargetAddr>() {
-            Ok(TargetAddr::Instance(i)) => i,
-            Ok(TargetAddr::Resource(r)) => r.instance(batchform_core::InstanceKey::None),
-            Err(e) => return Err(format!("address {:?}: {e}", entry.address)),
-        };
+        let addr = crate::change::parse_instance_addr(&entry.address)
+            .map_err(|e| format!("address {:?}: {e}", entry.address))?;
         out.push(CreateIntent {
             addr,
             provider: entry.provider,

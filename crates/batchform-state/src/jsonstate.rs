@@ -162,11 +162,7 @@ pub fn to_json(state: Option<&State>, hints: &dyn SchemaHints) -> Vec<u8> {
                     mode: raddr.mode.as_str(),
                     type_name: raddr.type_name.clone(),
                     name: raddr.name.clone(),
-                    index: match key {
-                        InstanceKey::None => None,
-                        InstanceKey::Int(i) => Some(Value::from(*i)),
-                        InstanceKey::Str(s) => Some(Value::from(s.as_str())),
-                    },
+                    index: key_json(key),
                     provider_name: provider.to_string(),
                     schema_version: object.schema_version,
                     values: values.into_iter().map(|(k, v)| (k, v.value)).collect(),
@@ -243,14 +239,8 @@ pub fn checks_json(results: &Value) -> Option<Value> {
                     if let Ok(batchform_core::TargetAddr::Instance(i)) =
                         object_addr.parse::<batchform_core::TargetAddr>()
                     {
-                        match &i.key {
-                            batchform_core::InstanceKey::Int(n) => {
-                                address["index_key"] = Value::from(*n)
-                            }
-                            batchform_core::InstanceKey::Str(k) => {
-                                address["index_key"] = Value::from(k.as_str())
-                            }
-                            batchform_core::InstanceKey::None => {}
+                        if let Some(key) = key_json(&i.key) {
+                            address["index_key"] = key;
                         }
                     }
                     let mut instance = serde_json::json!({
@@ -344,6 +334,15 @@ fn sorted_map<S: serde::Serializer>(map: &Map<String, Value>, s: S) -> Result<S:
 
 fn sorted_value<S: serde::Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
     Sorted(value).serialize(s)
+}
+
+/// An instance key as JSON (`index` / `index_key`): a number, a string, or none.
+fn key_json(key: &InstanceKey) -> Option<Value> {
+    match key {
+        InstanceKey::None => None,
+        InstanceKey::Int(i) => Some(Value::from(*i)),
+        InstanceKey::Str(s) => Some(Value::from(s.as_str())),
+    }
 }
 
 #[cfg(test)]
