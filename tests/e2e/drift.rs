@@ -250,16 +250,27 @@ fn work_config_text(emulator: &Emulator, file_id: &str) -> String {
     )
 }
 
-fn state_batch_ids(work: &Workdir) -> Vec<String> {
+/// The batch ids in state by address; fails if the state does not load.
+pub(crate) fn state_batches(work: &Workdir) -> std::collections::BTreeMap<String, String> {
     let out = work.run(&["show", "-json"]);
+    assert_eq!(out.code, 0, "the state must load after a kill: {}", out.stderr);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("show -json");
     doc["values"]["root_module"]["resources"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|r| r["type"] == "openai_batch")
-        .filter_map(|r| r["values"]["id"].as_str().map(str::to_string))
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap_or_default().to_string(),
+                r["values"]["id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect()
+}
+
+fn state_batch_ids(work: &Workdir) -> Vec<String> {
+    state_batches(work).into_values().collect()
 }
 
 /// Ctrl-C during apply: no new operations start, the running ones finish and are recorded,

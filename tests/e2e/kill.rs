@@ -4,9 +4,9 @@
 //! exactly once (nothing orphaned, nothing duplicated) and a plan finds nothing to do;
 //! destroy leaves no batch running.
 
-use crate::drift::Emulator;
+use crate::drift::{Emulator, state_batches};
 use crate::harness::{Workdir, binary};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -45,25 +45,6 @@ resource "openai_batch" "job" {{
 "#,
         emulator.base_url()
     )
-}
-
-/// The batch ids in state by address; fails if the state does not load.
-fn state_batches(work: &Workdir) -> BTreeMap<String, String> {
-    let out = work.run(&["show", "-json"]);
-    assert_eq!(out.code, 0, "the state must load after a kill: {}", out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("show -json");
-    doc["values"]["root_module"]["resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| r["type"] == "openai_batch")
-        .map(|r| {
-            (
-                r["address"].as_str().unwrap_or_default().to_string(),
-                r["values"]["id"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
 }
 
 fn live(status: &str) -> bool {

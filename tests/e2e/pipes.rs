@@ -72,9 +72,11 @@ fn apply_into_a_closed_pipe_keeps_every_change() {
 }
 
 #[test]
-fn version_and_help_into_a_closed_pipe_exit_quietly() {
+fn version_help_and_state_list_into_a_closed_pipe_exit_quietly() {
     let w = Workdir::new();
-    for args in [&["version"][..], &["graph"], &["state", "list"]] {
+    w.file("main.tf", BIG);
+    assert_eq!(w.run(&["apply", "-auto-approve"]).code, 0);
+    for args in [&["version"][..], &["-help"], &["state", "list"], &["show"]] {
         let mut child = Command::new(binary())
             .args(args)
             .current_dir(w.path())
@@ -92,5 +94,6 @@ fn version_and_help_into_a_closed_pipe_exit_quietly() {
             !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
             "{args:?}: {stderr}"
         );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }

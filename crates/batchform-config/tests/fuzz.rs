@@ -313,6 +313,9 @@ const ARGUMENTS: &[&str] = &[
 /// Parse, load, validate and evaluate; whether the input got past the parser.
 fn exercise(text: &str) -> bool {
     let file = SourceFile::new("fuzz.tf", text);
+    // Loading as the CLI does, which also indexes the blocks of a file that does not parse
+    // (for its diagnostics' context).
+    let _ = Config::load(std::slice::from_ref(&file));
     let Ok(body) = batchform_config::lower::parse_file(&file) else { return false };
     let (config, _) = Config::from_bodies(&[(file, body)]);
     let fs = MemFs::new();
