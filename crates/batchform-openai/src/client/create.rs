@@ -25,6 +25,11 @@ use std::sync::{Arc, Mutex};
 pub const CREATE_TOKEN_KEY: &str = "batchform_create_token";
 /// Listing goes back this far before the call started (clock skew between us and the API).
 const SKEW_SECS: i64 = 300;
+/// Whether `batch` carries the create token `token` in its metadata.
+fn carries_token(batch: &Batch, token: &str) -> bool {
+    batch.metadata.as_ref().and_then(|m| m.get(CREATE_TOKEN_KEY)).is_some_and(|t| t == token)
+}
+
 /// At most this many pages are searched when reconciling.
 const MAX_RECONCILE_PAGES: usize = 20;
 
@@ -224,29 +229,39 @@ impl Client {
         ctx: Ctx<'_>,
     ) -> Result<Option<Batch>, ApiError> {
         let since = self.claims.lower_bound(since);
+        let found =
+            self.find_recent_batch(since, usize::MAX, ctx, |b| carries_token(b, token)).await?;
+        if let Some(batch) = &found {
+            self.claims.claim(&batch.id);
+        }
+        Ok(found)
+    }
+
+    /// The newest batch for which `hit` holds, listing newest first and stopping at the
+    /// end of the listing, at a page holding only batches created before `since`, at a
+    /// repeated cursor (a server repeating it would loop forever) or after `max_pages`.
+    async fn find_recent_batch(
+        &self,
+        since: i64,
+        max_pages: usize,
+        ctx: Ctx<'_>,
+        hit: impl Fn(&Batch) -> bool,
+    ) -> Result<Option<Batch>, ApiError> {
         let mut after: Option<String> = None;
-        loop {
+        for _ in 0..max_pages {
             let page = self.list_batches(after.as_deref(), 100, ctx).await?;
-            let found = page.data.iter().find(|batch| {
-                batch
-                    .metadata
-                    .as_ref()
-                    .and_then(|m| m.get(CREATE_TOKEN_KEY))
-                    .is_some_and(|t| t == token)
-            });
-            if let Some(batch) = found {
-                self.claims.claim(&batch.id);
+            if let Some(batch) = page.data.iter().find(|b| hit(b)) {
                 return Ok(Some(batch.clone()));
             }
             let all_older = page.data.iter().all(|b| b.created_at.is_some_and(|c| c < since));
             match page.next_cursor() {
-                // A server repeating its cursor would loop forever.
                 Some(cursor) if !all_older && after.as_deref() != Some(cursor.as_str()) => {
                     after = Some(cursor)
                 }
-                _ => return Ok(None),
+                _ => break,
             }
         }
+        Ok(None)
     }
 
     /// Look for the object an unconfirmed create made.
@@ -259,41 +274,18 @@ impl Client {
         let since = self.claims.lower_bound(started);
         match creation {
             Creation::Batch { request, token } => {
-                let mut after: Option<String> = None;
-                for _ in 0..MAX_RECONCILE_PAGES {
-                    let page = self.list_batches(after.as_deref(), 100, ctx).await?;
-                    let mut found = None;
-                    for batch in &page.data {
-                        if self.claims.is_claimed(&batch.id) {
-                            continue;
-                        }
-                        let hit = match token {
-                            Some(token) => batch
-                                .metadata
-                                .as_ref()
-                                .and_then(|m| m.get(CREATE_TOKEN_KEY))
-                                .is_some_and(|t| t == token),
+                let hit = |batch: &Batch| {
+                    !self.claims.is_claimed(&batch.id)
+                        && match token {
+                            Some(token) => carries_token(batch, token),
                             None => {
                                 same_batch_request(batch, request)
                                     && batch.created_at.is_none_or(|c| c >= since)
                             }
-                        };
-                        if hit {
-                            found = Some(batch.clone());
-                            break;
                         }
-                    }
-                    if let Some(batch) = found {
-                        return Ok(Some(Created::Batch(Box::new(batch))));
-                    }
-                    let all_older =
-                        page.data.iter().all(|b| b.created_at.is_some_and(|c| c < since));
-                    match page.next_cursor() {
-                        Some(cursor) if !all_older => after = Some(cursor),
-                        _ => break,
-                    }
-                }
-                Ok(None)
+                };
+                let found = self.find_recent_batch(since, MAX_RECONCILE_PAGES, ctx, hit).await?;
+                Ok(found.map(|batch| Created::Batch(Box::new(batch))))
             }
             Creation::File(upload) => {
                 let mut after: Option<String> = None;

@@ -66,28 +66,22 @@ pub struct StateFileArgs {
 }
 
 impl StateFileArgs {
-    /// The state file this command works on, resolved by [`resolve_state_path`]. On failure
-    /// (a configuration that does not load) the diagnostics are printed and the exit code
-    /// returned.
+    /// The state file for a command that does not otherwise read the configuration:
+    /// `-state` if given, else the configuration is loaded from the working directory (as
+    /// Terraform loads its backend configuration) and [`state_path`] decides. A
+    /// configuration that fails to load is an error, as in Terraform (its backend block
+    /// could name another file): the diagnostics are printed and the exit code returned.
     pub fn path(&self, ctx: &Context, color: bool) -> Result<PathBuf, u8> {
-        resolve_state_path(ctx, self.state.as_deref(), color)
+        if let Some(flag) = &self.state {
+            return Ok(flag.clone());
+        }
+        let loaded = crate::workdir::load(&ctx.working_dir);
+        if loaded.diagnostics.has_errors() {
+            crate::diagnostics::print(&loaded.diagnostics, &loaded.sources, color);
+            return Err(1);
+        }
+        Ok(state_path(&loaded.config, None))
     }
-}
-
-/// The state file for a command that does not otherwise read the configuration: `-state` if
-/// given, else the configuration is loaded from the working directory (as Terraform loads its
-/// backend configuration) and [`state_path`] decides. A configuration that fails to load is
-/// an error, as in Terraform: its backend block could name another file.
-pub fn resolve_state_path(ctx: &Context, flag: Option<&Path>, color: bool) -> Result<PathBuf, u8> {
-    if let Some(flag) = flag {
-        return Ok(flag.to_path_buf());
-    }
-    let loaded = crate::workdir::load(&ctx.working_dir);
-    if loaded.diagnostics.has_errors() {
-        crate::diagnostics::print(&loaded.diagnostics, &loaded.sources, color);
-        return Err(1);
-    }
-    Ok(state_path(&loaded.config, None))
 }
 
 /// The one rule for where state lives, used by every command: `-state=PATH` if given, else
