@@ -307,24 +307,10 @@ pub fn load_saved_config(
         .map(|(name, text)| batchform_config::source::SourceFile::new(name.as_str(), text.as_str()))
         .collect();
     let mut sources = Sources::new();
-    let mut parsed = Vec::new();
-    let mut unparsed = Vec::new();
-    let mut diags = Diagnostics::new();
     for f in &files {
         sources.add(f.clone());
-        match batchform_config::lower::parse_file(f) {
-            Ok(body) => parsed.push((f.clone(), body)),
-            Err(d) => {
-                diags.extend(d);
-                unparsed.push(f);
-            }
-        }
     }
-    let (mut config, d) = Config::from_bodies(&parsed);
-    for f in unparsed {
-        config.add_unparsed(f);
-    }
-    diags.extend(d);
+    let (config, diags) = Config::load(&files);
     sources.add_contexts(&config);
     if diags.has_errors() {
         return Err((diags, sources));

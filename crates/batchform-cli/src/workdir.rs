@@ -79,23 +79,8 @@ pub fn load(dir: &Path) -> Loaded {
             Err(d) => diagnostics.push(d),
         }
     }
-    let mut parsed = Vec::with_capacity(files.len());
-    let mut unparsed = Vec::new();
-    let mut syntax_ok = diagnostics.is_empty();
-    for file in &files {
-        match batchform_config::lower::parse_file(file) {
-            Ok(body) => parsed.push((file.clone(), body)),
-            Err(d) => {
-                syntax_ok = false;
-                diagnostics.extend(d);
-                unparsed.push(file);
-            }
-        }
-    }
-    let (mut config, diags) = Config::from_bodies(&parsed);
-    for file in unparsed {
-        config.add_unparsed(file);
-    }
+    let (config, diags, all_parsed) = Config::load_files(&files);
+    let syntax_ok = diagnostics.is_empty() && all_parsed;
     diagnostics.extend(diags);
     let mut sources = Sources::new();
     for f in files {

@@ -193,6 +193,13 @@ impl Config {
 
     /// Parse and build in one go.
     pub fn load(files: &[SourceFile]) -> (Config, Diagnostics) {
+        let (config, diags, _) = Config::load_files(files);
+        (config, diags)
+    }
+
+    /// [`Config::load`], and whether every file parsed (a file with syntax errors is left
+    /// out of the model, but still gives its diagnostics a block context).
+    pub fn load_files(files: &[SourceFile]) -> (Config, Diagnostics, bool) {
         let mut diags = Diagnostics::new();
         let mut parsed = Vec::with_capacity(files.len());
         let mut unparsed = Vec::new();
@@ -209,10 +216,11 @@ impl Config {
         diags.extend(more);
         // Files with syntax errors still give their diagnostics a block context, as
         // hclsyntax's partial body does for Terraform.
+        let all_parsed = unparsed.is_empty();
         for file in unparsed {
             config.add_unparsed(file);
         }
-        (config, diags)
+        (config, diags, all_parsed)
     }
 }
 
