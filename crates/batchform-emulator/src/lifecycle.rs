@@ -234,11 +234,11 @@ fn cancel(v: &mut View, rec: &BatchRecord, k: i64, now_ms: i64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::BatchError;
 
-    fn rec(validation: Validation) -> BatchRecord {
+    pub(crate) fn rec(validation: Validation) -> BatchRecord {
         BatchRecord {
             id: "batch_x".into(),
             seq: 0,

@@ -1,19 +1,26 @@
-//! Persistence: metadata as one JSON document per object, contents as blobs, all in the data
+//! Persistence: metadata as journals of JSON records, contents as blobs, all in the data
 //! directory, with an in-memory index of the metadata (never of contents).
 //!
-//! Layout: `files/<id>.json`, `blobs/<id>`, `batches/<id>.json`, `batches/<id>.input` (a hard
-//! link to the input file's blob, so deleting the input file does not break a running
-//! batch), `clock.json`, and `tmp/` for writes in progress.
+//! Layout: `files.log` and `batches.log` (the records, see [`journal`]), `blobs/<id>`,
+//! `batches/<id>.input` (a hard link to the input file's blob, so deleting the input file
+//! does not break a running batch), `clock.json`, and `tmp/` for writes in progress.
 //!
-//! Every write goes to a temporary file in `tmp/`, is fsynced, renamed over its final name,
-//! and the directory fsynced (both fsyncs skipped when the store is not `durable`). A crash leaves either the old or the new document, never a torn
-//! one; leftovers in `tmp/` and blobs without metadata are removed at the next start.
-//! Concurrent writers share directory fsyncs ([`SharedSync`]): a writer waits for a sync
-//! that started after its rename, and one sync serves everyone waiting.
+//! A record change is acknowledged once its journal line is durable. A blob is written to
+//! a temporary file in `tmp/`, fsynced, renamed to its final name and the directory fsynced
+//! before its record is written, so a crash leaves at worst a blob without a record, which
+//! is removed at the next start with the leftovers in `tmp/`. Fsyncs are skipped when the
+//! store is not `durable`. Concurrent writers share fsyncs ([`SharedSync`]): a writer waits
+//! for a sync that started after its write, and one sync serves everyone waiting.
+//!
+//! Stores written by earlier versions (a `files/<id>.json` or `batches/<id>.json` document
+//! per record) are moved into the journals when opened.
+
+mod journal;
 
 use crate::clock::Anchor;
 use crate::error::EmulatorError;
 use crate::model::{BatchRecord, FileRecord, Validation};
+use journal::{Journal, Keyed};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
@@ -70,12 +77,26 @@ pub struct Store {
     _private: Option<TempDir>,
     index: RwLock<Index>,
     seq: AtomicU64,
-    /// Problems found while loading (unreadable documents), for the caller to report.
+    /// Problems found while loading (damaged records), for the caller to report.
     pub warnings: Vec<String>,
+    files_log: Journal<FileRecord>,
+    batches_log: Journal<BatchRecord>,
     /// The shared fsync of each directory written to.
     dir_syncs: HashMap<PathBuf, SharedSync>,
     /// Whether writes are fsynced (see [`crate::EmulatorConfig::fsync`]).
     durable: bool,
+}
+
+impl Keyed for FileRecord {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for BatchRecord {
+    fn key(&self) -> &str {
+        &self.id
+    }
 }
 
 /// A page of a list: the items and whether more follow.
@@ -110,69 +131,39 @@ impl Store {
                 (tmp.path().to_path_buf(), Some(tmp))
             }
         };
-        for sub in ["files", "blobs", "batches", "tmp"] {
+        for sub in ["blobs", "batches", "tmp"] {
             let p = root.join(sub);
             fs::create_dir_all(&p).map_err(|e| EmulatorError::io(&p, e))?;
         }
-        let mut store = Store {
-            root,
-            _private: private,
-            index: RwLock::new(Index::default()),
-            seq: AtomicU64::new(0),
-            warnings: Vec::new(),
-            dir_syncs: HashMap::new(),
-            durable,
-        };
-        for dir in ["", "files", "blobs", "batches"] {
-            store.dir_syncs.insert(store.root.join(dir), SharedSync::default());
-        }
-        store.load()?;
-        Ok(store)
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    fn load(&mut self) -> Result<(), EmulatorError> {
-        let tmp = self.root.join("tmp");
+        let tmp = root.join("tmp");
         for entry in read_dir(&tmp)? {
             let _ = fs::remove_file(entry);
         }
+        let mut warnings = Vec::new();
+        let (files_log, files) =
+            open_journal::<FileRecord>(&root, "files", durable, &mut warnings)?;
+        let (batches_log, batches) =
+            open_journal::<BatchRecord>(&root, "batches", durable, &mut warnings)?;
         let mut index = Index::default();
         let mut max_seq = 0;
-        let json = |p: &PathBuf| p.extension().is_some_and(|e| e == "json");
-        let files: Vec<PathBuf> =
-            read_dir(&self.root.join("files"))?.into_iter().filter(json).collect();
-        for (path, record) in read_all_json::<FileRecord>(files) {
-            match record {
-                Ok(f) => {
-                    max_seq = max_seq.max(f.seq + 1);
-                    index.file_order.insert((f.project.clone(), f.created_at, f.seq), f.id.clone());
-                    index.files.insert(f.id.clone(), f);
-                }
-                Err(e) => self.warnings.push(format!("{}: {e}", path.display())),
-            }
+        for f in files {
+            max_seq = max_seq.max(f.seq + 1);
+            index.file_order.insert((f.project.clone(), f.created_at, f.seq), f.id.clone());
+            index.files.insert(f.id.clone(), f);
         }
-        let batches: Vec<PathBuf> =
-            read_dir(&self.root.join("batches"))?.into_iter().filter(json).collect();
-        for (path, record) in read_all_json::<BatchRecord>(batches) {
-            match record {
-                Ok(b) => {
-                    max_seq = max_seq.max(b.seq + 1);
-                    index.put_batch(b);
-                }
-                Err(e) => self.warnings.push(format!("{}: {e}", path.display())),
-            }
+        for b in batches {
+            max_seq = max_seq.max(b.seq + 1);
+            index.put_batch(b);
         }
-        // Blobs whose metadata never landed (a crash between the two writes) are garbage.
-        for path in read_dir(&self.root.join("blobs"))? {
+        // Blobs whose record never landed (a crash between the two writes) are garbage, as
+        // are inputs of batches that no longer need them.
+        for path in read_dir(&root.join("blobs"))? {
             let id = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if !index.files.contains_key(id) {
                 let _ = fs::remove_file(&path);
             }
         }
-        for path in read_dir(&self.root.join("batches"))? {
+        for path in read_dir(&root.join("batches"))? {
             if path.extension().is_some_and(|e| e == "input") {
                 let id = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
                 let needed = index.batches.get(id).is_some_and(|b| {
@@ -183,9 +174,25 @@ impl Store {
                 }
             }
         }
-        self.seq.store(max_seq, Ordering::SeqCst);
-        *self.index.get_mut().unwrap_or_else(|e| e.into_inner()) = index;
-        Ok(())
+        let mut dir_syncs = HashMap::new();
+        for dir in ["", "blobs", "batches"] {
+            dir_syncs.insert(root.join(dir), SharedSync::default());
+        }
+        Ok(Store {
+            root,
+            _private: private,
+            index: RwLock::new(index),
+            seq: AtomicU64::new(max_seq),
+            warnings,
+            files_log,
+            batches_log,
+            dir_syncs,
+            durable,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     pub fn next_seq(&self) -> u64 {
@@ -244,7 +251,8 @@ impl Store {
         let blob = self.blob_path(&record.id);
         content.persist(&blob).map_err(|e| e.error)?;
         self.sync_dir(&self.root.join("blobs"))?;
-        self.write_json(&self.root.join("files"), &format!("{}.json", record.id), &record)?;
+        let live = self.index.read().unwrap_or_else(|e| e.into_inner()).files.len() + 1;
+        self.files_log.put(&record, live)?;
         let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
         // Re-publishing an id (results produced again after a crash) replaces the old entry.
         if let Some(old) = index.files.remove(&record.id) {
@@ -270,15 +278,10 @@ impl Store {
         index.files.get(id).map(|f| f.project.clone())
     }
 
-    /// Delete a file (metadata first, so a crash leaves at worst an orphan blob). Blocking.
+    /// Delete a file (its record first, so a crash leaves at worst an orphan blob). Blocking.
     pub fn delete_file(&self, id: &str) -> std::io::Result<()> {
-        let meta = self.root.join("files").join(format!("{id}.json"));
-        match fs::remove_file(&meta) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-        self.sync_dir(&self.root.join("files"))?;
+        let live = self.index.read().unwrap_or_else(|e| e.into_inner()).files.len();
+        self.files_log.delete(id, live.saturating_sub(1))?;
         {
             let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
             if let Some(f) = index.files.remove(id) {
@@ -320,7 +323,11 @@ impl Store {
 
     /// Publish a new or changed batch record. Blocking.
     pub fn put_batch(&self, record: BatchRecord) -> std::io::Result<()> {
-        self.write_json(&self.root.join("batches"), &format!("{}.json", record.id), &record)?;
+        let live = {
+            let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+            index.batches.len() + usize::from(!index.batches.contains_key(&record.id))
+        };
+        self.batches_log.put(&record, live)?;
         let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
         index.put_batch(record);
         Ok(())
@@ -452,6 +459,57 @@ fn page<T: Clone>(
         items.push(obj.clone());
     }
     Ok(Page { items, has_more })
+}
+
+/// Open the journal `<root>/<kind>.log` and read its records, first moving into it the
+/// records an earlier version kept as one document each (`<root>/<kind>/<id>.json`).
+fn open_journal<T: Keyed + serde::Serialize + serde::de::DeserializeOwned + Send>(
+    root: &Path,
+    kind: &str,
+    durable: bool,
+    warnings: &mut Vec<String>,
+) -> Result<(Journal<T>, Vec<T>), EmulatorError> {
+    let path = root.join(format!("{kind}.log"));
+    let (journal, opened) =
+        Journal::<T>::open(path.clone(), durable).map_err(|e| EmulatorError::io(&path, e))?;
+    warnings.extend(opened.warnings);
+    let mut records = opened.records;
+    let legacy_dir = root.join(kind);
+    let legacy: Vec<PathBuf> = match fs::read_dir(&legacy_dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        _ => read_dir(&legacy_dir)?
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect(),
+    };
+    if legacy.is_empty() {
+        return Ok((journal, records));
+    }
+    let known: std::collections::HashSet<String> =
+        records.iter().map(|r| r.key().to_string()).collect();
+    let mut moved = Vec::new();
+    let mut done = Vec::new();
+    for (doc, record) in read_all_json::<T>(legacy) {
+        match record {
+            // Already in the journal: a move interrupted before it removed the documents.
+            Ok(r) if known.contains(r.key()) => done.push(doc),
+            Ok(r) => {
+                moved.push(r);
+                done.push(doc);
+            }
+            Err(e) => warnings.push(format!("{}: {e}", doc.display())),
+        }
+    }
+    journal
+        .put_all(&moved, records.len() + moved.len())
+        .map_err(|e| EmulatorError::io(&path, e))?;
+    records.extend(moved);
+    for doc in done {
+        fs::remove_file(&doc).map_err(|e| EmulatorError::io(&doc, e))?;
+    }
+    // Emptied by the move (`batches/` stays: it holds the batches' inputs).
+    let _ = fs::remove_dir(&legacy_dir);
+    Ok((journal, records))
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, EmulatorError> {
@@ -683,6 +741,43 @@ mod tests {
         assert!(!dir.path().join("blobs/file-orphan").exists());
         assert!(!dir.path().join("tmp/.tmpXYZ").exists());
         assert_eq!(store.next_seq(), 1, "numbering continues after the surviving object");
+    }
+
+    #[test]
+    fn records_of_the_document_per_record_layout_move_into_the_journals() {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["files", "batches", "blobs"] {
+            fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        let old = file("file-a", 3, 10, "batch");
+        fs::write(dir.path().join("files/file-a.json"), json(&old)).unwrap();
+        fs::write(dir.path().join("blobs/file-a"), b"x").unwrap();
+        let mut batch = crate::lifecycle::tests::rec(Validation::Valid {
+            total: 1,
+            model: None,
+            failing: Vec::new(),
+        });
+        batch.seq = 7;
+        fs::write(dir.path().join("batches/batch_x.json"), json(&batch)).unwrap();
+        fs::write(dir.path().join("batches/batch_x.input"), b"x").unwrap();
+        fs::write(dir.path().join("batches/batch_bad.json"), b"{\"id\":").unwrap();
+        for _ in 0..2 {
+            let store = Store::open(Some(dir.path())).unwrap();
+            assert!(store.file("", "file-a", 0).is_some());
+            assert!(store.batch("", "batch_x").is_some());
+            assert_eq!(store.next_seq(), 8, "numbering continues after the moved records");
+            assert!(dir.path().join("blobs/file-a").exists());
+            assert!(dir.path().join("batches/batch_x.input").exists(), "the batch still needs it");
+            // Moved documents are gone; an unreadable one stays, reported, at every start.
+            assert!(!dir.path().join("files").exists());
+            assert!(!dir.path().join("batches/batch_x.json").exists());
+            assert_eq!(store.warnings.len(), 1, "{:?}", store.warnings);
+            assert!(store.warnings[0].contains("batch_bad.json"), "{:?}", store.warnings);
+        }
+    }
+
+    fn json<T: serde::Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap()
     }
 
     #[test]

@@ -195,7 +195,7 @@ fn runs_from_synchronous_code_on_its_own_thread() {
     let em = start_in_background(EmulatorConfig::default()).unwrap();
     assert!(em.base_url().starts_with("http://127.0.0.1:") && em.base_url().ends_with("/v1"));
     let dir = em.data_dir().to_path_buf();
-    assert!(dir.join("files").is_dir());
+    assert!(dir.join("files.log").is_file() && dir.join("blobs").is_dir());
     let mut s = std::net::TcpStream::connect(em.addr()).unwrap();
     s.write_all(b"GET /v1/batches HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
     let mut text = String::new();
@@ -215,13 +215,13 @@ async fn a_batch_that_stopped_while_the_emulator_was_down_has_its_files_at_start
     let id =
         api.create_batch(&file, "/v1/chat/completions").await["id"].as_str().unwrap().to_string();
     em.shutdown().await.unwrap();
-    let documents = || std::fs::read_dir(dir.path().join("files")).unwrap().count();
-    assert_eq!(documents(), 1, "only the input file");
+    let blobs = || std::fs::read_dir(dir.path().join("blobs")).unwrap().count();
+    assert_eq!(blobs(), 1, "only the input file");
 
     clock.advance(3600.0);
     let (em, api) = start_with(config(dir.path(), &clock)).await;
     // Written at start, before any request.
-    assert_eq!(documents(), 2, "the output file is stored at start");
+    assert_eq!(blobs(), 2, "the output file is stored at start");
     let listed = api.get("/files?purpose=batch_output").await.body["data"].clone();
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(api.batch(&id).await["output_file_id"], listed[0]["id"]);

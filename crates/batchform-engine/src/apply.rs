@@ -109,6 +109,38 @@ struct Done {
     /// Changes the task persisted besides the current object (deposing and its undoing,
     /// destroyed deposed objects), to apply to the walk's state in order.
     persisted: Vec<StateChange>,
+    /// Ctrl-C came before the task's provider call: nothing was done (what it had
+    /// prepared durably is undone in `persisted`), and the step is still to do.
+    skipped: bool,
+}
+
+impl Done {
+    fn skipped(step: usize, persisted: Vec<StateChange>) -> Done {
+        Done {
+            step,
+            diagnostics: Diagnostics::new(),
+            object: None,
+            counted: None,
+            persisted,
+            skipped: true,
+        }
+    }
+}
+
+/// How a task gets to make its provider call: a slot among `-parallelism`, unless the apply
+/// was interrupted meanwhile.
+#[derive(Clone)]
+struct Admission {
+    slots: Arc<tokio::sync::Semaphore>,
+    cancel: Cancel,
+}
+
+impl Admission {
+    /// A call slot, or `None` when Ctrl-C came first (no new operation starts).
+    async fn slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let slot = self.slots.clone().acquire_owned().await.ok()?;
+        (!self.cancel.is_cancelled()).then_some(slot)
+    }
 }
 
 /// Run `plan`.
@@ -168,13 +200,20 @@ pub async fn apply(
     let mut checked = BTreeMap::new();
     let each_cache = ForEachCache::default();
     let mut running = tokio::task::JoinSet::new();
-    // `-parallelism` bounds provider calls, not the durable persist that follows each one: a
-    // task gives its slot back as soon as its provider call returns, so the next call starts
-    // while the previous result is being synced (dependents still wait for the sync).
-    let slots = Arc::new(tokio::sync::Semaphore::new(op.parallelism.max(1)));
+    // `-parallelism` bounds provider calls, not the durable writes around each one. Up to
+    // twice as many tasks as calls run: a task makes its create intent durable before it
+    // waits for a call slot, and gives the slot back as soon as its call returns, so the
+    // next call starts at once while the previous result is being synced (dependents still
+    // wait for the sync). Bounding the tasks bounds the intents open at any time.
+    let parallelism = op.parallelism.max(1);
+    let admission = Admission {
+        slots: Arc::new(tokio::sync::Semaphore::new(parallelism)),
+        cancel: cancel.clone(),
+    };
+    let window = Arc::new(tokio::sync::Semaphore::new(2 * parallelism));
     loop {
         while !cancel.is_cancelled() && !ready.is_empty() {
-            let Ok(slot) = slots.clone().try_acquire_owned() else { break };
+            let Ok(permit) = window.clone().try_acquire_owned() else { break };
             let Some(step) = ready.pop_front() else { break };
             if failed.contains(&step) {
                 // A dependency failed: skip, and skip everything after it.
@@ -192,7 +231,8 @@ pub async fn apply(
                 &outcome.state,
                 persister.clone(),
                 &each_cache,
-                slot,
+                admission.clone(),
+                permit,
             ) {
                 Prepared::Task(task) => {
                     running.spawn(task);
@@ -219,14 +259,14 @@ pub async fn apply(
             }
             continue;
         }
-        // Wait for a task to finish, or (with work ready) for a slot to come free.
+        // Wait for a task to finish, or (with work ready) for room to start one.
         let joined = if ready.is_empty() || cancel.is_cancelled() {
             running.join_next().await
         } else {
             tokio::select! {
                 joined = running.join_next() => joined,
-                slot = slots.clone().acquire_owned() => {
-                    drop(slot);
+                permit = window.clone().acquire_owned() => {
+                    drop(permit);
                     continue;
                 }
             }
@@ -479,7 +519,10 @@ fn prepare(
     state: &State,
     persister: Arc<dyn Persister>,
     each_cache: &ForEachCache,
-    slot: tokio::sync::OwnedSemaphorePermit,
+    admission: Admission,
+    // Held until the task's provider call returns: it bounds the tasks waiting for a call
+    // (see `apply`).
+    permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Prepared {
     let immediate = |diagnostics| {
         Prepared::Immediate(Box::new(Done {
@@ -488,6 +531,7 @@ fn prepare(
             object: None,
             counted: None,
             persisted: Vec::new(),
+            skipped: false,
         }))
     };
     let (Some(ci), kind) = (step.change, step.kind) else {
@@ -549,6 +593,9 @@ fn prepare(
                 return immediate(Diagnostics::new());
             };
             Prepared::Task(Box::pin(async move {
+                let Some(slot) = admission.slot().await else {
+                    return Done::skipped(index, Vec::new());
+                };
                 let started = Instant::now();
                 let no_change = |diagnostics| Done {
                     step: index,
@@ -556,6 +603,7 @@ fn prepare(
                     object: None,
                     counted: None,
                     persisted: Vec::new(),
+                    skipped: false,
                 };
                 hooks.event(Event::ApplyStart {
                     addr: addr.clone(),
@@ -580,7 +628,7 @@ fn prepare(
                     provider.apply_resource_change(request),
                 )
                 .await;
-                drop(slot);
+                drop((slot, permit));
                 let mut diagnostics = with_address(response.diagnostics, &addr);
                 if diagnostics.has_errors() {
                     hooks.event(Event::ApplyErrored {
@@ -615,6 +663,7 @@ fn prepare(
                         object: None,
                         counted,
                         persisted: vec![removal],
+                        skipped: false,
                     },
                     None => Done {
                         step: index,
@@ -622,6 +671,7 @@ fn prepare(
                         object: Some(None),
                         counted,
                         persisted: Vec::new(),
+                        skipped: false,
                     },
                 }
             }))
@@ -674,7 +724,6 @@ fn prepare(
             // before the new one is created, so that a crash never loses track of either.
             let depose = change.action == Action::CreateThenDelete && prior_object.is_some();
             Prepared::Task(Box::pin(async move {
-                let started = Instant::now();
                 let mut persisted = Vec::new();
                 let mut deposed_key = None;
                 if depose {
@@ -688,6 +737,7 @@ fn prepare(
                             object: None,
                             counted: None,
                             persisted,
+                            skipped: false,
                         };
                     }
                     persisted.push(change);
@@ -725,11 +775,33 @@ fn prepare(
                             object: None,
                             counted: None,
                             persisted,
+                            skipped: false,
                         };
                     }
                     persisted.push(change);
                     create_token = Some(token);
                 }
+                let Some(slot) = admission.slot().await else {
+                    // Interrupted before the call: what was made ready is undone.
+                    let mut undo: Vec<StateChange> = create_token
+                        .map(|token| StateChange::ResolveCreate { token })
+                        .into_iter()
+                        .collect();
+                    let mut diagnostics = Diagnostics::new();
+                    if let Err(e) = persister.persist_all(undo.clone()).await {
+                        diagnostics.push(persist_error(&e));
+                        undo.clear();
+                    }
+                    persisted.extend(undo);
+                    if let Some(key) = &deposed_key {
+                        restore_deposed(&*persister, &addr, key, &mut persisted, &mut diagnostics)
+                            .await;
+                    }
+                    let mut done = Done::skipped(index, persisted);
+                    done.diagnostics = diagnostics;
+                    return done;
+                };
+                let started = Instant::now();
                 let shown_prior =
                     if create { Value::NULL } else { prior.clone().unwrap_or(Value::NULL) };
                 hooks.event(Event::ApplyStart {
@@ -782,7 +854,7 @@ fn prepare(
                         (response.new_state, response.private, response.diagnostics)
                     }
                 };
-                drop(slot);
+                drop((slot, permit));
                 let (new_state, _private, diags) = result;
                 let mut diagnostics =
                     locate(with_address(diags, &addr), resource_for_locate.as_ref());
@@ -848,6 +920,7 @@ fn prepare(
                         object: object_out,
                         counted: None,
                         persisted,
+                        skipped: false,
                     };
                 }
                 let new = object_out.as_ref().and_then(|o| o.as_ref()).map(|(v, _)| v.clone());
@@ -862,7 +935,14 @@ fn prepare(
                     (_, true) => Some("added"),
                     (_, false) => Some("changed"),
                 };
-                Done { step: index, diagnostics, object: object_out, counted, persisted }
+                Done {
+                    step: index,
+                    diagnostics,
+                    object: object_out,
+                    counted,
+                    persisted,
+                    skipped: false,
+                }
             }))
         }
     }
@@ -974,6 +1054,11 @@ fn complete(
     outcome.diagnostics.extend(done.diagnostics);
     for change in &done.persisted {
         outcome.state.apply(change);
+    }
+    if done.skipped {
+        // Still to do: the walk ends interrupted with this step ready.
+        ready.push_back(step);
+        return;
     }
     if let Some(ci) = steps[step].change {
         let addr = &changes[ci].addr;

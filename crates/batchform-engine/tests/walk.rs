@@ -380,6 +380,84 @@ async fn slow_persistence_does_not_hold_a_provider_slot() {
     assert!(elapsed <= std::time::Duration::from_millis(130), "{elapsed:?}");
 }
 
+/// A create's intent is made durable before the create waits for a call slot, so a slow
+/// intent sync overlaps the calls in flight instead of delaying the next call.
+#[tokio::test(start_paused = true)]
+async fn create_intents_are_synced_before_waiting_for_a_slot() {
+    let run = Run::new();
+    *run.mock.finds.lock().unwrap() = Some(BTreeMap::new());
+    let cfg = config(
+        "resource \"mock_thing\" \"many\" {\n  count = 12\n  name  = \"n-${count.index}\"\n}\n",
+    );
+    let op = run.op(&cfg, 3);
+    let p = plan(&op, State::new(), &PlanOptions::default()).await;
+    let persister = Arc::new(SlowPersister {
+        delay: std::time::Duration::from_millis(40),
+        inner: MemoryPersister::default(),
+    });
+    let started = tokio::time::Instant::now();
+    let outcome = apply(&op, &p, persister.clone(), &Cancel::new()).await;
+    let elapsed = started.elapsed();
+    assert_eq!(outcome.added, 12);
+    assert!(outcome.state.pending_creates.is_empty());
+    assert!(run.mock.max_running.load(Ordering::SeqCst) <= 3);
+    // Each intent is written before its call: 12 intents, 12 objects with their resolution.
+    let changes = persister.inner.changes.lock().unwrap().clone();
+    for (i, change) in changes.iter().enumerate() {
+        if let StateChange::SetCurrent { addr, .. } = change {
+            assert!(
+                changes[..i].iter().any(
+                    |c| matches!(c, StateChange::IntendCreate { intent } if &intent.addr == addr)
+                ),
+                "{addr} recorded before its intent"
+            );
+        }
+    }
+    assert_eq!(
+        changes.iter().filter(|c| matches!(c, StateChange::IntendCreate { .. })).count(),
+        12
+    );
+    // The last object and its resolution take 2 x 40 ms after the last call. With each
+    // intent synced inside the slot, a slot spends 40 + 20 ms per create: 4 x 60 + 80 =
+    // 320 ms. Synced ahead of the slot, the syncs overlap the calls: 220 ms.
+    assert!(elapsed <= std::time::Duration::from_millis(240), "{elapsed:?}");
+}
+
+/// Ctrl-C while creates wait for a slot: they never call the provider, their intents are
+/// resolved (nothing was created for them), and the walk ends interrupted.
+#[tokio::test(start_paused = true)]
+async fn an_interrupt_undoes_the_intents_of_creates_still_waiting_for_a_slot() {
+    let run = Run::new();
+    *run.mock.finds.lock().unwrap() = Some(BTreeMap::new());
+    let cfg = config(
+        "resource \"mock_thing\" \"many\" {\n  count = 5\n  name  = \"n-${count.index}\"\n}\n",
+    );
+    let op = run.op(&cfg, 1);
+    let p = plan(&op, State::new(), &PlanOptions::default()).await;
+    let persister = Arc::new(MemoryPersister::default());
+    let cancel = Cancel::new();
+    let outcome = {
+        let walk = apply(&op, &p, persister.clone(), &cancel);
+        let interrupt = async {
+            // The first call (20 ms) is under way; the next create waits for its slot.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            cancel.cancel();
+        };
+        let (outcome, ()) = tokio::join!(walk, interrupt);
+        outcome
+    };
+    assert!(outcome.interrupted);
+    assert_eq!(outcome.added, 1, "the running create finishes");
+    assert_eq!(run.mock.log.lock().unwrap().len(), 1, "no call after the interrupt");
+    assert!(outcome.state.pending_creates.is_empty(), "{:?}", outcome.state.pending_creates);
+    let changes = persister.changes.lock().unwrap().clone();
+    let intents = changes.iter().filter(|c| matches!(c, StateChange::IntendCreate { .. })).count();
+    let resolved =
+        changes.iter().filter(|c| matches!(c, StateChange::ResolveCreate { .. })).count();
+    assert!(intents >= 2, "a waiting create had its intent written ahead: {changes:?}");
+    assert_eq!(intents, resolved, "{changes:?}");
+}
+
 #[tokio::test]
 async fn unknown_count_defers_the_resource_and_its_dependents() {
     let run = Run::new();
