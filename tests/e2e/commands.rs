@@ -214,3 +214,46 @@ fn graph_type_plan_matches_terraform() {
     let golden = std::fs::read_to_string(format!("{dir}/terraform.dot")).expect("golden");
     assert_eq!(out.stdout, golden);
 }
+
+/// With -auto-approve the walk starts while the plan is still being rendered; what it prints
+/// (and the warnings that follow the plan) still comes after the whole plan, in order, and
+/// the plan text is the one `plan` prints.
+#[test]
+fn an_auto_approved_apply_prints_the_whole_plan_before_anything_it_does() {
+    let w = Workdir::new();
+    w.file(
+        "main.tf",
+        "resource \"terraform_data\" \"many\" {\n  count = 300\n  input = \"x-${count.index}\"\n}\n",
+    );
+    let target = "-target=terraform_data.many";
+    let plan = w.run(&["plan", "-no-color", target]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let apply = w.run(&["apply", "-auto-approve", "-no-color", target]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let out = &apply.stdout;
+    let at = |needle: &str| out.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {out}"));
+    // The plan's text up to its summary is the same as `plan`'s.
+    let plan_part = &plan.stdout[..plan.stdout.find("Plan: 300 to add").unwrap()];
+    assert!(out.starts_with(plan_part), "{out}");
+    // Then the -target warning, then the walk, then the summary.
+    assert!(at("Plan: 300 to add") < at("Warning: Resource targeting is in effect"));
+    assert!(at("Warning: Resource targeting is in effect") < at(": Creating..."));
+    assert!(out.rfind("Creation complete").unwrap() < at("Apply complete! Resources: 300 added"));
+    assert_eq!(out.matches(": Creating...").count(), 300);
+
+    // The same in -json: every planned change before the first apply_start.
+    let w = Workdir::new();
+    w.file("main.tf", "resource \"terraform_data\" \"many\" {\n  count = 300\n}\n");
+    let apply = w.run(&["apply", "-json", "-auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let types: Vec<String> = apply
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].to_string())
+        .collect();
+    let first_start = types.iter().position(|t| t == "\"apply_start\"").unwrap();
+    let last_planned = types.iter().rposition(|t| t == "\"planned_change\"").unwrap();
+    assert_eq!(types.iter().filter(|t| *t == "\"planned_change\"").count(), 300);
+    assert!(last_planned < first_start, "{types:?}");
+    assert_eq!(types[first_start - 1], "\"change_summary\"", "{types:?}");
+}

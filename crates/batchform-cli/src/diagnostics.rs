@@ -344,19 +344,18 @@ pub fn render_plain(diag: &Diagnostic, sources: &Sources, width: usize) -> Strin
 /// Print diagnostics the Terraform way: errors to stderr, warnings to stdout, each preceded
 /// by a blank line in boxed mode.
 pub fn print(diags: &Diagnostics, sources: &Sources, color: bool) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
+    use crate::ui::{Stream, write_to};
     for diag in diags {
         let text = if color {
             format!("\n{}", render_boxed(diag, sources, true, DEFAULT_WIDTH))
         } else {
             render_plain(diag, sources, DEFAULT_WIDTH)
         };
-        let _ = match diag.severity {
-            Severity::Error => stderr.write_all(text.as_bytes()),
-            Severity::Warning => stdout.write_all(text.as_bytes()),
+        let stream = match diag.severity {
+            Severity::Error => Stream::Stderr,
+            Severity::Warning => Stream::Stdout,
         };
+        write_to(stream, text.as_bytes());
     }
 }
 

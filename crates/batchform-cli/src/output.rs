@@ -13,7 +13,6 @@ use batchform_core::Diagnostics;
 use batchform_engine::apply::ApplyOutcome;
 use batchform_engine::hooks::{Event, Hooks};
 use batchform_engine::plan::{Action, InstanceChange, Plan};
-use std::io::Write;
 use std::sync::Arc;
 
 /// The user interface of one operation.
@@ -38,9 +37,7 @@ impl Hooks for PrintHooks {
         let line =
             if self.ui.json { json_event(&event) } else { human_event(&event, self.ui.color) };
         if let Some(line) = line {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
+            crate::ui::write_to(crate::ui::Stream::Stdout, format!("{line}\n").as_bytes());
         }
     }
 }
@@ -128,9 +125,7 @@ impl Ui {
     }
 
     fn out(&self, text: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
+        crate::ui::write_to(crate::ui::Stream::Stdout, text.as_bytes());
     }
 
     /// Diagnostics: boxed text on stderr (warnings on stdout), or `diagnostic` lines.
@@ -146,11 +141,16 @@ impl Ui {
 
     /// The plan (human text, or `planned_change` ... `change_summary` ... `outputs`).
     pub fn show_plan(&self, plan: &Plan, schemas: &dyn SchemaSource) {
+        self.out(&self.plan_output(plan, schemas));
+    }
+
+    /// What [`Ui::show_plan`] prints.
+    pub fn plan_output(&self, plan: &Plan, schemas: &dyn SchemaSource) -> String {
         if self.json {
-            self.out(&json_plan(plan));
-            return;
+            json_plan(plan)
+        } else {
+            plan_text::plan_text(plan, schemas, &self.options())
         }
-        self.out(&plan_text::plan_text(plan, schemas, &self.options()));
     }
 
     /// A plan that failed: what was planned before the problem (as Terraform shows it),

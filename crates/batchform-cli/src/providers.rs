@@ -6,6 +6,7 @@ use batchform_core::{Mode, ProviderSchema, Type};
 use std::collections::BTreeMap;
 
 /// Every provider available to configurations, by local name.
+#[derive(Default)]
 pub struct Registry {
     providers: BTreeMap<String, (String, ProviderSchema)>,
 }

@@ -50,14 +50,93 @@ pub fn variable_prompt(name: &str, description: Option<&str>, color: bool) -> St
 /// runs to its end (state persisted, lock released) and exits with its own code, printing
 /// nothing more.
 pub fn write_stdout(args: std::fmt::Arguments<'_>) {
-    use std::io::Write;
-    let _ = std::io::stdout().lock().write_fmt(args);
+    write_to(Stream::Stdout, args.to_string().as_bytes());
 }
 
 /// As [`write_stdout`], for stderr.
 pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    write_to(Stream::Stderr, args.to_string().as_bytes());
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Writes kept while the output is held, in order.
+type Queue = Option<Vec<(Stream, Vec<u8>)>>;
+
+/// Output written while the terminal is held (see [`hold_output`]).
+static HELD: std::sync::Mutex<Queue> = std::sync::Mutex::new(None);
+
+fn held() -> std::sync::MutexGuard<'static, Queue> {
+    HELD.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Write `bytes` to `stream` (errors ignored, as [`write_stdout`]), or keep them for later
+/// while the output is held. Every printer of the CLI goes through here.
+pub fn write_to(stream: Stream, bytes: &[u8]) {
+    let mut held = held();
+    if let Some(queue) = held.as_mut() {
+        queue.push((stream, bytes.to_vec()));
+        return;
+    }
+    emit(stream, bytes);
+}
+
+fn emit(stream: Stream, bytes: &[u8]) {
     use std::io::Write;
-    let _ = std::io::stderr().lock().write_fmt(args);
+    match stream {
+        Stream::Stdout => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(bytes);
+            let _ = out.flush();
+        }
+        Stream::Stderr => {
+            let _ = std::io::stderr().lock().write_all(bytes);
+        }
+    }
+}
+
+/// Hold all output until [`Held::release`] (or the guard's drop): what is printed
+/// meanwhile comes out afterwards, in order, after the text given to `release`. An apply
+/// with `-auto-approve` starts its walk while the plan, which must come first, is still
+/// being rendered.
+pub fn hold_output() -> Held {
+    let mut held = held();
+    debug_assert!(held.is_none(), "output already held");
+    *held = Some(Vec::new());
+    Held { released: false }
+}
+
+pub struct Held {
+    released: bool,
+}
+
+impl Held {
+    /// Print `first` on stdout, then everything held, and stop holding.
+    pub fn release(mut self, first: &[u8]) {
+        self.flush(first);
+    }
+
+    fn flush(&mut self, first: &[u8]) {
+        self.released = true;
+        // Printed under the lock, so nothing written meanwhile can overtake the queue.
+        let mut held = held();
+        emit(Stream::Stdout, first);
+        for (stream, bytes) in held.take().unwrap_or_default() {
+            emit(stream, &bytes);
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if !self.released {
+            self.flush(b"");
+        }
+    }
 }
 
 /// `print!` that never panics on a closed stdout.

@@ -10,7 +10,16 @@ use std::io::{self, Write};
 
 /// Serialize `value` as Go's `json.MarshalIndent(v, "", "  ")` does.
 pub fn to_vec_indent<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(4096);
+    to_vec_indent_sized(value, 4096)
+}
+
+/// [`to_vec_indent`] into a buffer of `capacity` bytes to start with (a big state grows
+/// one by copying itself over and over otherwise).
+pub fn to_vec_indent_sized<T: Serialize + ?Sized>(
+    value: &T,
+    capacity: usize,
+) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(capacity);
     let formatter = GoFormatter::Pretty(PrettyFormatter::with_indent(b"  "));
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
     value.serialize(&mut ser)?;
@@ -40,11 +49,11 @@ impl Serialize for Sorted<'_> {
                 seq.end()
             }
             Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                let mut out = serializer.serialize_map(Some(keys.len()))?;
-                for key in keys {
-                    out.serialize_entry(key, &Sorted(&map[key.as_str()]))?;
+                // serde_json's map is a BTreeMap (the workspace does not enable
+                // `preserve_order`), so its keys come in byte order, which is Go's.
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (key, value) in map {
+                    out.serialize_entry(key, &Sorted(value))?;
                 }
                 out.end()
             }
@@ -236,5 +245,10 @@ mod tests {
             out,
             "{\n  \"a\": {},\n  \"b\": [\n    1,\n    {\n      \"c\": [],\n      \"d\": 1\n    }\n  ]\n}"
         );
+        // Go orders map keys by their bytes: upper case, then `_`, then lower case, then
+        // anything non-ASCII.
+        let v = json!({"é": 1, "a": 1, "_": 1, "Z": 1, "aa": 1});
+        let out = String::from_utf8(to_vec_compact(&Sorted(&v)).unwrap()).unwrap();
+        assert_eq!(out, r#"{"Z":1,"_":1,"a":1,"aa":1,"é":1}"#);
     }
 }

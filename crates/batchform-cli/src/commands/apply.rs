@@ -103,6 +103,20 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
         ui.plan_failed(&plan, &session.registry, &session.loaded.sources);
         return 1;
     }
+    if kind != Kind::Refresh && args.auto_approve && plan.has_changes() {
+        // Nothing to wait for: the walk starts while the plan is rendered, and what it
+        // prints comes out after the plan, as if it had started afterwards.
+        let registry = std::mem::take(&mut session.registry);
+        let code = std::thread::scope(|scope| {
+            let held = crate::ui::hold_output();
+            let (plan, registry, render_ui) = (&plan, &registry, ui.clone());
+            scope.spawn(move || held.release(render_ui.plan_output(plan, registry).as_bytes()));
+            ui.diagnostics(&plan.diagnostics, &session.loaded.sources);
+            finish(&mut session, ctx, plan, &ui, args.op.parallelism, kind)
+        });
+        session.registry = registry;
+        return code;
+    }
     // `refresh` shows only the refresh lines and the outputs, as Terraform's does.
     if kind != Kind::Refresh {
         ui.show_plan(&plan, &session.registry);

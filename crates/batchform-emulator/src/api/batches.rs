@@ -91,42 +91,42 @@ pub async fn create_batch(
     };
     let blob = st.store.blob_path(&file.id);
     let link = st.store.batch_input_path(&id);
-    let endpoint_owned = endpoint.to_string();
-    let validation = tokio::task::spawn_blocking(move || -> std::io::Result<Validation> {
+    let endpoint = endpoint.to_string();
+    let (input_file_id, completion_window) =
+        (input_file_id.to_string(), completion_window.to_string());
+    let (timing, st2) = (st.timing, st.clone());
+    // One blocking task for the input check and the record's durable write (each hand-off
+    // to a blocking thread costs a wake-up and a context switch per create).
+    let record = tokio::task::spawn_blocking(move || -> std::io::Result<BatchRecord> {
         // The batch keeps its own name for the input, so deleting the file later is harmless.
         if std::fs::hard_link(&blob, &link).is_err() {
             std::fs::copy(&blob, &link)?;
         }
         let input = std::io::BufReader::new(std::fs::File::open(&link)?);
-        let validation = validate::validate(input, &endpoint_owned)?;
+        let validation = validate::validate(input, &endpoint)?;
         if matches!(validation, Validation::Failed { .. }) {
             std::fs::remove_file(&link)?;
         }
-        Ok(validation)
+        let record = BatchRecord {
+            id,
+            seq: st2.store.next_seq(),
+            project,
+            endpoint,
+            input_file_id,
+            completion_window,
+            metadata,
+            output_expires_after,
+            created_at_ms,
+            timing,
+            validation,
+            cancel_requested_ms: None,
+            outcome: None,
+        };
+        st2.store.put_batch(record.clone())?;
+        Ok(record)
     })
     .await
     .map_err(std::io::Error::other)??;
-
-    let record = BatchRecord {
-        id,
-        seq: st.store.next_seq(),
-        project,
-        endpoint: endpoint.to_string(),
-        input_file_id: input_file_id.to_string(),
-        completion_window: completion_window.to_string(),
-        metadata,
-        output_expires_after,
-        created_at_ms,
-        timing: st.timing,
-        validation,
-        cancel_requested_ms: None,
-        outcome: None,
-    };
-    let st2 = st.clone();
-    let rec2 = record.clone();
-    tokio::task::spawn_blocking(move || st2.store.put_batch(rec2))
-        .await
-        .map_err(std::io::Error::other)??;
     Ok(record)
 }
 

@@ -47,6 +47,10 @@ pub(crate) struct OutResource<'a> {
 }
 
 impl<'a> OutResource<'a> {
+    pub(super) fn instance_count(&self) -> usize {
+        self.instances.len()
+    }
+
     pub(super) fn new(addr: &'a ResourceAddr, resource: &'a Resource) -> Self {
         let mut instances = Vec::with_capacity(resource.instances.len());
         for (key, instance) in &resource.instances {
