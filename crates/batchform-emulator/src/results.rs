@@ -32,7 +32,7 @@ pub fn produce(store: &Store, rec: &BatchRecord, term: &Terminal) -> std::io::Re
     let mut out = Sink::new(store, rec, "output")?;
     let mut err = Sink::new(store, rec, "error")?;
     let mut usage = Usage::default();
-    let input_path = store.batch_input_path(&rec.id);
+    let input_path = store.blob_path(&rec.input_file_id);
     let validated = matches!(rec.validation, crate::model::Validation::Valid { .. })
         && rec
             .cancel_requested_ms

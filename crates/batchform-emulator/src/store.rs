@@ -2,8 +2,10 @@
 //! directory, with an in-memory index of the metadata (never of contents).
 //!
 //! Layout: `files.log` and `batches.log` (the records, see [`journal`]), `blobs/<id>`,
-//! `batches/<id>.input` (a hard link to the input file's blob, so deleting the input file
-//! does not break a running batch), `clock.json`, and `tmp/` for writes in progress.
+//! `clock.json`, and `tmp/` for writes in progress. A file's blob outlives its record while
+//! a batch still needs it as input (deleting the input file does not break a running
+//! batch): the index counts those batches per file, and the blob goes when the count and
+//! the record are both gone.
 //!
 //! A record change is acknowledged once its journal line is durable. A blob is written to
 //! a temporary file in `tmp/`, fsynced, renamed to its final name and the directory fsynced
@@ -13,7 +15,8 @@
 //! for a sync that started after its write, and one sync serves everyone waiting.
 //!
 //! Stores written by earlier versions (a `files/<id>.json` or `batches/<id>.json` document
-//! per record) are moved into the journals when opened.
+//! per record, a `batches/<id>.input` link per running batch) are moved into this layout
+//! when opened.
 
 mod journal;
 
@@ -40,15 +43,27 @@ struct Index {
     /// Batches whose result files are not written yet, by when they stop (simulated Unix
     /// ms, unless cancelled later): `(stops_at_ms, id)`. Reading the due ones is a range.
     unsettled: BTreeSet<(i64, String)>,
+    /// Per file id, the batches that still need its blob as input (see [`needs_input`]),
+    /// plus creates checking it right now.
+    inputs: HashMap<String, usize>,
 }
 
 impl Index {
-    /// Index a batch record, replacing the entry of its previous version.
-    fn put_batch(&mut self, record: BatchRecord) {
+    /// Index a batch record, replacing the entry of its previous version. Returns the id of
+    /// a deleted file whose blob nothing needs any more.
+    fn put_batch(&mut self, record: BatchRecord) -> Option<String> {
+        let mut released = None;
         if let Some(old) = self.batches.get(&record.id) {
             if let Some(at) = stops_at(old) {
                 self.unsettled.remove(&(at, old.id.clone()));
             }
+            if needs_input(old) {
+                let file = old.input_file_id.clone();
+                released = self.release_input(&file);
+            }
+        }
+        if needs_input(&record) {
+            *self.inputs.entry(record.input_file_id.clone()).or_default() += 1;
         }
         if let Some(at) = stops_at(&record) {
             self.unsettled.insert((at, record.id.clone()));
@@ -56,7 +71,25 @@ impl Index {
         self.batch_order
             .insert((record.project.clone(), record.created_at_ms, record.seq), record.id.clone());
         self.batches.insert(record.id.clone(), record);
+        released
     }
+
+    /// One user fewer of `file_id`'s blob; its id when that was the last and the file's
+    /// record is gone (the blob is garbage).
+    fn release_input(&mut self, file_id: &str) -> Option<String> {
+        let count = self.inputs.get_mut(file_id)?;
+        *count -= 1;
+        if *count > 0 {
+            return None;
+        }
+        self.inputs.remove(file_id);
+        (!self.files.contains_key(file_id)).then(|| file_id.to_string())
+    }
+}
+
+/// Whether a batch still reads its input file: valid, and its results not written yet.
+fn needs_input(rec: &BatchRecord) -> bool {
+    rec.outcome.is_none() && matches!(rec.validation, Validation::Valid { .. })
 }
 
 /// When a batch whose result files are still to be written stops (as things stand: a later
@@ -131,7 +164,7 @@ impl Store {
                 (tmp.path().to_path_buf(), Some(tmp))
             }
         };
-        for sub in ["blobs", "batches", "tmp"] {
+        for sub in ["blobs", "tmp"] {
             let p = root.join(sub);
             fs::create_dir_all(&p).map_err(|e| EmulatorError::io(&p, e))?;
         }
@@ -155,27 +188,35 @@ impl Store {
             max_seq = max_seq.max(b.seq + 1);
             index.put_batch(b);
         }
-        // Blobs whose record never landed (a crash between the two writes) are garbage, as
-        // are inputs of batches that no longer need them.
+        // An earlier version kept each running batch's input as a hard link
+        // `batches/<id>.input`: one whose file was deleted since becomes that file's blob.
+        let legacy_inputs = root.join("batches");
+        if legacy_inputs.is_dir() {
+            let links = read_dir(&legacy_inputs)?;
+            for path in links.into_iter().filter(|p| p.extension().is_some_and(|e| e == "input")) {
+                let batch = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
+                if let Some(b) = index.batches.get(batch).filter(|b| needs_input(b)) {
+                    let blob = root.join("blobs").join(&b.input_file_id);
+                    if !blob.exists() {
+                        fs::rename(&path, &blob).map_err(|e| EmulatorError::io(&path, e))?;
+                        continue;
+                    }
+                }
+                let _ = fs::remove_file(&path);
+            }
+            sync_dir(&root.join("blobs")).map_err(|e| EmulatorError::io(root.join("blobs"), e))?;
+            let _ = fs::remove_dir(&legacy_inputs);
+        }
+        // Blobs with neither a record (a crash between the two writes, or a deleted file)
+        // nor a batch that needs them are garbage.
         for path in read_dir(&root.join("blobs"))? {
             let id = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if !index.files.contains_key(id) {
+            if !index.files.contains_key(id) && !index.inputs.contains_key(id) {
                 let _ = fs::remove_file(&path);
             }
         }
-        for path in read_dir(&root.join("batches"))? {
-            if path.extension().is_some_and(|e| e == "input") {
-                let id = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
-                let needed = index.batches.get(id).is_some_and(|b| {
-                    b.outcome.is_none() && matches!(b.validation, Validation::Valid { .. })
-                });
-                if !needed {
-                    let _ = fs::remove_file(&path);
-                }
-            }
-        }
         let mut dir_syncs = HashMap::new();
-        for dir in ["", "blobs", "batches"] {
+        for dir in ["", "blobs"] {
             dir_syncs.insert(root.join(dir), SharedSync::default());
         }
         Ok(Store {
@@ -208,14 +249,30 @@ impl Store {
         self.root.join("blobs").join(file_id)
     }
 
-    pub fn batch_input_path(&self, batch_id: &str) -> PathBuf {
-        self.root.join("batches").join(format!("{batch_id}.input"))
+    /// Count a create that is about to read `file_id`'s blob as its input, if the file is
+    /// live and visible to `project`: a delete meanwhile keeps the blob. Every call is
+    /// paired with one [`Store::release_input`] once the batch is recorded (which counts
+    /// it on its own while it needs the input) or has failed.
+    pub fn reserve_input(&self, project: &str, file_id: &str, now: i64) -> Option<FileRecord> {
+        let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+        let file = index
+            .files
+            .get(file_id)
+            .filter(|f| f.project == project && !f.expired(now))
+            .cloned()?;
+        *index.inputs.entry(file_id.to_string()).or_default() += 1;
+        Some(file)
     }
 
-    /// Drop a batch's copy of its input once nothing needs it (results recorded, or
-    /// validation failed).
-    pub fn remove_batch_input(&self, batch_id: &str) -> std::io::Result<()> {
-        match fs::remove_file(self.batch_input_path(batch_id)) {
+    /// End a [`Store::reserve_input`]. Blocking (may remove a deleted file's blob).
+    pub fn release_input(&self, file_id: &str) -> std::io::Result<()> {
+        let garbage = self.index.write().unwrap_or_else(|e| e.into_inner()).release_input(file_id);
+        self.remove_blob(garbage)
+    }
+
+    fn remove_blob(&self, file_id: Option<String>) -> std::io::Result<()> {
+        let Some(id) = file_id else { return Ok(()) };
+        match fs::remove_file(self.blob_path(&id)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
@@ -278,20 +335,19 @@ impl Store {
         index.files.get(id).map(|f| f.project.clone())
     }
 
-    /// Delete a file (its record first, so a crash leaves at worst an orphan blob). Blocking.
+    /// Delete a file (its record first, so a crash leaves at worst an orphan blob; the blob
+    /// stays while a batch needs it as input). Blocking.
     pub fn delete_file(&self, id: &str) -> std::io::Result<()> {
         let live = self.index.read().unwrap_or_else(|e| e.into_inner()).files.len();
         self.files_log.delete(id, live.saturating_sub(1))?;
-        {
+        let garbage = {
             let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
             if let Some(f) = index.files.remove(id) {
                 index.file_order.remove(&(f.project, f.created_at, f.seq));
             }
-        }
-        match fs::remove_file(self.blob_path(id)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        }
+            (!index.inputs.contains_key(id)).then(|| id.to_string())
+        };
+        self.remove_blob(garbage)
     }
 
     /// Files of `project`, newest first (`Desc`) or oldest first, optionally of one purpose,
@@ -328,9 +384,8 @@ impl Store {
             index.batches.len() + usize::from(!index.batches.contains_key(&record.id))
         };
         self.batches_log.put(&record, live)?;
-        let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-        index.put_batch(record);
-        Ok(())
+        let garbage = self.index.write().unwrap_or_else(|e| e.into_inner()).put_batch(record);
+        self.remove_blob(garbage)
     }
 
     /// Batches (any project) that have stopped by `now_ms` but whose result files are not
@@ -752,28 +807,65 @@ mod tests {
         let old = file("file-a", 3, 10, "batch");
         fs::write(dir.path().join("files/file-a.json"), json(&old)).unwrap();
         fs::write(dir.path().join("blobs/file-a"), b"x").unwrap();
-        let mut batch = crate::lifecycle::tests::rec(Validation::Valid {
-            total: 1,
-            model: None,
-            failing: Vec::new(),
-        });
+        // A running batch whose input file (file-x) was deleted: only its link is left.
+        let mut batch = crate::lifecycle::tests::rec(valid());
         batch.seq = 7;
         fs::write(dir.path().join("batches/batch_x.json"), json(&batch)).unwrap();
-        fs::write(dir.path().join("batches/batch_x.input"), b"x").unwrap();
+        fs::write(dir.path().join("batches/batch_x.input"), b"input").unwrap();
         fs::write(dir.path().join("batches/batch_bad.json"), b"{\"id\":").unwrap();
         for _ in 0..2 {
             let store = Store::open(Some(dir.path())).unwrap();
             assert!(store.file("", "file-a", 0).is_some());
             assert!(store.batch("", "batch_x").is_some());
             assert_eq!(store.next_seq(), 8, "numbering continues after the moved records");
-            assert!(dir.path().join("blobs/file-a").exists());
-            assert!(dir.path().join("batches/batch_x.input").exists(), "the batch still needs it");
+            assert_eq!(fs::read(dir.path().join("blobs/file-a")).unwrap(), b"x");
+            assert_eq!(fs::read(store.blob_path("file-x")).unwrap(), b"input", "the input stays");
             // Moved documents are gone; an unreadable one stays, reported, at every start.
             assert!(!dir.path().join("files").exists());
             assert!(!dir.path().join("batches/batch_x.json").exists());
+            assert!(!dir.path().join("batches/batch_x.input").exists());
             assert_eq!(store.warnings.len(), 1, "{:?}", store.warnings);
             assert!(store.warnings[0].contains("batch_bad.json"), "{:?}", store.warnings);
         }
+    }
+
+    fn valid() -> Validation {
+        Validation::Valid { total: 1, model: None, failing: Vec::new() }
+    }
+
+    /// A running batch keeps its input's blob when the file is deleted; the blob goes once
+    /// its results are recorded (or at the next start, if that happened meanwhile).
+    #[test]
+    fn a_deleted_input_file_keeps_its_blob_until_no_batch_needs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(Some(dir.path())).unwrap();
+        add(&store, file("file-x", 0, 10, "batch"));
+        let mut batch = crate::lifecycle::tests::rec(valid());
+        store.put_batch(batch.clone()).unwrap();
+        let blob = store.blob_path("file-x");
+        store.delete_file("file-x").unwrap();
+        assert!(store.file("", "file-x", 0).is_none());
+        assert!(blob.exists(), "the batch still reads it");
+        drop(store);
+        let store = Store::open(Some(dir.path())).unwrap();
+        assert!(blob.exists(), "kept across a restart");
+        batch.outcome = Some(Default::default());
+        store.put_batch(batch).unwrap();
+        assert!(!blob.exists(), "no batch needs it any more");
+
+        // A create that reserved the input before the delete keeps the blob until it ends.
+        add(&store, file("file-y", 1, 11, "batch"));
+        assert!(store.reserve_input("", "file-y", 0).is_some());
+        assert!(store.reserve_input("other-project", "file-y", 0).is_none());
+        store.delete_file("file-y").unwrap();
+        assert!(store.blob_path("file-y").exists());
+        assert!(store.reserve_input("", "file-y", 0).is_none(), "deleted files are not found");
+        store.release_input("file-y").unwrap();
+        assert!(!store.blob_path("file-y").exists());
+        // Without users, a delete removes the blob at once.
+        add(&store, file("file-z", 2, 12, "batch"));
+        store.delete_file("file-z").unwrap();
+        assert!(!store.blob_path("file-z").exists());
     }
 
     fn json<T: serde::Serialize>(value: &T) -> String {

@@ -445,3 +445,26 @@ async fn result_files_are_listed_and_served_without_reading_the_batch_first() {
     assert_eq!(lines[0]["custom_id"], "c");
     assert_eq!(api.batch(&id2).await["output_file_id"], newest);
 }
+
+/// Deleting a batch's input file while the batch runs does not break it (the API keeps the
+/// batch's input): the results are produced from it, and the file is gone from listings.
+#[tokio::test]
+async fn deleting_the_input_file_of_a_running_batch_leaves_its_results_intact() {
+    let (em, api) = start().await;
+    let file = api.input_file(&[chat_line("a", "hello"), chat_line("b", "there")]).await;
+    let id =
+        api.create_batch(&file, "/v1/chat/completions").await["id"].as_str().unwrap().to_string();
+    assert_eq!(api.delete(&format!("/files/{file}")).await.status, 200);
+    assert_eq!(api.get(&format!("/files/{file}")).await.status, 404);
+    em.clock().advance(3600.0);
+    let b = api.batch(&id).await;
+    assert_eq!(b["status"], "completed", "{b}");
+    assert_eq!(b["request_counts"]["completed"], 2, "{b}");
+    let lines = api.lines(b["output_file_id"].as_str().unwrap()).await;
+    let ids: Vec<&str> = lines.iter().map(|l| l["custom_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&"a") && ids.contains(&"b"), "{ids:?}");
+    // The deleted file's content is not kept once the batch is done with it.
+    let blobs = std::fs::read_dir(em.data_dir().join("blobs")).unwrap().count();
+    assert_eq!(blobs, 1, "only the output file");
+}

@@ -74,8 +74,9 @@ pub async fn create_batch(
     let now_s = st.clock.now();
     let file = st
         .store
-        .file(&project, input_file_id, now_s)
+        .reserve_input(&project, input_file_id, now_s)
         .ok_or_else(|| ApiError::file_not_found(input_file_id, "input_file_id"))?;
+    let reservation = InputReservation { st: st.clone(), file_id: file.id.clone() };
     if file.purpose != "batch" {
         return Err(ApiError::bad_request(format!(
             "The input file {input_file_id} has purpose '{}', but batches need a file uploaded with purpose 'batch'.",
@@ -90,7 +91,6 @@ pub async fn create_batch(
         None => (ids::new_batch_id(), st.clock.now_ms()),
     };
     let blob = st.store.blob_path(&file.id);
-    let link = st.store.batch_input_path(&id);
     let endpoint = endpoint.to_string();
     let (input_file_id, completion_window) =
         (input_file_id.to_string(), completion_window.to_string());
@@ -98,15 +98,11 @@ pub async fn create_batch(
     // One blocking task for the input check and the record's durable write (each hand-off
     // to a blocking thread costs a wake-up and a context switch per create).
     let record = tokio::task::spawn_blocking(move || -> std::io::Result<BatchRecord> {
-        // The batch keeps its own name for the input, so deleting the file later is harmless.
-        if std::fs::hard_link(&blob, &link).is_err() {
-            std::fs::copy(&blob, &link)?;
-        }
-        let input = std::io::BufReader::new(std::fs::File::open(&link)?);
+        // Reserved, so the blob stays even if the file is deleted meanwhile; the recorded
+        // batch keeps it while it needs it.
+        let _reservation = reservation;
+        let input = std::io::BufReader::new(std::fs::File::open(&blob)?);
         let validation = validate::validate(input, &endpoint)?;
-        if matches!(validation, Validation::Failed { .. }) {
-            std::fs::remove_file(&link)?;
-        }
         let record = BatchRecord {
             id,
             seq: st2.store.next_seq(),
@@ -128,6 +124,21 @@ pub async fn create_batch(
     .await
     .map_err(std::io::Error::other)??;
     Ok(record)
+}
+
+/// A create's hold on its input file's blob ([`crate::store::Store::reserve_input`]),
+/// released when dropped.
+struct InputReservation {
+    st: Shared,
+    file_id: String,
+}
+
+impl Drop for InputReservation {
+    fn drop(&mut self) {
+        // Only a file deleted meanwhile makes this remove a blob; a failure leaves it for
+        // the next start to collect.
+        let _ = self.st.store.release_input(&self.file_id);
+    }
 }
 
 pub async fn retrieve(
@@ -230,7 +241,6 @@ async fn settle(st: &Shared, rec: BatchRecord) -> Result<(BatchRecord, View), Ap
         let outcome = results::produce(&st2.store, &rec, &term)?;
         rec.outcome = Some(outcome);
         st2.store.put_batch(rec.clone())?;
-        st2.store.remove_batch_input(&rec.id)?;
         Ok(rec)
     })
     .await
