@@ -257,3 +257,29 @@ fn an_auto_approved_apply_prints_the_whole_plan_before_anything_it_does() {
     assert!(last_planned < first_start, "{types:?}");
     assert_eq!(types[first_start - 1], "\"change_summary\"", "{types:?}");
 }
+
+/// The state is read while the configuration's providers start: a provider only the state
+/// names (its resources were removed from the configuration) still starts, so their objects
+/// can be destroyed; a state that cannot be read stops the command untouched.
+#[test]
+fn providers_named_only_by_the_state_start_and_a_broken_state_stops_the_run() {
+    let w = workdir();
+    assert_eq!(w.run(&["apply", "-auto-approve"]).code, 0);
+    w.file("main.tf", "output \"x\" {\n  value = 1\n}\n");
+    let plan = w.run(&["plan", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("# terraform_data.a will be destroyed"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 0 to add, 0 to change, 2 to destroy."), "{}", plan.stdout);
+
+    w.file("terraform.tfstate", "{\"version\": 4, \"lineage\": ");
+    let broken = w.run(&["plan", "-no-color"]);
+    assert_eq!(broken.code, 1);
+    let message = broken.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(message.contains("Error: Failed to load state"), "{message}");
+    assert!(message.contains("The state file was left untouched."), "{message}");
+    assert_eq!(
+        std::fs::read_to_string(w.path().join("terraform.tfstate")).unwrap(),
+        "{\"version\": 4, \"lineage\": "
+    );
+    assert!(!w.path().join(".terraform.tfstate.lock.info").exists(), "the lock was released");
+}

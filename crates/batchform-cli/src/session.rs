@@ -174,7 +174,38 @@ pub fn open(
     warnings.extend(diags);
     let path = crate::commands::state::state_path(&loaded.config, opts.path.as_deref());
     let mut backend = crate::commands::state::lock_for_change(&path, opts.lock, operation, color)?;
-    let state = match backend.read_or_new() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eoutln!("Error: failed to start the async runtime: {e}");
+            return Err(1);
+        }
+    };
+    let mut session = Session {
+        loaded,
+        variables,
+        given_variables,
+        env,
+        backend: LocalBackend::new(&path),
+        state: State::new(),
+        providers: ProviderSet::new(),
+        runtime,
+        color,
+        warnings,
+        registry,
+        json: opts.json,
+    };
+    // The state is read while the configuration's providers start (the embedded emulator
+    // loads its own store meanwhile); providers only the state names start after.
+    let factory = crate::providers::Registry::builtin();
+    let (read, diags) = std::thread::scope(|scope| {
+        let read = scope.spawn(|| backend.read_or_new().map_err(|e| e.to_string()));
+        let needed = config_providers(session.config());
+        let diags = configure_providers(&mut session, ctx, &factory, needed);
+        (read.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), diags)
+    });
+    session.backend = backend;
+    let state = match read {
         Ok(s) => s,
         Err(e) => {
             emit(
@@ -192,28 +223,19 @@ pub fn open(
             return Err(1);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eoutln!("Error: failed to start the async runtime: {e}");
-            return Err(1);
-        }
-    };
-    let mut session = Session {
-        loaded,
-        variables,
-        given_variables,
-        env,
-        backend,
-        state,
-        providers: ProviderSet::new(),
-        runtime,
-        color,
-        warnings,
-        registry,
-        json: opts.json,
-    };
-    let diags = configure_providers(&mut session, ctx, &crate::providers::Registry::builtin());
+    session.state = state;
+    let mut diags = diags;
+    if !diags.has_errors() {
+        let started = config_providers(session.config());
+        let from_state: BTreeSet<ProviderConfigAddr> = session
+            .state
+            .resources
+            .values()
+            .filter_map(|r| parse_state_address(&r.provider))
+            .filter(|a| !started.contains(a))
+            .collect();
+        diags.extend(configure_providers(&mut session, ctx, &factory, from_state));
+    }
     if diags.has_errors() {
         session.print(&diags);
         return Err(1);
@@ -222,21 +244,22 @@ pub fn open(
     Ok(session)
 }
 
-/// Create and configure every provider configuration the configuration or the state uses.
+/// The provider configurations the configuration uses.
+fn config_providers(config: &Config) -> BTreeSet<ProviderConfigAddr> {
+    let mut needed: BTreeSet<ProviderConfigAddr> = config.providers.keys().cloned().collect();
+    needed.extend(config.resources.values().map(|r| r.provider.clone()));
+    needed
+}
+
+/// Create and configure the provider configurations `needed`.
 fn configure_providers(
     session: &mut Session,
     ctx: &Context,
     factory: &dyn ProviderFactory,
+    needed: BTreeSet<ProviderConfigAddr>,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let config = &session.loaded.config;
-    let mut needed: BTreeSet<ProviderConfigAddr> = config.providers.keys().cloned().collect();
-    needed.extend(config.resources.values().map(|r| r.provider.clone()));
-    for r in session.state.resources.values() {
-        if let Some(a) = parse_state_address(&r.provider) {
-            needed.insert(a);
-        }
-    }
     let library = session.env.library();
     let resources = batchform_config::scope::UnknownResources;
     let scope = batchform_config::scope::ModuleScope::new(
@@ -379,7 +402,11 @@ pub fn open_saved(
         registry: crate::providers::Registry::builtin(),
         json: opts.json,
     };
-    let diags = configure_providers(&mut session, ctx, &crate::providers::Registry::builtin());
+    let mut needed = config_providers(session.config());
+    needed
+        .extend(session.state.resources.values().filter_map(|r| parse_state_address(&r.provider)));
+    let diags =
+        configure_providers(&mut session, ctx, &crate::providers::Registry::builtin(), needed);
     if diags.has_errors() {
         session.print(&diags);
         return Err(1);

@@ -143,9 +143,14 @@ impl OsLock {
         serde_json::from_str(&text).ok()
     }
 
-    /// Remove the info file, then release the OS lock.
+    /// Remove the info file, then release the OS lock. The removal is not fsynced: an info
+    /// file that a power loss brings back is a stale one, which the next run locks and
+    /// overwrites like any other (the OS lock, not the file, is what excludes).
     pub(crate) fn release(self) -> io::Result<()> {
-        let removed = crate::atomic::remove_durably(&self.path);
+        let removed = match fs::remove_file(&self.path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        };
         drop(self.file);
         removed
     }
