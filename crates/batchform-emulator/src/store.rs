@@ -525,8 +525,8 @@ fn open_journal<T: Keyed + serde::Serialize + serde::de::DeserializeOwned + Send
     warnings: &mut Vec<String>,
 ) -> Result<(Journal<T>, Vec<T>), EmulatorError> {
     let path = root.join(format!("{kind}.log"));
-    let (journal, opened) =
-        Journal::<T>::open(path.clone(), durable).map_err(|e| EmulatorError::io(&path, e))?;
+    let (journal, opened) = Journal::<T>::open(path.clone(), root.join("tmp"), durable)
+        .map_err(|e| EmulatorError::io(&path, e))?;
     warnings.extend(opened.warnings);
     let mut records = opened.records;
     let legacy_dir = root.join(kind);

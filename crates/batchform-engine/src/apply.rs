@@ -205,7 +205,7 @@ pub async fn apply(
     // waits for a call slot, and gives the slot back as soon as its call returns, so the
     // next call starts at once while the previous result is being synced (dependents still
     // wait for the sync). Bounding the tasks bounds the intents open at any time.
-    let parallelism = op.parallelism.max(1);
+    let parallelism = op.call_slots();
     let admission = Admission {
         slots: Arc::new(tokio::sync::Semaphore::new(parallelism)),
         cancel: cancel.clone(),

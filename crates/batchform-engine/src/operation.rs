@@ -25,6 +25,12 @@ pub struct Operation<'a> {
 }
 
 impl Operation<'_> {
+    /// How many provider calls may run at once: `-parallelism`, at least 1, and at most
+    /// 2^20 (a semaphore holds fewer than `usize::MAX` permits; no machine runs more calls).
+    pub fn call_slots(&self) -> usize {
+        self.parallelism.clamp(1, 1 << 20)
+    }
+
     /// A module scope over the given instance values.
     pub fn scope<'s>(&'s self, values: &'s InstanceValues) -> ModuleScope<'s> {
         let mut scope = ModuleScope::new(

@@ -340,6 +340,23 @@ async fn parallelism_bounds_concurrent_provider_calls() {
     assert!((2..=3).contains(&max), "max concurrent calls {max}");
 }
 
+/// Any `-parallelism` works, however large (the semaphores cannot hold `usize::MAX`).
+#[tokio::test]
+async fn the_largest_parallelism_is_accepted() {
+    let run = Run::new();
+    let cfg = config(
+        "resource \"mock_thing\" \"many\" {\n  count = 3\n  name  = \"n-${count.index}\"\n}\n",
+    );
+    let (p, outcome, _) = run.cycle(&cfg, State::new(), usize::MAX).await;
+    assert_eq!(outcome.added, 3, "{:?}", outcome.diagnostics);
+    // And the refresh of what was made.
+    let op = run.op(&cfg, usize::MAX);
+    let again =
+        plan(&op, outcome.state, &PlanOptions { refresh: true, ..PlanOptions::default() }).await;
+    assert!(!again.errored, "{:?}", again.diagnostics);
+    assert!(!again.has_changes(), "{:?}", p.changes.len());
+}
+
 /// A durable store that takes `delay` per persist (an fsync on a busy disk).
 struct SlowPersister {
     delay: std::time::Duration,

@@ -41,6 +41,9 @@ const COMPACT_SLACK: u64 = 10_000;
 
 pub struct Journal<T> {
     path: PathBuf,
+    /// Where a rewrite is prepared (on the journal's filesystem, cleared at every start, so
+    /// a rewrite a crash interrupted leaves nothing behind).
+    tmp_dir: PathBuf,
     writer: Mutex<Writer>,
     sync: SharedSync,
     durable: bool,
@@ -70,7 +73,11 @@ pub struct Opened<T> {
 impl<T: Keyed + Serialize + DeserializeOwned + Send> Journal<T> {
     /// Open (creating if needed) the journal at `path`: read it, cut off a torn last line,
     /// and compact it when superseded lines dominate.
-    pub fn open(path: PathBuf, durable: bool) -> io::Result<(Journal<T>, Opened<T>)> {
+    pub fn open(
+        path: PathBuf,
+        tmp_dir: PathBuf,
+        durable: bool,
+    ) -> io::Result<(Journal<T>, Opened<T>)> {
         let mut bytes = Vec::new();
         match File::open(&path) {
             Ok(mut f) => {
@@ -91,6 +98,7 @@ impl<T: Keyed + Serialize + DeserializeOwned + Send> Journal<T> {
         }
         let journal = Journal {
             path,
+            tmp_dir,
             writer: Mutex::new(Writer {
                 file: Arc::new(file),
                 lines: read.lines,
@@ -185,7 +193,7 @@ impl<T: Keyed + Serialize + DeserializeOwned + Send> Journal<T> {
     /// returns, whichever file a sync it waits on then flushes.
     fn rewrite(&self, w: &mut Writer, records: &[T]) -> io::Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.tmp_dir)?;
         let mut out = io::BufWriter::new(tmp.as_file_mut());
         for record in records {
             serde_json::to_writer(&mut out, &Entry::Put(record)).map_err(io::Error::other)?;
@@ -296,11 +304,11 @@ mod tests {
     }
 
     fn open(path: &Path) -> (Journal<Rec>, Opened<Rec>) {
-        Journal::open(path.to_path_buf(), true).unwrap()
+        Journal::open(path.to_path_buf(), path.parent().unwrap().to_path_buf(), true).unwrap()
     }
 
     fn open_unsynced(path: &Path) -> (Journal<Rec>, Opened<Rec>) {
-        Journal::open(path.to_path_buf(), false).unwrap()
+        Journal::open(path.to_path_buf(), path.parent().unwrap().to_path_buf(), false).unwrap()
     }
 
     #[test]

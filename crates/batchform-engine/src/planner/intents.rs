@@ -21,7 +21,7 @@ pub(crate) async fn recover(op: &Operation<'_>, state: &mut State) -> Diagnostic
     if state.pending_creates.is_empty() {
         return diags;
     }
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(op.parallelism.max(1)));
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(op.call_slots()));
     let mut tasks = tokio::task::JoinSet::new();
     for intent in state.pending_creates.values().cloned().collect::<Vec<_>>() {
         let provider_addr = parse_state_address(&intent.provider).unwrap_or_else(|| {

@@ -52,7 +52,7 @@ pub(crate) fn start(op: &Operation<'_>, prior: &State, order: &[ResourceAddr]) -
         drift: Vec::new(),
         diags: Diagnostics::new(),
     };
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(op.parallelism.max(1)));
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(op.call_slots()));
     let first: HashSet<&ResourceAddr> = order.iter().collect();
     let mut schemas: HashMap<String, Option<Arc<Schema>>> = HashMap::new();
     let ordered =
