@@ -33,6 +33,8 @@ pub fn install(cancel: Cancel, ui: Ui, runtime: &tokio::runtime::Handle) -> Guar
             return;
         }
         ui.two_interrupts();
+        // The plan may still be rendering with the output held: print what is queued.
+        crate::ui::drain_held();
         std::process::exit(1);
     });
     Guard { task }

@@ -114,6 +114,15 @@ pub struct Held {
     released: bool,
 }
 
+/// Print whatever the held output has queued and stop holding (an exit that cannot wait
+/// for [`Held::release`]: the second Ctrl-C).
+pub fn drain_held() {
+    let mut held = held();
+    for (stream, bytes) in held.take().unwrap_or_default() {
+        emit(stream, &bytes);
+    }
+}
+
 impl Held {
     /// Print `first` on stdout, then everything held, and stop holding.
     pub fn release(mut self, first: &[u8]) {

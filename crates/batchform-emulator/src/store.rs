@@ -52,6 +52,11 @@ impl Index {
     /// Index a batch record, replacing the entry of its previous version. Returns the id of
     /// a deleted file whose blob nothing needs any more.
     fn put_batch(&mut self, record: BatchRecord) -> Option<String> {
+        // The new version is counted before the old one is released, so a blob both need
+        // (a cancel of a batch whose input file was deleted) is never garbage in between.
+        if needs_input(&record) {
+            *self.inputs.entry(record.input_file_id.clone()).or_default() += 1;
+        }
         let mut released = None;
         if let Some(old) = self.batches.get(&record.id) {
             if let Some(at) = stops_at(old) {
@@ -61,9 +66,6 @@ impl Index {
                 let file = old.input_file_id.clone();
                 released = self.release_input(&file);
             }
-        }
-        if needs_input(&record) {
-            *self.inputs.entry(record.input_file_id.clone()).or_default() += 1;
         }
         if let Some(at) = stops_at(&record) {
             self.unsettled.insert((at, record.id.clone()));
@@ -612,23 +614,25 @@ struct SharedSync {
 #[derive(Default)]
 struct SyncState {
     started: u64,
-    done: u64,
-    /// The last sync that failed: after a failed fsync Linux may drop the dirty pages it
-    /// could not write, so a later success says nothing of the writes that sync covered.
-    failed: u64,
+    /// The last sync that finished, well or not.
+    finished: u64,
+    /// Syncs that failed: after a failed fsync Linux may drop the dirty pages it could not
+    /// write, so a later success says nothing of the writes that sync covered.
+    failed: BTreeSet<u64>,
     running: bool,
 }
 
 impl SharedSync {
     fn sync(&self, mut fsync: impl FnMut() -> std::io::Result<()>) -> std::io::Result<()> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        // The first sync to start from now covers this caller's write; its outcome is theirs.
         let needed = state.started + 1;
         loop {
-            if state.failed >= needed {
-                return Err(std::io::Error::other("a directory fsync covering this write failed"));
-            }
-            if state.done >= needed {
-                return Ok(());
+            if state.finished >= needed {
+                return match state.failed.contains(&needed) {
+                    true => Err(std::io::Error::other("an fsync covering this write failed")),
+                    false => Ok(()),
+                };
             }
             if state.running {
                 state = self.finished.wait(state).unwrap_or_else(PoisonError::into_inner);
@@ -641,9 +645,9 @@ impl SharedSync {
             let result = fsync();
             state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             state.running = false;
-            match &result {
-                Ok(()) => state.done = number,
-                Err(_) => state.failed = number,
+            state.finished = number;
+            if result.is_err() {
+                state.failed.insert(number);
             }
             self.finished.notify_all();
             result?;
@@ -846,6 +850,10 @@ mod tests {
         store.delete_file("file-x").unwrap();
         assert!(store.file("", "file-x", 0).is_none());
         assert!(blob.exists(), "the batch still reads it");
+        // A change of the batch that still needs its input (a cancel) keeps the blob.
+        batch.cancel_requested_ms = Some(batch.created_at_ms + 1);
+        store.put_batch(batch.clone()).unwrap();
+        assert!(blob.exists(), "a cancel does not let the blob go");
         drop(store);
         let store = Store::open(Some(dir.path())).unwrap();
         assert!(blob.exists(), "kept across a restart");

@@ -61,6 +61,9 @@ struct Writer {
     broken: bool,
     /// Records live after the last change (the caller's count).
     live: u64,
+    /// No rewrite is tried before the file has this many lines (raised after a rewrite
+    /// fails, so a full disk is not retried on every change).
+    retry_at: u64,
 }
 
 /// What opening a journal found: its live records in the order they were last written, and
@@ -86,9 +89,15 @@ impl<T: Keyed + Serialize + DeserializeOwned + Send> Journal<T> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
+        let existed = !bytes.is_empty() || path.exists();
         let read = replay::<T>(&path, &bytes);
         drop(bytes);
         let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        if !existed && durable {
+            // The new journal's name must be durable before anything relies on it (the
+            // move of an old store's records, which then deletes them).
+            File::open(path.parent().unwrap_or(Path::new(".")))?.sync_all()?;
+        }
         if read.valid_len < file.metadata()?.len() {
             // A torn last line: cut it off, or the next append would continue it.
             file.set_len(read.valid_len)?;
@@ -105,6 +114,7 @@ impl<T: Keyed + Serialize + DeserializeOwned + Send> Journal<T> {
                 len: read.valid_len,
                 broken: false,
                 live: read.records.len() as u64,
+                retry_at: 0,
             }),
             sync: SharedSync::default(),
             durable,
@@ -158,9 +168,13 @@ impl<T: Keyed + Serialize + DeserializeOwned + Send> Journal<T> {
             w.len += lines.len() as u64;
             w.lines += entries.len() as u64;
             w.live = live as u64;
-            if self.needs_compaction(w.lines, w.live) {
-                let records = self.read_live()?;
-                self.rewrite(&mut w, &records)?;
+            if self.needs_compaction(w.lines, w.live) && w.lines >= w.retry_at {
+                // Best effort: the change is written either way, and its sync below is
+                // what the caller is told about. A failed rewrite is retried later.
+                let rewritten = self.read_live().and_then(|records| self.rewrite(&mut w, &records));
+                if rewritten.is_err() {
+                    w.retry_at = w.lines.saturating_mul(2);
+                }
             }
         }
         if !self.durable {
@@ -204,15 +218,25 @@ impl<T: Keyed + Serialize + DeserializeOwned + Send> Journal<T> {
         if self.durable {
             tmp.as_file().sync_all()?;
         }
-        tmp.persist(&self.path).map_err(|e| e.error)?;
-        if self.durable {
-            File::open(dir)?.sync_all()?;
+        drop(tmp.persist(&self.path).map_err(|e| e.error)?);
+        // From here the journal on disk is the new file: appends must go to it, and if that
+        // or making the rename durable fails, no append may be acknowledged any more (to the
+        // old, unlinked file they would be lost at the next start).
+        let swapped = (|| -> io::Result<()> {
+            let file = OpenOptions::new().append(true).open(&self.path)?;
+            w.len = file.metadata()?.len();
+            w.file = Arc::new(file);
+            w.lines = records.len() as u64;
+            w.live = records.len() as u64;
+            if self.durable {
+                File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        })();
+        if swapped.is_err() {
+            w.broken = true;
         }
-        w.file = Arc::new(OpenOptions::new().append(true).open(&self.path)?);
-        w.len = w.file.metadata()?.len();
-        w.lines = records.len() as u64;
-        w.live = records.len() as u64;
-        Ok(())
+        swapped
     }
 }
 
@@ -262,9 +286,14 @@ fn replay<T: Keyed + DeserializeOwned + Send>(path: &Path, bytes: &[u8]) -> Repl
             }
             // A damaged last line is a write the crash interrupted (a block of zeros or of
             // old data where the filesystem had not written the new one): drop it.
-            Err(_) if i == last => {
+            Err(e) if i == last => {
                 valid_len -= lines[i].len() as u64 + 1;
                 kept_lines -= 1;
+                warnings.push(format!(
+                    "{} line {}: damaged last record dropped, as an interrupted write ({e})",
+                    path.display(),
+                    i + 1
+                ));
             }
             Err(e) => warnings.push(format!(
                 "{} line {}: damaged record skipped ({e})",
@@ -346,7 +375,15 @@ mod tests {
             {
                 let (j, opened) = open(&path);
                 assert_eq!(opened.records, [rec("a", 1)]);
-                assert!(opened.warnings.is_empty(), "{:?}", opened.warnings);
+                // A line cut short is silent; a whole line that does not parse is reported.
+                if torn.ends_with(b"\n") {
+                    assert_eq!(opened.warnings.len(), 1, "{:?}", opened.warnings);
+                    assert!(
+                        opened.warnings[0].contains("r.log line 2: damaged last record dropped")
+                    );
+                } else {
+                    assert!(opened.warnings.is_empty(), "{:?}", opened.warnings);
+                }
                 assert_eq!(fs::read(&path).unwrap(), intact, "the torn line is cut off");
                 j.put(&rec("c", 1), 2).unwrap();
             }
@@ -354,6 +391,25 @@ mod tests {
             assert_eq!(opened.records, [rec("a", 1), rec("c", 1)]);
             j.delete("c", 1).unwrap();
         }
+    }
+
+    /// A rewrite that cannot be made (no room for its temporary file) does not fail the
+    /// changes: they are written and synced as ever, and the rewrite is tried again later.
+    #[test]
+    fn a_failed_rewrite_fails_no_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.log");
+        let missing = dir.path().join("no-such-dir");
+        {
+            let (j, _) = Journal::<Rec>::open(path.clone(), missing.clone(), false).unwrap();
+            for i in 0..(COMPACT_SLACK as u32 + 100) {
+                j.put(&rec("x", i), 1).unwrap();
+            }
+        }
+        fs::create_dir(&missing).unwrap();
+        let (_, opened) = Journal::<Rec>::open(path.clone(), missing, false).unwrap();
+        assert_eq!(opened.records, [rec("x", COMPACT_SLACK as u32 + 99)]);
+        assert_eq!(fs::read(&path).unwrap().iter().filter(|&&b| b == b'\n').count(), 1);
     }
 
     #[test]
