@@ -34,6 +34,32 @@ pub trait Persister: Send + Sync {
     }
 }
 
+/// The walk's view of its persister: notes the first failure, after which no new provider
+/// call starts (a change made then could not be recorded).
+struct Watched {
+    inner: Arc<dyn Persister>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Watched {
+    fn noted(&self, result: Result<(), String>) -> Result<(), String> {
+        if result.is_err() {
+            self.failed.store(true, Ordering::SeqCst);
+        }
+        result
+    }
+}
+
+#[async_trait::async_trait]
+impl Persister for Watched {
+    async fn persist(&self, change: StateChange) -> Result<(), String> {
+        self.noted(self.inner.persist(change).await)
+    }
+    async fn persist_all(&self, changes: Vec<StateChange>) -> Result<(), String> {
+        self.noted(self.inner.persist_all(changes).await)
+    }
+}
+
 /// A persister that only keeps changes in memory (tests, `-lock=false` dry runs).
 #[derive(Default)]
 pub struct MemoryPersister {
@@ -128,18 +154,24 @@ impl Done {
 }
 
 /// How a task gets to make its provider call: a slot among `-parallelism`, unless the apply
-/// was interrupted meanwhile.
+/// was interrupted or a change failed to persist meanwhile.
 #[derive(Clone)]
 struct Admission {
     slots: Arc<tokio::sync::Semaphore>,
     cancel: Cancel,
+    persist_failed: Arc<AtomicBool>,
 }
 
 impl Admission {
-    /// A call slot, or `None` when Ctrl-C came first (no new operation starts).
+    /// A call slot, or `None` when Ctrl-C or a failed persist came first (no new operation
+    /// starts).
     async fn slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         let slot = self.slots.clone().acquire_owned().await.ok()?;
-        (!self.cancel.is_cancelled()).then_some(slot)
+        (!self.cancel.is_cancelled() && !self.persisting_failed()).then_some(slot)
+    }
+
+    fn persisting_failed(&self) -> bool {
+        self.persist_failed.load(Ordering::SeqCst)
     }
 }
 
@@ -191,6 +223,12 @@ pub async fn apply(
             return outcome;
         }
     };
+    // Once a change cannot be persisted, no new provider call starts: the walk ends with
+    // what is under way (whose intents, if any, are durable for the next plan to find).
+    let persist_failed = Arc::new(AtomicBool::new(false));
+    let persister: Arc<dyn Persister> =
+        Arc::new(Watched { inner: persister, failed: persist_failed.clone() });
+    let halted = || cancel.is_cancelled() || persist_failed.load(Ordering::SeqCst);
     let mut values = initial_values(op, plan);
     let changes: Vec<&InstanceChange> = plan.effective_changes().collect();
     let mut steps = build_steps(&changes, &graph);
@@ -209,10 +247,11 @@ pub async fn apply(
     let admission = Admission {
         slots: Arc::new(tokio::sync::Semaphore::new(parallelism)),
         cancel: cancel.clone(),
+        persist_failed: persist_failed.clone(),
     };
     let window = Arc::new(tokio::sync::Semaphore::new(2 * parallelism));
     loop {
-        while !cancel.is_cancelled() && !ready.is_empty() {
+        while !halted() && !ready.is_empty() {
             let Ok(permit) = window.clone().try_acquire_owned() else { break };
             let Some(step) = ready.pop_front() else { break };
             if failed.contains(&step) {
@@ -254,13 +293,13 @@ pub async fn apply(
             }
         }
         if running.is_empty() {
-            if ready.is_empty() || cancel.is_cancelled() {
+            if ready.is_empty() || halted() {
                 break;
             }
             continue;
         }
         // Wait for a task to finish, or (with work ready) for room to start one.
-        let joined = if ready.is_empty() || cancel.is_cancelled() {
+        let joined = if ready.is_empty() || halted() {
             running.join_next().await
         } else {
             tokio::select! {
@@ -782,20 +821,30 @@ fn prepare(
                     create_token = Some(token);
                 }
                 let Some(slot) = admission.slot().await else {
-                    // Interrupted before the call: what was made ready is undone.
-                    let mut undo: Vec<StateChange> = create_token
-                        .map(|token| StateChange::ResolveCreate { token })
-                        .into_iter()
-                        .collect();
+                    // Stopped before the call: what was made ready is undone, unless the
+                    // state can no longer be written (the open intent is then found by
+                    // the next plan, which finds nothing to adopt and drops it).
                     let mut diagnostics = Diagnostics::new();
-                    if let Err(e) = persister.persist_all(undo.clone()).await {
-                        diagnostics.push(persist_error(&e));
-                        undo.clear();
-                    }
-                    persisted.extend(undo);
-                    if let Some(key) = &deposed_key {
-                        restore_deposed(&*persister, &addr, key, &mut persisted, &mut diagnostics)
+                    if !admission.persisting_failed() {
+                        let mut undo: Vec<StateChange> = create_token
+                            .map(|token| StateChange::ResolveCreate { token })
+                            .into_iter()
+                            .collect();
+                        if let Err(e) = persister.persist_all(undo.clone()).await {
+                            diagnostics.push(persist_error(&e));
+                            undo.clear();
+                        }
+                        persisted.extend(undo);
+                        if let Some(key) = &deposed_key {
+                            restore_deposed(
+                                &*persister,
+                                &addr,
+                                key,
+                                &mut persisted,
+                                &mut diagnostics,
+                            )
                             .await;
+                        }
                     }
                     let mut done = Done::skipped(index, persisted);
                     done.diagnostics = diagnostics;

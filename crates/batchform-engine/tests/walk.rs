@@ -357,6 +357,55 @@ async fn the_largest_parallelism_is_accepted() {
     assert!(!again.has_changes(), "{:?}", p.changes.len());
 }
 
+/// A store that accepts `ok` persists, then fails every one (a full disk).
+struct FailingPersister {
+    ok: std::sync::atomic::AtomicUsize,
+    inner: MemoryPersister,
+}
+
+#[async_trait::async_trait]
+impl Persister for FailingPersister {
+    async fn persist(&self, change: StateChange) -> Result<(), String> {
+        let left = self.ok.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err("no space left on device".into());
+        }
+        self.ok.store(left - 1, Ordering::SeqCst);
+        self.inner.persist(change).await
+    }
+}
+
+/// Once a change cannot be persisted, no new provider call starts: what it would make
+/// could not be recorded. The walk ends with the error.
+#[tokio::test]
+async fn no_call_starts_after_a_change_fails_to_persist() {
+    // Without intents the one working persist records the first object, and the second
+    // object's persist fails; with intents it records the first intent, and the second
+    // intent's fails. Nothing starts after the failure.
+    for (with_intents, max_calls, added) in [(false, 2, 1), (true, 1, 0)] {
+        let run = Run::new();
+        if with_intents {
+            *run.mock.finds.lock().unwrap() = Some(BTreeMap::new());
+        }
+        let cfg = config(
+            "resource \"mock_thing\" \"many\" {\n  count = 6\n  name  = \"n-${count.index}\"\n}\n",
+        );
+        let op = run.op(&cfg, 1);
+        let p = plan(&op, State::new(), &PlanOptions::default()).await;
+        // With intents, the first task's intent is the one persist that works.
+        let persister = Arc::new(FailingPersister {
+            ok: std::sync::atomic::AtomicUsize::new(1),
+            inner: MemoryPersister::default(),
+        });
+        let outcome = apply(&op, &p, persister.clone(), &Cancel::new()).await;
+        let calls = run.mock.log.lock().unwrap().len();
+        assert!(calls <= max_calls, "with_intents={with_intents}: {calls} calls of 6");
+        assert!(outcome.diagnostics.has_errors());
+        assert!(!outcome.interrupted, "not a Ctrl-C");
+        assert_eq!(outcome.added, added, "with_intents={with_intents}");
+    }
+}
+
 /// A durable store that takes `delay` per persist (an fsync on a busy disk).
 struct SlowPersister {
     delay: std::time::Duration,
