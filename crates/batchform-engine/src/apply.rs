@@ -371,6 +371,41 @@ pub async fn apply(
     outcome
 }
 
+/// Undoing what a create task made durable before its call, when the call is not made.
+struct Undo<'a> {
+    persister: &'a dyn Persister,
+    admission: &'a Admission,
+}
+
+impl Undo<'_> {
+    /// Resolve the create intent `token` (nothing was created for it) and make the deposed
+    /// object current again. Nothing is tried once the state can no longer be written: the
+    /// open intent is then found by the next plan (which finds nothing to adopt and drops
+    /// it), and the deposed object is planned as Terraform plans a leftover one.
+    async fn run(
+        &self,
+        addr: &InstanceAddr,
+        deposed_key: Option<&String>,
+        token: Option<String>,
+        persisted: &mut Vec<StateChange>,
+        diagnostics: &mut Diagnostics,
+    ) {
+        if self.admission.persisting_failed() {
+            return;
+        }
+        if let Some(token) = token {
+            let resolve = StateChange::ResolveCreate { token };
+            match self.persister.persist(resolve.clone()).await {
+                Ok(()) => persisted.push(resolve),
+                Err(e) => diagnostics.push(persist_error(&e)),
+            }
+        }
+        if let Some(key) = deposed_key {
+            restore_deposed(self.persister, addr, key, persisted, diagnostics).await;
+        }
+    }
+}
+
 /// Make a deposed object current again (its replacement failed or was never made), durably.
 async fn restore_deposed(
     persister: &dyn Persister,
@@ -798,16 +833,15 @@ fn prepare(
                     };
                     if let Err(e) = persister.persist(change.clone()).await {
                         let mut diagnostics = Diagnostics::from(persist_error(&e));
-                        if let Some(key) = &deposed_key {
-                            restore_deposed(
-                                &*persister,
-                                &addr,
-                                key,
-                                &mut persisted,
-                                &mut diagnostics,
-                            )
-                            .await;
-                        }
+                        let undo = Undo { persister: &*persister, admission: &admission };
+                        undo.run(
+                            &addr,
+                            deposed_key.as_ref(),
+                            None,
+                            &mut persisted,
+                            &mut diagnostics,
+                        )
+                        .await;
                         return Done {
                             step: index,
                             diagnostics,
@@ -821,31 +855,17 @@ fn prepare(
                     create_token = Some(token);
                 }
                 let Some(slot) = admission.slot().await else {
-                    // Stopped before the call: what was made ready is undone, unless the
-                    // state can no longer be written (the open intent is then found by
-                    // the next plan, which finds nothing to adopt and drops it).
+                    // Stopped before the call: what was made ready is undone.
                     let mut diagnostics = Diagnostics::new();
-                    if !admission.persisting_failed() {
-                        let mut undo: Vec<StateChange> = create_token
-                            .map(|token| StateChange::ResolveCreate { token })
-                            .into_iter()
-                            .collect();
-                        if let Err(e) = persister.persist_all(undo.clone()).await {
-                            diagnostics.push(persist_error(&e));
-                            undo.clear();
-                        }
-                        persisted.extend(undo);
-                        if let Some(key) = &deposed_key {
-                            restore_deposed(
-                                &*persister,
-                                &addr,
-                                key,
-                                &mut persisted,
-                                &mut diagnostics,
-                            )
-                            .await;
-                        }
-                    }
+                    let undo = Undo { persister: &*persister, admission: &admission };
+                    undo.run(
+                        &addr,
+                        deposed_key.as_ref(),
+                        create_token,
+                        &mut persisted,
+                        &mut diagnostics,
+                    )
+                    .await;
                     let mut done = Done::skipped(index, persisted);
                     done.diagnostics = diagnostics;
                     return done;

@@ -168,6 +168,13 @@ fn config(text: &str) -> Config {
     config
 }
 
+/// `count` instances of `mock_thing.many`, named `n-0`, `n-1`, ...
+fn many(count: usize) -> Config {
+    config(&format!(
+        "resource \"mock_thing\" \"many\" {{\n  count = {count}\n  name  = \"n-${{count.index}}\"\n}}\n"
+    ))
+}
+
 struct Run {
     mock: Arc<Mock>,
     providers: ProviderSet,
@@ -196,6 +203,21 @@ impl Run {
             paths: Paths::default(),
             parallelism,
         }
+    }
+
+    /// Plan `cfg` from an empty state, then apply it through `persister`; the outcome and
+    /// how long the apply took (in tokio's time, which tests may pause).
+    async fn timed_apply(
+        &self,
+        cfg: &Config,
+        parallelism: usize,
+        persister: Arc<dyn Persister>,
+    ) -> (batchform_engine::apply::ApplyOutcome, std::time::Duration) {
+        let op = self.op(cfg, parallelism);
+        let p = plan(&op, State::new(), &PlanOptions::default()).await;
+        let started = tokio::time::Instant::now();
+        let outcome = apply(&op, &p, persister, &Cancel::new()).await;
+        (outcome, started.elapsed())
     }
 
     async fn cycle(
@@ -331,9 +353,7 @@ resource "mock_thing" "independent" {
 #[tokio::test]
 async fn parallelism_bounds_concurrent_provider_calls() {
     let run = Run::new();
-    let cfg = config(
-        "resource \"mock_thing\" \"many\" {\n  count = 12\n  name  = \"n-${count.index}\"\n}\n",
-    );
+    let cfg = many(12);
     let (_, outcome, _) = run.cycle(&cfg, State::new(), 3).await;
     assert_eq!(outcome.added, 12);
     let max = run.mock.max_running.load(Ordering::SeqCst);
@@ -344,9 +364,7 @@ async fn parallelism_bounds_concurrent_provider_calls() {
 #[tokio::test]
 async fn the_largest_parallelism_is_accepted() {
     let run = Run::new();
-    let cfg = config(
-        "resource \"mock_thing\" \"many\" {\n  count = 3\n  name  = \"n-${count.index}\"\n}\n",
-    );
+    let cfg = many(3);
     let (p, outcome, _) = run.cycle(&cfg, State::new(), usize::MAX).await;
     assert_eq!(outcome.added, 3, "{:?}", outcome.diagnostics);
     // And the refresh of what was made.
@@ -387,17 +405,12 @@ async fn no_call_starts_after_a_change_fails_to_persist() {
         if with_intents {
             *run.mock.finds.lock().unwrap() = Some(BTreeMap::new());
         }
-        let cfg = config(
-            "resource \"mock_thing\" \"many\" {\n  count = 6\n  name  = \"n-${count.index}\"\n}\n",
-        );
-        let op = run.op(&cfg, 1);
-        let p = plan(&op, State::new(), &PlanOptions::default()).await;
-        // With intents, the first task's intent is the one persist that works.
+        let cfg = many(6);
         let persister = Arc::new(FailingPersister {
             ok: std::sync::atomic::AtomicUsize::new(1),
             inner: MemoryPersister::default(),
         });
-        let outcome = apply(&op, &p, persister.clone(), &Cancel::new()).await;
+        let (outcome, _) = run.timed_apply(&cfg, 1, persister).await;
         let calls = run.mock.log.lock().unwrap().len();
         assert!(calls <= max_calls, "with_intents={with_intents}: {calls} calls of 6");
         assert!(outcome.diagnostics.has_errors());
@@ -425,18 +438,12 @@ impl Persister for SlowPersister {
 #[tokio::test(start_paused = true)]
 async fn slow_persistence_does_not_hold_a_provider_slot() {
     let run = Run::new();
-    let cfg = config(
-        "resource \"mock_thing\" \"many\" {\n  count = 12\n  name  = \"n-${count.index}\"\n}\n",
-    );
-    let op = run.op(&cfg, 3);
-    let p = plan(&op, State::new(), &PlanOptions::default()).await;
+    let cfg = many(12);
     let persister = Arc::new(SlowPersister {
         delay: std::time::Duration::from_millis(40),
         inner: MemoryPersister::default(),
     });
-    let started = tokio::time::Instant::now();
-    let outcome = apply(&op, &p, persister.clone(), &Cancel::new()).await;
-    let elapsed = started.elapsed();
+    let (outcome, elapsed) = run.timed_apply(&cfg, 3, persister.clone()).await;
     assert_eq!(outcome.added, 12);
     assert_eq!(persister.inner.changes.lock().unwrap().len(), 12);
     let max = run.mock.max_running.load(Ordering::SeqCst);
@@ -452,18 +459,12 @@ async fn slow_persistence_does_not_hold_a_provider_slot() {
 async fn create_intents_are_synced_before_waiting_for_a_slot() {
     let run = Run::new();
     *run.mock.finds.lock().unwrap() = Some(BTreeMap::new());
-    let cfg = config(
-        "resource \"mock_thing\" \"many\" {\n  count = 12\n  name  = \"n-${count.index}\"\n}\n",
-    );
-    let op = run.op(&cfg, 3);
-    let p = plan(&op, State::new(), &PlanOptions::default()).await;
+    let cfg = many(12);
     let persister = Arc::new(SlowPersister {
         delay: std::time::Duration::from_millis(40),
         inner: MemoryPersister::default(),
     });
-    let started = tokio::time::Instant::now();
-    let outcome = apply(&op, &p, persister.clone(), &Cancel::new()).await;
-    let elapsed = started.elapsed();
+    let (outcome, elapsed) = run.timed_apply(&cfg, 3, persister.clone()).await;
     assert_eq!(outcome.added, 12);
     assert!(outcome.state.pending_creates.is_empty());
     assert!(run.mock.max_running.load(Ordering::SeqCst) <= 3);
@@ -495,9 +496,7 @@ async fn create_intents_are_synced_before_waiting_for_a_slot() {
 async fn an_interrupt_undoes_the_intents_of_creates_still_waiting_for_a_slot() {
     let run = Run::new();
     *run.mock.finds.lock().unwrap() = Some(BTreeMap::new());
-    let cfg = config(
-        "resource \"mock_thing\" \"many\" {\n  count = 5\n  name  = \"n-${count.index}\"\n}\n",
-    );
+    let cfg = many(5);
     let op = run.op(&cfg, 1);
     let p = plan(&op, State::new(), &PlanOptions::default()).await;
     let persister = Arc::new(MemoryPersister::default());
