@@ -90,10 +90,14 @@ mod server;
 mod store;
 mod validate;
 
+/// The body of an answer served in-process ([`RunningEmulator::serve_request`]).
+pub use axum::body::Body as ResponseBody;
 pub use clock::{Clock, DEFAULT_SPEED};
 pub use config::{EmulatorConfig, Timing};
 pub use error::EmulatorError;
 pub use faults::{Fault, FaultConfig, FaultRule, Trigger};
 pub use seed::SeedSummary;
-pub use server::{BackgroundEmulator, RunningEmulator, start, start_in_background};
+pub use server::{
+    BackgroundEmulator, ConnectionDropped, RunningEmulator, start, start_in_background,
+};
 pub use validate::{MAX_EMBEDDING_INPUTS, MAX_REQUESTS};

@@ -27,10 +27,17 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RunningEmulator {
     addr: SocketAddr,
     state: Shared,
+    /// The routes, also for requests served in-process ([`RunningEmulator::serve_request`]).
+    router: axum::Router,
     seeded: Option<SeedSummary>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// A request served in-process got no answer: a fault closed its "connection".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the emulator closed the connection without answering")]
+pub struct ConnectionDropped;
 
 /// Start an emulator on the current tokio runtime: open (or create) the store, create the
 /// seed file's missing objects, bind `config.listen` (`127.0.0.1:0` by default), and serve
@@ -80,8 +87,8 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         .map_err(|source| EmulatorError::Bind { addr: config.listen, source })?;
     let router = api::router(state.clone());
     let (stop_tx, stop_rx) = oneshot::channel();
-    let task = tokio::spawn(serve(listener, router, stop_rx));
-    Ok(RunningEmulator { addr, state, seeded, stop: Some(stop_tx), task: Some(task) })
+    let task = tokio::spawn(serve(listener, router.clone(), stop_rx));
+    Ok(RunningEmulator { addr, state, router, seeded, stop: Some(stop_tx), task: Some(task) })
 }
 
 impl RunningEmulator {
@@ -97,6 +104,32 @@ impl RunningEmulator {
     /// The emulator's clock: advance a manual clock to move batches along.
     pub fn clock(&self) -> &Clock {
         &self.state.clock
+    }
+
+    /// Serve one request in this process, without a socket: the same routes, checks, faults
+    /// and answer as over a connection, minus the HTTP/1.1 framing and the two hops through
+    /// the TCP stack (for a client in the same process, such as the provider's embedded
+    /// emulator). A fault that drops the connection (`drop`, `drop-after-create`) ends the
+    /// request with [`ConnectionDropped`] instead of an answer.
+    pub async fn serve_request<B>(
+        &self,
+        req: axum::http::Request<B>,
+    ) -> Result<axum::http::Response<axum::body::Body>, ConnectionDropped>
+    where
+        B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        let kill = ConnectionKill::default();
+        let mut req = req.map(axum::body::Body::new);
+        req.extensions_mut().insert(kill.clone());
+        let answer = self.router.clone().oneshot(req);
+        tokio::select! {
+            answer = answer => match answer {
+                Ok(response) => Ok(response),
+                Err(never) => match never {},
+            },
+            _ = kill.0.notified() => Err(ConnectionDropped),
+        }
     }
 
     /// Where objects are stored (a private temporary directory when none was configured).

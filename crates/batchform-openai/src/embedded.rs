@@ -1,6 +1,8 @@
 //! The embedded emulator (`emulator = true`): a `batchform_emulator` server started
-//! in-process on `127.0.0.1:0` with its objects under the working directory
-//! (`.batchform/emulator/` by default), so successive runs see the same files and batches.
+//! in-process with its objects under the working directory (`.batchform/emulator/` by
+//! default), so successive runs see the same files and batches. The provider's client calls
+//! its routes directly ([`Embedded::serve_request`]); the server also listens on
+//! `127.0.0.1:0`, the URL messages and logs name.
 //!
 //! Provider configurations (aliases) in one process that name the same data directory share
 //! one server: two servers must never write one store. The first configuration's speed, timing and
@@ -17,7 +19,7 @@ pub struct Embedded {
     base_url: String,
     data_dir: PathBuf,
     /// Dropping this stops the server.
-    _server: RunningEmulator,
+    server: RunningEmulator,
 }
 
 impl Embedded {
@@ -27,6 +29,17 @@ impl Embedded {
 
     pub fn data_dir(&self) -> &std::path::Path {
         &self.data_dir
+    }
+
+    /// Serve one request in this process (see [`RunningEmulator::serve_request`]).
+    pub async fn serve_request(
+        &self,
+        request: http::Request<reqwest::Body>,
+    ) -> Result<
+        http::Response<batchform_emulator::ResponseBody>,
+        batchform_emulator::ConnectionDropped,
+    > {
+        self.server.serve_request(request).await
     }
 }
 
@@ -59,7 +72,7 @@ pub async fn ensure(settings: &EmulatorSettings) -> Result<Arc<Embedded>, Emulat
     let embedded = Arc::new(Embedded {
         base_url: server.base_url(),
         data_dir: settings.data_dir.clone(),
-        _server: server,
+        server,
     });
     running.insert(settings.data_dir.clone(), Arc::downgrade(&embedded));
     Ok(embedded)

@@ -182,7 +182,7 @@ impl Provider for OpenAiProvider {
         };
         let base_url =
             embedded.as_ref().map_or(settings.base_url.as_str(), |e| e.base_url()).to_string();
-        let client = match Client::new(&settings, &base_url, self.stop.clone()) {
+        let client = match Client::new(&settings, &base_url, embedded.clone(), self.stop.clone()) {
             Ok(c) => c,
             Err(err) => {
                 return Diagnostic::error(

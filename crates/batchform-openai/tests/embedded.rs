@@ -11,6 +11,15 @@ use common::*;
 use std::time::Duration;
 
 async fn configured(dir: &std::path::Path, emulator: Value) -> OpenAiProvider {
+    configured_with(dir, emulator, &[]).await
+}
+
+/// `emulator` and other provider attributes (`("request_timeout", ...)`).
+async fn configured_with(
+    dir: &std::path::Path,
+    emulator: Value,
+    others: &[(&str, Value)],
+) -> OpenAiProvider {
     let p = OpenAiProvider::with_env(|_| None);
     let schema = batchform_openai::provider_schema();
     let config = Value::Object(
@@ -20,8 +29,12 @@ async fn configured(dir: &std::path::Path, emulator: Value) -> OpenAiProvider {
             .attributes
             .iter()
             .map(|(name, a)| {
-                let v =
-                    if name == "emulator" { emulator.clone() } else { Value::Null(a.ty.clone()) };
+                let other = others.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                let v = match other {
+                    Some(v) => v,
+                    None if name == "emulator" => emulator.clone(),
+                    None => Value::Null(a.ty.clone()),
+                };
                 (name.clone(), v)
             })
             .collect(),
@@ -225,4 +238,118 @@ async fn emulator_timing_settings_let_a_batch_expire() {
     let state = state.expect("the batch expires within seconds");
     assert!(num_attr(&state, "expired_at").is_some());
     assert!(str_attr(&state, "error_file_id").is_some());
+}
+
+fn faults(rules: &[&str]) -> Value {
+    Value::object([(
+        "faults",
+        Value::List(
+            batchform_core::Type::String,
+            rules.iter().map(|r| Value::string(*r)).collect(),
+        ),
+    )])
+}
+
+/// The provider hands its requests to the embedded emulator in this process, not over a
+/// socket: a fault that drops the "connection" reaches it as a failure without an answer,
+/// named as such, and an idempotent read is retried past it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_emulator_is_called_in_process_faults_included() {
+    let work = tempfile::tempdir().unwrap();
+    let no_retries = [("max_retries", Value::number(0))];
+    let p = configured_with(work.path(), faults(&["drop@GET:/v1/batches/"]), &no_retries).await;
+    let state = resource_config("openai_batch", &[("id", Value::string("batch_missing"))]);
+    let r = p
+        .read_resource(ReadResourceRequest {
+            type_name: "openai_batch".into(),
+            address: "openai_batch.e".into(),
+            prior_state: state.clone(),
+            private: Vec::new(),
+        })
+        .await;
+    let text = error_text(&r.diagnostics);
+    assert!(
+        text.contains("the connection failed before an answer arrived: the emulator closed the connection without answering"),
+        "{text}"
+    );
+    drop(p);
+
+    // Dropped once, then answered: the read is retried and finds nothing (a 404 is "gone").
+    let work = tempfile::tempdir().unwrap();
+    let p = configured(work.path(), faults(&["drop@nth=1@GET:/v1/batches/"])).await;
+    assert_eq!(read_batch(&p, &state).await, None);
+}
+
+/// A create whose answer the embedded emulator drops after making the batch is reconciled
+/// into exactly that one batch, as over HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_create_answer_from_the_embedded_emulator_leaves_one_batch() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("in.jsonl"), chat_lines(1, "gpt-4o-mini")).unwrap();
+    let p = configured(work.path(), faults(&["drop-after-create@nth=1@POST:/v1/batches"])).await;
+    let file_config = resource_config(
+        "openai_file",
+        &[("file", Value::string("in.jsonl")), ("purpose", Value::string("batch"))],
+    );
+    let file = p
+        .apply_resource_change(ApplyResourceChangeRequest {
+            type_name: "openai_file".into(),
+            address: "openai_file.in".into(),
+            prior_state: None,
+            planned_state: Some(proposed("openai_file", &file_config, None)),
+            config: file_config,
+            planned_private: Vec::new(),
+            create_token: None,
+        })
+        .await;
+    assert_no_errors(&file.diagnostics);
+    let file_id = str_attr(file.new_state.as_ref().unwrap(), "id").unwrap().to_string();
+    let batch_config = resource_config(
+        "openai_batch",
+        &[
+            ("input_file_id", Value::string(&file_id)),
+            ("endpoint", Value::string("/v1/chat/completions")),
+            ("completion_window", Value::string("24h")),
+        ],
+    );
+    let batch = p
+        .apply_resource_change(ApplyResourceChangeRequest {
+            type_name: "openai_batch".into(),
+            address: "openai_batch.e".into(),
+            prior_state: None,
+            planned_state: Some(proposed("openai_batch", &batch_config, None)),
+            config: batch_config,
+            planned_private: Vec::new(),
+            create_token: Some("tok-dropped".into()),
+        })
+        .await;
+    assert_no_errors(&batch.diagnostics);
+    let id = str_attr(batch.new_state.as_ref().unwrap(), "id").unwrap().to_string();
+    let all = Raw::new(p.base_url().unwrap()).all_batches().await;
+    assert_eq!(all.len(), 1, "exactly one batch: {all:#?}");
+    assert_eq!(all[0]["id"].as_str(), Some(id.as_str()));
+}
+
+/// `request_timeout` bounds a call to the embedded emulator as it bounds one over HTTP:
+/// the error says the request timed out and how to allow more time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_timeout_applies_to_the_embedded_emulator() {
+    let work = tempfile::tempdir().unwrap();
+    let others = [("request_timeout", Value::string("1s")), ("max_retries", Value::number(0))];
+    let p = configured_with(work.path(), faults(&["latency:3000@GET:/v1/batches/"]), &others).await;
+    let state = resource_config("openai_batch", &[("id", Value::string("batch_slow"))]);
+    let started = std::time::Instant::now();
+    let r = p
+        .read_resource(ReadResourceRequest {
+            type_name: "openai_batch".into(),
+            address: "openai_batch.e".into(),
+            prior_state: state,
+            private: Vec::new(),
+        })
+        .await;
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_millis(2500), "{took:?}");
+    let text = error_text(&r.diagnostics);
+    assert!(text.contains("the request timed out"), "{text}");
+    assert!(text.contains("Raise request_timeout"), "{text}");
 }

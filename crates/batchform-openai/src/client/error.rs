@@ -55,7 +55,7 @@ pub enum ApiError {
     Transport {
         op: Operation,
         #[source]
-        source: reqwest::Error,
+        source: super::TransportError,
     },
 
     /// A create failed in a way that may or may not have created the object, and listing
@@ -181,8 +181,9 @@ fn request_id_suffix(id: &Option<String>) -> String {
     }
 }
 
-/// reqwest's message plus its causes ("connection refused", "operation timed out").
-fn transport_text(err: &reqwest::Error) -> String {
+/// reqwest's message plus its causes ("connection refused", "operation timed out"), or the
+/// embedded emulator's.
+fn transport_text(err: &super::TransportError) -> String {
     let mut text = if err.is_timeout() {
         "the request timed out".to_string()
     } else if err.is_connect() {
@@ -190,7 +191,11 @@ fn transport_text(err: &reqwest::Error) -> String {
     } else {
         "the connection failed before an answer arrived".to_string()
     };
-    let mut source = std::error::Error::source(err);
+    // reqwest's own message only repeats the kind; the embedded emulator's says what happened.
+    let mut source: Option<&(dyn std::error::Error + 'static)> = match err {
+        super::TransportError::Http(_) => std::error::Error::source(err),
+        _ => Some(err),
+    };
     let mut seen = Vec::new();
     while let Some(cause) = source {
         let s = cause.to_string();

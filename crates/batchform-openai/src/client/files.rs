@@ -161,13 +161,14 @@ impl Client {
         let rb = self.request(Method::GET, &op.url, ctx).header("Accept", "application/binary");
         tracing::debug!(target: "batchform_openai::http", method = op.method, url = %op.url, attempt, "request");
         let started = std::time::Instant::now();
-        let response = rb.send().await.map_err(|source| super::Failure {
-            maybe_processed: !source.is_connect(),
-            error: ApiError::Transport { op: op.clone(), source },
-            retryable: true,
-            server_delay: None,
-        })?;
-        let status = response.status().as_u16();
+        let response =
+            self.transport.send(rb, self.timeout).await.map_err(|source| super::Failure {
+                maybe_processed: !source.is_connect(),
+                error: ApiError::Transport { op: op.clone(), source },
+                retryable: true,
+                server_delay: None,
+            })?;
+        let status = response.status;
         // As the common path logs answers (the body follows as a stream, so not its size).
         tracing::debug!(
             target: "batchform_openai::http",
@@ -176,7 +177,7 @@ impl Client {
             attempt,
             status,
             request_id = response
-                .headers()
+                .headers
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-"),
@@ -185,10 +186,10 @@ impl Client {
         );
         if !(200..300).contains(&status) {
             // Let the common path classify the error (body, retry headers).
-            let headers = response.headers().clone();
+            let headers = response.headers.clone();
             let request_id =
                 headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-            let body = response.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            let body = response.bytes().await.unwrap_or_default();
             let error = super::error_from_body(op, status, request_id, &headers, &body);
             let server_delay = super::retry::server_delay(&headers);
             let retryable = super::retry::should_retry_header(&headers)
@@ -197,7 +198,7 @@ impl Client {
             return Err(super::Failure { error, retryable, server_delay, maybe_processed: false });
         }
         let mut buf = Vec::new();
-        let mut stream = response.bytes_stream();
+        let mut stream = response.chunks();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|source| super::Failure {
                 error: ApiError::Transport { op: op.clone(), source },

@@ -11,10 +11,12 @@ mod create;
 pub mod error;
 mod files;
 pub mod retry;
+mod transport;
 
 pub use create::{CREATE_TOKEN_KEY, Claims};
 pub use error::{ApiError, ApiMessage, Operation};
 pub use files::{Upload, UploadSource};
+pub use transport::TransportError;
 
 use crate::settings::{ApiKey, Settings};
 use reqwest::header::HeaderMap;
@@ -45,6 +47,8 @@ pub struct Reply {
 /// The API client of one provider configuration. Cheap to share (`&Client` from many tasks).
 pub struct Client {
     http: reqwest::Client,
+    transport: transport::Transport,
+    timeout: Duration,
     base_url: String,
     key: ApiKey,
     organization: Option<String>,
@@ -77,10 +81,12 @@ pub(crate) struct Failure {
 }
 
 impl Client {
-    /// A client for `settings`, talking to `base_url` (the emulator's when it runs).
+    /// A client for `settings`, talking to `base_url`, or to `embedded` in this process
+    /// (whose `base_url` then only names the requests in messages and logs).
     pub fn new(
         settings: &Settings,
         base_url: &str,
+        embedded: Option<std::sync::Arc<crate::embedded::Embedded>>,
         stop: CancellationToken,
     ) -> Result<Client, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
@@ -96,6 +102,8 @@ impl Client {
         let http = builder.build()?;
         Ok(Client {
             http,
+            transport: embedded.map_or(transport::Transport::Http, transport::Transport::Embedded),
+            timeout: settings.request_timeout,
             base_url: base_url.trim_end_matches('/').to_string(),
             key: settings.api_key.clone(),
             organization: settings.organization.clone(),
@@ -127,7 +135,13 @@ impl Client {
     /// A request with the OpenAI headers. The key goes only into `Authorization`, which
     /// reqwest marks sensitive.
     pub(crate) fn request(&self, method: Method, url: &str, ctx: Ctx<'_>) -> RequestBuilder {
-        let mut rb = self.http.request(method, url).bearer_auth(self.key.expose());
+        // The User-Agent is set here as well as on the client: an in-process request does not
+        // pass through the client, which adds its defaults when sending.
+        let mut rb = self
+            .http
+            .request(method, url)
+            .header(reqwest::header::USER_AGENT, USER_AGENT)
+            .bearer_auth(self.key.expose());
         if let Some(org) = &self.organization {
             rb = rb.header("OpenAI-Organization", org);
         }
@@ -199,8 +213,8 @@ impl Client {
     ) -> Result<Reply, Failure> {
         let started = Instant::now();
         tracing::debug!(target: "batchform_openai::http", method = op.method, url = %op.url, attempt, "request");
-        let response = match rb.send().await {
-            Ok(r) => r,
+        let answer = match self.transport.send(rb, self.timeout).await {
+            Ok(a) => a,
             Err(source) => {
                 let maybe_processed = !source.is_connect();
                 tracing::debug!(target: "batchform_openai::http", method = op.method, url = %op.url, attempt, error = %source, "no answer");
@@ -212,12 +226,12 @@ impl Client {
                 });
             }
         };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let status = answer.status;
+        let headers = answer.headers.clone();
         let request_id =
             headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
+        let body = match answer.bytes().await {
+            Ok(b) => b,
             Err(source) => {
                 return Err(Failure {
                     error: ApiError::Transport { op: op.clone(), source },
