@@ -197,21 +197,33 @@ impl Formatter for GoFormatter {
     ) -> io::Result<()> {
         // serde_json already escaped quotes, backslashes and control characters; Go also
         // escapes these five for safe embedding in HTML.
+        // Scanned as bytes: the three ASCII characters are themselves, and U+2028 / U+2029
+        // are the only characters encoded as E2 80 A8 / E2 80 A9.
+        let bytes = fragment.as_bytes();
         let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            let escaped = match c {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                '\u{2028}' => "\\u2028",
-                '\u{2029}' => "\\u2029",
-                _ => continue,
+        let mut i = 0;
+        while i < bytes.len() {
+            let (escaped, len) = match bytes[i] {
+                b'<' => ("\\u003c", 1),
+                b'>' => ("\\u003e", 1),
+                b'&' => ("\\u0026", 1),
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
+                    ("\\u2028", 3)
+                }
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
+                    ("\\u2029", 3)
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
-            w.write_all(&fragment.as_bytes()[start..i])?;
+            w.write_all(&bytes[start..i])?;
             w.write_all(escaped.as_bytes())?;
-            start = i + c.len_utf8();
+            i += len;
+            start = i;
         }
-        w.write_all(&fragment.as_bytes()[start..])
+        w.write_all(&bytes[start..])
     }
 
     fn write_char_escape<W: ?Sized + Write>(
@@ -235,6 +247,10 @@ mod tests {
         let out = String::from_utf8(to_vec_compact(&v).unwrap()).unwrap();
         // The same string as Terraform 1.11 wrote it into a state file.
         assert_eq!(out, "\"\\u003ca\\u0026b\\u003e \\u2028 \\b \\f \\u001f \\t é 𝄞 \u{7f}\"");
+        // Other characters starting with the same byte as U+2028 stay as they are.
+        let v = json!("… € \u{2029}\u{2027}>");
+        let out = String::from_utf8(to_vec_compact(&v).unwrap()).unwrap();
+        assert_eq!(out, "\"… € \\u2029\u{2027}\\u003e\"");
     }
 
     #[test]

@@ -197,6 +197,41 @@ fn a_journal_left_behind_by_the_first_snapshot_is_ignored_and_loses_nothing() {
 }
 
 #[test]
+fn a_journal_left_behind_by_a_later_snapshot_is_ignored_and_loses_nothing() {
+    // The journal's removal after a snapshot is not synced: a crash may bring back the
+    // journal of serial 1 beside the snapshot of serial 2 that folded it in.
+    let (_dir, path) = dir_with_state();
+    let journal = path.with_file_name("terraform.tfstate.journal");
+    let mut run = LocalBackend::new(&path);
+    let mut state = run.read_or_new().unwrap();
+    state.apply(&set("a", 0, 4));
+    run.persist_change(&set("a", 0, 4)).unwrap();
+    assert_eq!(run.persist_snapshot(&state).unwrap().serial, 1);
+    let mut state = run.read_or_new().unwrap();
+    for change in [set("b", 0, 4), set("b", 1, 4)] {
+        state.apply(&change);
+        run.persist_change(&change).unwrap();
+    }
+    let leftover = std::fs::read(&journal).unwrap();
+    assert_eq!(run.persist_snapshot(&state).unwrap().serial, 2);
+    assert!(!journal.exists());
+    std::fs::write(&journal, &leftover).unwrap();
+    drop(run);
+
+    let mut next = LocalBackend::new(&path);
+    let loaded = next.read().unwrap().unwrap();
+    assert_eq!(loaded, snapshot(&path));
+    assert_eq!(loaded.serial, 2);
+    assert_eq!(loaded.instance_addrs().count(), 3);
+    // Nothing of the stale journal is replayed on top of the next changes either.
+    let mut latest = next.read_or_new().unwrap();
+    latest.apply(&set("c", 0, 4));
+    next.persist_change(&set("c", 0, 4)).unwrap();
+    assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), latest);
+    assert_eq!(next.persist_snapshot(&latest).unwrap().serial, 3);
+}
+
+#[test]
 fn a_new_state_keeps_the_lineage_its_journal_was_started_with() {
     let (_dir, path) = dir_with_state();
     let mut run = LocalBackend::new(&path);

@@ -87,11 +87,17 @@ pub fn decode(bytes: &[u8]) -> Result<Option<State>, DecodeError> {
 /// mode, type and name, instances by key, then a trailing newline. `terraform_version` is
 /// written as given; the backend sets it to [`WRITER_VERSION`].
 pub fn encode(state: &State) -> Vec<u8> {
+    encode_as(state, state.serial, &state.terraform_version)
+}
+
+/// [`encode`] with `serial` and `terraform_version` in place of the state's own (the
+/// backend writing the next snapshot, without copying the state to change two fields).
+pub fn encode_as(state: &State, serial: u64, terraform_version: &str) -> Vec<u8> {
     let resources = state.ordered_resources();
     let out = OutState {
         version: 4,
-        terraform_version: &state.terraform_version,
-        serial: state.serial,
+        terraform_version,
+        serial,
         lineage: &state.lineage,
         outputs: state.outputs.iter().map(|(k, v)| (k.as_str(), OutOutput::new(v))).collect(),
         resources: resources.into_iter().map(|(addr, r)| OutResource::new(addr, r)).collect(),
