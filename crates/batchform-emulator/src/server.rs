@@ -71,6 +71,7 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         api_keys: config.api_keys.clone(),
         faults: Injector::new(&config.faults),
         batch_locks: Default::default(),
+        validations: Default::default(),
     });
     // Seed before binding: a bad seed file stops the start before anyone can connect.
     let seeded = match &config.seed {

@@ -380,6 +380,11 @@ impl Store {
     // ----- batches
 
     /// Publish a new or changed batch record. Blocking.
+    /// Whether each write waits for its fsync (see [`crate::EmulatorConfig::fsync`]).
+    pub fn is_durable(&self) -> bool {
+        self.durable
+    }
+
     pub fn put_batch(&self, record: BatchRecord) -> std::io::Result<()> {
         let live = {
             let index = self.index.read().unwrap_or_else(|e| e.into_inner());

@@ -468,3 +468,45 @@ async fn deleting_the_input_file_of_a_running_batch_leaves_its_results_intact() 
     let blobs = std::fs::read_dir(em.data_dir().join("blobs")).unwrap().count();
     assert_eq!(blobs, 1, "only the output file");
 }
+
+/// Batches that share an input file each get that file's verdict for their own endpoint
+/// (the check of a file's lines is kept per file and endpoint), with writes fsynced or
+/// not; after the file is deleted, no batch can use it.
+#[tokio::test]
+async fn batches_sharing_an_input_get_its_verdict_for_their_endpoint() {
+    for fsync in [true, false] {
+        let (em, api) = start_with(batchform_emulator::EmulatorConfig {
+            clock: batchform_emulator::Clock::manual(T0),
+            timing: timing(),
+            fsync,
+            ..batchform_emulator::EmulatorConfig::default()
+        })
+        .await;
+        let lines: Vec<Value> = (0..3).map(|i| chat_line(&format!("r{i}"), "x")).collect();
+        let file = api.input_file(&lines).await;
+        let chat = [
+            api.create_batch(&file, "/v1/chat/completions").await,
+            api.create_batch(&file, "/v1/chat/completions").await,
+        ];
+        let embeddings = api.create_batch(&file, "/v1/embeddings").await;
+        let chat_again = api.create_batch(&file, "/v1/chat/completions").await;
+        em.clock().advance(10.0);
+        for b in chat.iter().chain([&chat_again]) {
+            let b = api.batch(b["id"].as_str().unwrap()).await;
+            assert_eq!(b["status"], "in_progress", "fsync {fsync}: {b}");
+            assert_eq!(b["request_counts"]["total"], 3, "fsync {fsync}");
+        }
+        let b = api.batch(embeddings["id"].as_str().unwrap()).await;
+        assert_eq!(b["status"], "failed", "fsync {fsync}: {b}");
+        assert_eq!(b["errors"]["data"][0]["code"], "url_mismatch", "fsync {fsync}");
+
+        assert_eq!(api.delete(&format!("/files/{file}")).await.status, 200);
+        let r = api
+            .post(
+                "/batches",
+                json!({"input_file_id": file, "endpoint": "/v1/chat/completions", "completion_window": "24h"}),
+            )
+            .await;
+        assert_eq!(r.status, 404, "fsync {fsync}: {}", r.text);
+    }
+}

@@ -90,40 +90,84 @@ pub async fn create_batch(
         Some(fixed) => (fixed.id, fixed.created_at_ms),
         None => (ids::new_batch_id(), st.clock.now_ms()),
     };
+    let batch = NewBatch {
+        id,
+        project,
+        endpoint: endpoint.to_string(),
+        input_file_id: input_file_id.to_string(),
+        completion_window: completion_window.to_string(),
+        metadata,
+        output_expires_after,
+        created_at_ms,
+        timing: st.timing,
+    };
+    // Without fsync, a batch whose input was checked before is a lookup and one `write`:
+    // done here, not on a blocking thread (each hand-off costs a wake-up and a context
+    // switch per create; the rare journal rewrite this append may start blocks briefly).
+    if !st.store.is_durable()
+        && let Some(validation) = st.validation(&file.id, &batch.endpoint)
+    {
+        let _reservation = reservation;
+        let record = batch.into_record(st.store.next_seq(), validation);
+        st.store.put_batch(record.clone())?;
+        return Ok(record);
+    }
     let blob = st.store.blob_path(&file.id);
-    let endpoint = endpoint.to_string();
-    let (input_file_id, completion_window) =
-        (input_file_id.to_string(), completion_window.to_string());
-    let (timing, st2) = (st.timing, st.clone());
-    // One blocking task for the input check and the record's durable write (each hand-off
-    // to a blocking thread costs a wake-up and a context switch per create).
+    let st2 = st.clone();
+    // One blocking task for the input check and the record's durable write.
     let record = tokio::task::spawn_blocking(move || -> std::io::Result<BatchRecord> {
         // Reserved, so the blob stays even if the file is deleted meanwhile; the recorded
         // batch keeps it while it needs it.
         let _reservation = reservation;
-        let input = std::io::BufReader::new(std::fs::File::open(&blob)?);
-        let validation = validate::validate(input, &endpoint)?;
-        let record = BatchRecord {
-            id,
-            seq: st2.store.next_seq(),
-            project,
-            endpoint,
-            input_file_id,
-            completion_window,
-            metadata,
-            output_expires_after,
-            created_at_ms,
-            timing,
-            validation,
-            cancel_requested_ms: None,
-            outcome: None,
+        let validation = match st2.validation(&file.id, &batch.endpoint) {
+            Some(v) => v,
+            None => {
+                let input = std::io::BufReader::new(std::fs::File::open(&blob)?);
+                let v = validate::validate(input, &batch.endpoint)?;
+                st2.remember_validation(&file.id, &batch.endpoint, &v);
+                v
+            }
         };
+        let record = batch.into_record(st2.store.next_seq(), validation);
         st2.store.put_batch(record.clone())?;
         Ok(record)
     })
     .await
     .map_err(std::io::Error::other)??;
     Ok(record)
+}
+
+/// A checked create request, before its input's lines are validated.
+struct NewBatch {
+    id: String,
+    project: String,
+    endpoint: String,
+    input_file_id: String,
+    completion_window: String,
+    metadata: Option<BTreeMap<String, String>>,
+    output_expires_after: Option<i64>,
+    created_at_ms: i64,
+    timing: crate::config::Timing,
+}
+
+impl NewBatch {
+    fn into_record(self, seq: u64, validation: Validation) -> BatchRecord {
+        BatchRecord {
+            id: self.id,
+            seq,
+            project: self.project,
+            endpoint: self.endpoint,
+            input_file_id: self.input_file_id,
+            completion_window: self.completion_window,
+            metadata: self.metadata,
+            output_expires_after: self.output_expires_after,
+            created_at_ms: self.created_at_ms,
+            timing: self.timing,
+            validation,
+            cancel_requested_ms: None,
+            outcome: None,
+        }
+    }
 }
 
 /// A create's hold on its input file's blob ([`crate::store::Store::reserve_input`]),

@@ -391,6 +391,7 @@ pub async fn delete(
         .await
         .map_err(internal)?
         .map_err(internal)?;
+    st.forget_validations(&file.id);
     #[derive(serde::Serialize)]
     struct Deleted {
         id: String,

@@ -9,6 +9,7 @@ use crate::config::Timing;
 use crate::error::ApiError;
 use crate::faults::{FAULT_HEADER, Fault, Injector, html_page};
 use crate::ids;
+use crate::model::Validation;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -31,9 +32,35 @@ pub struct AppState {
     pub faults: Injector,
     /// One lock per batch, serialising its changes (cancel, producing results).
     pub batch_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// What checking a file's lines for an endpoint found, by file id, then endpoint: a
+    /// file's content never changes, so the batches that share an input read it once.
+    pub validations: std::sync::Mutex<HashMap<String, HashMap<String, Validation>>>,
 }
 
+/// At most this many validations are kept (then the cache starts over).
+const VALIDATIONS_KEPT: usize = 4096;
+
 impl AppState {
+    /// The validation of `file_id`'s lines for `endpoint`, if one was made.
+    pub fn validation(&self, file_id: &str, endpoint: &str) -> Option<Validation> {
+        let cache = self.validations.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(file_id).and_then(|by_endpoint| by_endpoint.get(endpoint)).cloned()
+    }
+
+    pub fn remember_validation(&self, file_id: &str, endpoint: &str, validation: &Validation) {
+        let mut cache = self.validations.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= VALIDATIONS_KEPT {
+            cache.clear();
+        }
+        let by_endpoint = cache.entry(file_id.to_string()).or_default();
+        by_endpoint.insert(endpoint.to_string(), validation.clone());
+    }
+
+    /// Forget the validations of a deleted file.
+    pub fn forget_validations(&self, file_id: &str) {
+        self.validations.lock().unwrap_or_else(|e| e.into_inner()).remove(file_id);
+    }
+
     /// The lock of one batch (created on first use; one small entry per batch changed).
     pub fn batch_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.batch_locks.lock().unwrap_or_else(|e| e.into_inner());
