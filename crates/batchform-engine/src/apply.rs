@@ -924,6 +924,9 @@ fn prepare(
                     }
                 };
                 drop((slot, permit));
+                // The task the slot went to runs first: its call is on the walk's critical
+                // path, recording this result is not (dependents wait for it either way).
+                tokio::task::yield_now().await;
                 let (new_state, _private, diags) = result;
                 let mut diagnostics =
                     locate(with_address(diags, &addr), resource_for_locate.as_ref());
