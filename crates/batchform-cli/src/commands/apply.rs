@@ -82,12 +82,16 @@ pub fn run_kind(args: &Args, ctx: &Context, kind: Kind) -> u8 {
     };
     let operation =
         if kind == Kind::Refresh { "OperationTypeRefresh" } else { "OperationTypeApply" };
-    let mut session =
+    let session =
         match session::open(ctx, &args.op.state_options(), operation, color, kind != Kind::Destroy)
         {
             Ok(s) => s,
             Err(code) => return code,
         };
+    // Not dropped: the command ends the process. Dropping joins the runtime's threads and
+    // frees the configuration, the state and the providers one allocation at a time (about
+    // 5 ms after an apply of 1000 batches), for nothing.
+    let mut session = std::mem::ManuallyDrop::new(session);
     let mode = match kind {
         Kind::Destroy => PlanMode::Destroy,
         Kind::Refresh => PlanMode::RefreshOnly,
@@ -204,6 +208,9 @@ fn finish(
         diags.push(batchform_core::Diagnostic::error("Failed to save state", detail));
     }
     let _ = backend.unlock();
+    // Not freed either: it keeps a copy of the state it wrote (1000 batches: 5-12 ms to
+    // free). The lock is released above, and by the OS with the process in any case.
+    std::mem::forget(backend);
     ui.diagnostics(&diags, &session.loaded.sources);
     if outcome.interrupted {
         ui.interrupted_summary(&session.loaded.sources);
@@ -253,10 +260,12 @@ fn apply_saved(file: &std::path::Path, args: &Args, ctx: &Context, ui: &crate::o
         );
         return 1;
     }
-    let mut session = match session::open_saved(ctx, &args.op.state_options(), color, &saved) {
+    let session = match session::open_saved(ctx, &args.op.state_options(), color, &saved) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    // Not dropped, as in `run_kind`.
+    let mut session = std::mem::ManuallyDrop::new(session);
     // Terraform's check: a plan made with no state (serial 0) is compared only by serial.
     let first_plan = saved.plan.prior_state.serial == 0;
     if first_plan && session.state.serial == 0 {
