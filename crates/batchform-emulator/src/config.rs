@@ -26,9 +26,11 @@ pub struct EmulatorConfig {
     /// their ids do not exist yet; existing ones are left untouched. See the crate docs for
     /// the format.
     pub seed: Option<PathBuf>,
-    /// Make every write durable before answering (fsync). `false` keeps writes atomic
-    /// (temporary file and rename), so objects survive a restart or a killed process, but
-    /// not a machine crash; for tests and benchmarks where the disk's flushes would dominate.
+    /// Make every write durable before answering (fsync). `false` keeps writes whole (a
+    /// record is one append to its journal, whose torn last line is dropped at the next
+    /// start; a file's content goes through a temporary file and a rename), so objects
+    /// survive a restart or a killed process, but not a machine crash; for tests and
+    /// benchmarks where the disk's flushes would dominate.
     pub fsync: bool,
 }
 
