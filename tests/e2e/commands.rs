@@ -32,6 +32,14 @@ fn only_yes_approves_an_apply() {
     assert!(
         !w.path().join("terraform.tfstate").exists() || w.run(&["state", "list"]).stdout.is_empty()
     );
+    // A refusal releases the lock, info file included; so does -input=false, which cannot
+    // ask.
+    let lock_info = w.path().join(".terraform.tfstate.lock.info");
+    assert!(!lock_info.exists(), "the lock was released");
+    let no_input = w.run(&["apply", "-no-color", "-input=false"]);
+    assert_eq!(no_input.code, 1, "{}", no_input.stdout);
+    assert!(no_input.stderr.contains("Error: No approval given"), "{}", no_input.stderr);
+    assert!(!lock_info.exists(), "the lock was released");
 
     let yes = w.run_with_stdin(&["apply", "-no-color"], "yes\n");
     assert_eq!(yes.code, 0, "{}{}", yes.stdout, yes.stderr);

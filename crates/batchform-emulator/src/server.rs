@@ -120,14 +120,18 @@ impl RunningEmulator {
         B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
+        use futures_util::FutureExt;
         let kill = ConnectionKill::default();
         let mut req = req.map(axum::body::Body::new);
         req.extensions_mut().insert(kill.clone());
-        let answer = self.router.clone().oneshot(req);
+        // A handler that panics ends the request as it ends a connection's task over HTTP:
+        // without an answer, not by unwinding into the caller.
+        let answer = std::panic::AssertUnwindSafe(self.router.clone().oneshot(req)).catch_unwind();
         tokio::select! {
             answer = answer => match answer {
-                Ok(response) => Ok(response),
-                Err(never) => match never {},
+                Ok(Ok(response)) => Ok(response),
+                Ok(Err(never)) => match never {},
+                Err(_panic) => Err(ConnectionDropped),
             },
             _ = kill.0.notified() => Err(ConnectionDropped),
         }

@@ -379,12 +379,13 @@ impl Store {
 
     // ----- batches
 
-    /// Publish a new or changed batch record. Blocking.
-    /// Whether each write waits for its fsync (see [`crate::EmulatorConfig::fsync`]).
-    pub fn is_durable(&self) -> bool {
-        self.durable
+    /// Whether a new batch record is one quick append: no fsync to wait for (see
+    /// [`crate::EmulatorConfig::fsync`]) and no rewrite of the journal due with it.
+    pub fn batch_write_is_quick(&self) -> bool {
+        !self.durable && !self.batches_log.rewrite_due(1)
     }
 
+    /// Publish a new or changed batch record. Blocking.
     pub fn put_batch(&self, record: BatchRecord) -> std::io::Result<()> {
         let live = {
             let index = self.index.read().unwrap_or_else(|e| e.into_inner());

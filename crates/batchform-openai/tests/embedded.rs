@@ -353,3 +353,14 @@ async fn request_timeout_applies_to_the_embedded_emulator() {
     assert!(text.contains("the request timed out"), "{text}");
     assert!(text.contains("Raise request_timeout"), "{text}");
 }
+
+/// A `request_timeout` too long for the clock to count (any whole number of seconds is
+/// accepted) means no deadline for the embedded emulator, as over HTTP: no overflow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_request_timeout_works_with_the_embedded_emulator() {
+    let work = tempfile::tempdir().unwrap();
+    let others = [("request_timeout", Value::string("18446744073709551615"))];
+    let p = configured_with(work.path(), Value::Bool(true), &others).await;
+    let state = resource_config("openai_batch", &[("id", Value::string("batch_missing"))]);
+    assert_eq!(read_batch(&p, &state).await, None);
+}

@@ -255,14 +255,15 @@ impl LocalBackend {
             Err(panic) => std::panic::resume_unwind(panic),
         };
         let written = written?;
-        // The journal is folded in. Its removal need not be durable when it belongs to this
-        // lineage: should a crash bring it back, it predates the snapshot's serial and is
-        // ignored (`load`). Of another lineage (a forced push), it would stop the next load.
-        let same_lineage = match &self.disk {
-            Some(d) => d.lineage == state.lineage,
+        // The journal is folded in. Its removal need not be durable when a crash that
+        // brings it back leaves it stale: same lineage and a base before this serial
+        // (`load` ignores it). A forced push can write another lineage, or a serial at or
+        // below the journal's base; then the removal is synced.
+        let stale_if_back = match &self.disk {
+            Some(d) => d.lineage == state.lineage && serial > d.serial,
             None => self.new_lineage.as_ref() == Some(&state.lineage),
         };
-        if same_lineage {
+        if stale_if_back {
             self.journal = JournalState::None;
             match std::fs::remove_file(&self.journal_path) {
                 Ok(()) => {}

@@ -103,8 +103,8 @@ pub async fn create_batch(
     };
     // Without fsync, a batch whose input was checked before is a lookup and one `write`:
     // done here, not on a blocking thread (each hand-off costs a wake-up and a context
-    // switch per create; the rare journal rewrite this append may start blocks briefly).
-    if !st.store.is_durable()
+    // switch per create). A journal rewrite due with it goes to the blocking thread.
+    if st.store.batch_write_is_quick()
         && let Some(validation) = st.validation(&file.id, &batch.endpoint)
     {
         let _reservation = reservation;

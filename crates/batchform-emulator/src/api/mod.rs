@@ -39,6 +39,8 @@ pub struct AppState {
 
 /// At most this many validations are kept (then the cache starts over).
 const VALIDATIONS_KEPT: usize = 4096;
+/// Validations listing more failing requests than this are not kept.
+const FAILING_KEPT: usize = 1024;
 
 impl AppState {
     /// The validation of `file_id`'s lines for `endpoint`, if one was made.
@@ -48,6 +50,11 @@ impl AppState {
     }
 
     pub fn remember_validation(&self, file_id: &str, endpoint: &str, validation: &Validation) {
+        // A big file's list of failing requests (up to 50,000) is not kept: the cache
+        // stays small, and such a file is read again per batch, as before.
+        if matches!(validation, Validation::Valid { failing, .. } if failing.len() > FAILING_KEPT) {
+            return;
+        }
         let mut cache = self.validations.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= VALIDATIONS_KEPT {
             cache.clear();

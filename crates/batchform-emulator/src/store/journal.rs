@@ -186,6 +186,13 @@ impl<T: Keyed + Serialize + DeserializeOwned + Send> Journal<T> {
         })
     }
 
+    /// Whether appending `more` lines would start a rewrite of the file.
+    pub fn rewrite_due(&self, more: u64) -> bool {
+        let w = self.lock();
+        let lines = w.lines + more;
+        self.needs_compaction(lines, w.live + more) && lines >= w.retry_at
+    }
+
     fn needs_compaction(&self, lines: u64, live: u64) -> bool {
         lines > 2 * live + COMPACT_SLACK
     }

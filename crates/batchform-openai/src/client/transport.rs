@@ -59,8 +59,8 @@ pub(crate) struct Answer {
 
 enum Body {
     Http(reqwest::Response),
-    /// Read by the request's deadline, as reqwest's timeout covers the body too.
-    Embedded(batchform_emulator::ResponseBody, Instant),
+    /// Read by the request's deadline (if any), as reqwest's timeout covers the body too.
+    Embedded(batchform_emulator::ResponseBody, Option<Instant>),
 }
 
 impl Transport {
@@ -80,11 +80,17 @@ impl Transport {
                 })
             }
             Transport::Embedded(emulator) => {
-                let deadline = Instant::now() + timeout;
+                // No deadline for a timeout past what the clock can count (reqwest's
+                // sleep takes those too).
+                let deadline = Instant::now().checked_add(timeout);
                 let request = http::Request::<reqwest::Body>::try_from(rb.build()?)?;
-                let answer = tokio::time::timeout_at(deadline, emulator.serve_request(request))
-                    .await
-                    .map_err(|_| TransportError::EmbeddedTimeout)??;
+                let answer = emulator.serve_request(request);
+                let answer = match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline, answer)
+                        .await
+                        .map_err(|_| TransportError::EmbeddedTimeout)??,
+                    None => answer.await?,
+                };
                 let (head, body) = answer.into_parts();
                 Ok(Answer {
                     status: head.status.as_u16(),
@@ -117,7 +123,11 @@ impl Answer {
                 Some(body.into_data_stream()),
                 move |chunks| async move {
                     let mut chunks = chunks?;
-                    match tokio::time::timeout_at(deadline, chunks.next()).await {
+                    let next = match deadline {
+                        Some(deadline) => tokio::time::timeout_at(deadline, chunks.next()).await,
+                        None => Ok(chunks.next().await),
+                    };
+                    match next {
                         Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some(chunks))),
                         Ok(Some(Err(e))) => {
                             Some((Err(TransportError::EmbeddedBody(e.to_string())), None))
