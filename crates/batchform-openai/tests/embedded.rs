@@ -46,14 +46,7 @@ async fn configured_with(
 }
 
 async fn read_batch(p: &OpenAiProvider, state: &Value) -> Option<Value> {
-    let r = p
-        .read_resource(ReadResourceRequest {
-            type_name: "openai_batch".into(),
-            address: "openai_batch.e".into(),
-            prior_state: state.clone(),
-            private: Vec::new(),
-        })
-        .await;
+    let r = read_on(p, "openai_batch", "openai_batch.e", state).await;
     assert_no_errors(&r.diagnostics);
     r.new_state
 }
@@ -99,25 +92,8 @@ async fn the_embedded_emulator_keeps_objects_across_runs() {
         .await
         .new_state
         .unwrap();
-    let batch_config = resource_config(
-        "openai_batch",
-        &[
-            ("input_file_id", Value::string(str_attr(&file, "id").unwrap())),
-            ("endpoint", Value::string("/v1/chat/completions")),
-            ("completion_window", Value::string("24h")),
-        ],
-    );
-    let batch = first
-        .apply_resource_change(ApplyResourceChangeRequest {
-            type_name: "openai_batch".into(),
-            address: "openai_batch.e".into(),
-            prior_state: None,
-            planned_state: Some(proposed("openai_batch", &batch_config, None)),
-            config: batch_config,
-            planned_private: Vec::new(),
-            create_token: None,
-        })
-        .await;
+    let batch_config = chat_batch_config(str_attr(&file, "id").unwrap());
+    let batch = create_on(&first, "openai_batch", "openai_batch.e", batch_config, None).await;
     assert_no_errors(&batch.diagnostics);
     let batch = batch.new_state.unwrap();
     assert!(read_batch(&alias, &batch).await.is_some(), "the alias sees the same objects");
@@ -259,14 +235,7 @@ async fn the_embedded_emulator_is_called_in_process_faults_included() {
     let no_retries = [("max_retries", Value::number(0))];
     let p = configured_with(work.path(), faults(&["drop@GET:/v1/batches/"]), &no_retries).await;
     let state = resource_config("openai_batch", &[("id", Value::string("batch_missing"))]);
-    let r = p
-        .read_resource(ReadResourceRequest {
-            type_name: "openai_batch".into(),
-            address: "openai_batch.e".into(),
-            prior_state: state.clone(),
-            private: Vec::new(),
-        })
-        .await;
+    let r = read_on(&p, "openai_batch", "openai_batch.e", &state).await;
     let text = error_text(&r.diagnostics);
     assert!(
         text.contains("the connection failed before an answer arrived: the emulator closed the connection without answering"),
@@ -291,38 +260,12 @@ async fn a_dropped_create_answer_from_the_embedded_emulator_leaves_one_batch() {
         "openai_file",
         &[("file", Value::string("in.jsonl")), ("purpose", Value::string("batch"))],
     );
-    let file = p
-        .apply_resource_change(ApplyResourceChangeRequest {
-            type_name: "openai_file".into(),
-            address: "openai_file.in".into(),
-            prior_state: None,
-            planned_state: Some(proposed("openai_file", &file_config, None)),
-            config: file_config,
-            planned_private: Vec::new(),
-            create_token: None,
-        })
-        .await;
+    let file = create_on(&p, "openai_file", "openai_file.in", file_config, None).await;
     assert_no_errors(&file.diagnostics);
     let file_id = str_attr(file.new_state.as_ref().unwrap(), "id").unwrap().to_string();
-    let batch_config = resource_config(
-        "openai_batch",
-        &[
-            ("input_file_id", Value::string(&file_id)),
-            ("endpoint", Value::string("/v1/chat/completions")),
-            ("completion_window", Value::string("24h")),
-        ],
-    );
-    let batch = p
-        .apply_resource_change(ApplyResourceChangeRequest {
-            type_name: "openai_batch".into(),
-            address: "openai_batch.e".into(),
-            prior_state: None,
-            planned_state: Some(proposed("openai_batch", &batch_config, None)),
-            config: batch_config,
-            planned_private: Vec::new(),
-            create_token: Some("tok-dropped".into()),
-        })
-        .await;
+    let batch_config = chat_batch_config(&file_id);
+    let batch =
+        create_on(&p, "openai_batch", "openai_batch.e", batch_config, Some("tok-dropped")).await;
     assert_no_errors(&batch.diagnostics);
     let id = str_attr(batch.new_state.as_ref().unwrap(), "id").unwrap().to_string();
     let all = Raw::new(p.base_url().unwrap()).all_batches().await;
@@ -339,14 +282,7 @@ async fn request_timeout_applies_to_the_embedded_emulator() {
     let p = configured_with(work.path(), faults(&["latency:3000@GET:/v1/batches/"]), &others).await;
     let state = resource_config("openai_batch", &[("id", Value::string("batch_slow"))]);
     let started = std::time::Instant::now();
-    let r = p
-        .read_resource(ReadResourceRequest {
-            type_name: "openai_batch".into(),
-            address: "openai_batch.e".into(),
-            prior_state: state,
-            private: Vec::new(),
-        })
-        .await;
+    let r = read_on(&p, "openai_batch", "openai_batch.e", &state).await;
     let took = started.elapsed();
     assert!(took >= Duration::from_secs(1) && took < Duration::from_millis(2500), "{took:?}");
     let text = error_text(&r.diagnostics);

@@ -190,17 +190,7 @@ async fn a_recorded_file_decodes_and_error_envelopes_become_diagnostics() {
             ("completion_window", Value::string("24h")),
         ],
     );
-    let created = p
-        .apply_resource_change(ApplyResourceChangeRequest {
-            type_name: "openai_batch".into(),
-            address: "openai_batch.r".into(),
-            prior_state: None,
-            planned_state: Some(proposed("openai_batch", &config, None)),
-            config,
-            planned_private: Vec::new(),
-            create_token: None,
-        })
-        .await;
+    let created = create_on(&p, "openai_batch", "openai_batch.r", config, None).await;
     let text = error_text(&created.diagnostics);
     assert!(
         text.contains("create batch for openai_batch.r (POST http://") && text.contains("/v1/batches): HTTP 400 Bad Request: Missing required parameter: 'input_file_id'. (request id req_recorded)"),

@@ -163,6 +163,20 @@ fn a_damaged_line_in_the_middle_is_an_error_not_silent_loss() {
     assert!(matches!(err, BackendError::Journal(_)), "{err}");
 }
 
+/// Fold `run`'s journal into a snapshot of `state`, then put the journal back as a crash
+/// before its removal reached the disk would; the snapshot's serial.
+fn fold_and_bring_back_the_journal(
+    mut run: LocalBackend,
+    state: &State,
+    journal: &std::path::Path,
+) -> u64 {
+    let leftover = std::fs::read(journal).unwrap();
+    let serial = run.persist_snapshot(state).unwrap().serial;
+    assert!(!journal.exists());
+    std::fs::write(journal, &leftover).unwrap();
+    serial
+}
+
 #[test]
 fn a_journal_left_behind_by_the_first_snapshot_is_ignored_and_loses_nothing() {
     // The window of a crash in a fresh directory: the first snapshot has been renamed into
@@ -176,11 +190,7 @@ fn a_journal_left_behind_by_the_first_snapshot_is_ignored_and_loses_nothing() {
         state.apply(change);
         run.persist_change(change).unwrap();
     }
-    let leftover = std::fs::read(&journal).unwrap();
-    run.persist_snapshot(&state).unwrap();
-    assert!(!journal.exists());
-    std::fs::write(&journal, &leftover).unwrap();
-    drop(run);
+    assert_eq!(fold_and_bring_back_the_journal(run, &state, &journal), 1);
 
     let mut next = LocalBackend::new(&path);
     let loaded = next.read().unwrap().unwrap();
@@ -212,11 +222,7 @@ fn a_journal_left_behind_by_a_later_snapshot_is_ignored_and_loses_nothing() {
         state.apply(&change);
         run.persist_change(&change).unwrap();
     }
-    let leftover = std::fs::read(&journal).unwrap();
-    assert_eq!(run.persist_snapshot(&state).unwrap().serial, 2);
-    assert!(!journal.exists());
-    std::fs::write(&journal, &leftover).unwrap();
-    drop(run);
+    assert_eq!(fold_and_bring_back_the_journal(run, &state, &journal), 2);
 
     let mut next = LocalBackend::new(&path);
     let loaded = next.read().unwrap().unwrap();

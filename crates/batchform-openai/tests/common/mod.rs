@@ -272,14 +272,7 @@ impl Harness {
         address: &str,
         state: &Value,
     ) -> ReadResourceResponse {
-        self.provider
-            .read_resource(ReadResourceRequest {
-                type_name: type_name.into(),
-                address: address.into(),
-                prior_state: state.clone(),
-                private: Vec::new(),
-            })
-            .await
+        read_on(&self.provider, type_name, address, state).await
     }
 
     /// Refresh until the batch's status is terminal (letting time pass between reads).
@@ -330,14 +323,7 @@ impl Harness {
     }
 
     pub fn batch_config(&self, input_file_id: &str) -> Value {
-        resource_config(
-            "openai_batch",
-            &[
-                ("input_file_id", Value::string(input_file_id)),
-                ("endpoint", Value::string("/v1/chat/completions")),
-                ("completion_window", Value::string("24h")),
-            ],
-        )
+        chat_batch_config(input_file_id)
     }
 
     /// Upload a batch input file through the provider; returns its state.
@@ -353,6 +339,57 @@ impl Harness {
 }
 
 /// `n` chat completion requests for `model`.
+/// An `openai_batch` configuration for `/v1/chat/completions` reading `input_file_id`.
+pub fn chat_batch_config(input_file_id: &str) -> Value {
+    resource_config(
+        "openai_batch",
+        &[
+            ("input_file_id", Value::string(input_file_id)),
+            ("endpoint", Value::string("/v1/chat/completions")),
+            ("completion_window", Value::string("24h")),
+        ],
+    )
+}
+
+/// Apply a create of `config` on `provider` without planning it first (the planned state is
+/// the proposed one), with an optional create token.
+pub async fn create_on(
+    provider: &OpenAiProvider,
+    type_name: &str,
+    address: &str,
+    config: Value,
+    create_token: Option<&str>,
+) -> ApplyResourceChangeResponse {
+    provider
+        .apply_resource_change(ApplyResourceChangeRequest {
+            type_name: type_name.into(),
+            address: address.into(),
+            prior_state: None,
+            planned_state: Some(proposed(type_name, &config, None)),
+            config,
+            planned_private: Vec::new(),
+            create_token: create_token.map(str::to_string),
+        })
+        .await
+}
+
+/// Refresh `state` of `address` on `provider`.
+pub async fn read_on(
+    provider: &OpenAiProvider,
+    type_name: &str,
+    address: &str,
+    state: &Value,
+) -> ReadResourceResponse {
+    provider
+        .read_resource(ReadResourceRequest {
+            type_name: type_name.into(),
+            address: address.into(),
+            prior_state: state.clone(),
+            private: Vec::new(),
+        })
+        .await
+}
+
 pub fn chat_lines(n: usize, model: &str) -> String {
     (0..n)
         .map(|i| {
